@@ -1,0 +1,247 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleHandler, esbuildTargetFor, handlerArchive } from "./bundle";
+import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "./defaults";
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+import { ArgumentErrors, isKnown } from "./validation";
+
+export interface BundledFunctionArgs {
+  /** Handler source, relative to the repository root (e.g. "functions/x/handler.ts"); must export `handler`. Bundled at program time. */
+  entry: string;
+  /** Function description shown in the console. */
+  description?: pulumi.Input<string>;
+  /** Environment variables. POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL are added unless set here. */
+  environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * The exact statements of the role's inline policy. The component adds only: writing to the
+   * function's own log group, X-Ray segments when tracing is Active, and sqs:SendMessage on the
+   * on-failure queue. Nothing else: no managed policies.
+   */
+  policyStatements: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
+  /** Default 30 s; 1–900. */
+  timeoutSeconds?: pulumi.Input<number>;
+  /** Default 256 MB; 128–10240. */
+  memorySizeMb?: pulumi.Input<number>;
+  /** Default "nodejs22.x"; one of SUPPORTED_NODE_RUNTIMES. */
+  runtime?: string;
+  /** Default "arm64". */
+  architecture?: pulumi.Input<"arm64" | "x86_64">;
+  /** X-Ray tracing; default "Active". */
+  tracing?: pulumi.Input<"Active" | "PassThrough">;
+  /** Retention of the function's own log group; default 30 days. */
+  logRetentionInDays?: pulumi.Input<number>;
+  /** Powertools log level; default "INFO". */
+  logLevel?: pulumi.Input<string>;
+  /** Reserved concurrency; default none (unreserved). */
+  reservedConcurrency?: pulumi.Input<number>;
+  /**
+   * Asynchronous invocation settings, for functions invoked by S3, SES or SNS. When set, a
+   * FunctionEventInvokeConfig is created. Default: none (synchronous or event-source-mapping use).
+   */
+  asyncMaximumRetryAttempts?: pulumi.Input<number>;
+  /** Maximum event age for async invokes (60–21600 s). Default: Lambda's (6 h). */
+  asyncMaximumEventAgeSeconds?: pulumi.Input<number>;
+  /** SQS queue that receives async invocations that failed every attempt. */
+  onFailureQueueArn?: pulumi.Input<string>;
+  /** SNS topics (ARNs) notified when the function's Errors alarm fires. Default: none. */
+  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * A Lambda function bundled with esbuild, with its own role (exact inline statements only), its own
+ * log group with retention, optional async-invoke settings, and an Errors alarm.
+ */
+export class BundledFunction extends pulumi.ComponentResource {
+  public readonly function: aws.lambda.Function;
+  public readonly role: aws.iam.Role;
+  public readonly logGroup: aws.cloudwatch.LogGroup;
+  public readonly eventInvokeConfig: aws.lambda.FunctionEventInvokeConfig | undefined;
+  public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** Size in bytes and sha256 of the deployed bundle. */
+  public readonly bundleBytes: number;
+  public readonly bundleSha256: string;
+
+  constructor(name: string, args: BundledFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("due:shared:BundledFunction", name, {}, opts);
+    validateBundledFunctionArgs(args);
+
+    const runtime = args.runtime ?? FUNCTION_DEFAULTS.runtime;
+    const bundle = bundleHandler(args.entry, esbuildTargetFor(runtime));
+    this.bundleBytes = bundle.bytes;
+    this.bundleSha256 = bundle.sha256;
+    const tracing = pulumi.output(args.tracing ?? FUNCTION_DEFAULTS.tracing);
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        namePrefix: `/aws/lambda/${name}-`,
+        retentionInDays: args.logRetentionInDays ?? FUNCTION_DEFAULTS.logRetentionInDays,
+      },
+      { parent: this },
+    );
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", identity.accountId) },
+      { parent: this },
+    );
+
+    const statements = pulumi
+      .all([args.policyStatements, tracing, this.logGroup.arn, args.onFailureQueueArn])
+      .apply(([callerStatements, tracingMode, logGroupArn, onFailureQueueArn]) =>
+        bundledFunctionStatements({ callerStatements, tracingMode, logGroupArn, onFailureQueueArn }),
+      );
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      { role: this.role.id, policy: policyDocument(statements) },
+      { parent: this },
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-function`,
+      {
+        description: args.description,
+        code: handlerArchive(bundle),
+        handler: "index.handler",
+        runtime,
+        architectures: [pulumi.output(args.architecture ?? FUNCTION_DEFAULTS.architecture)],
+        role: this.role.arn,
+        timeout: args.timeoutSeconds ?? FUNCTION_DEFAULTS.timeoutSeconds,
+        memorySize: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
+        reservedConcurrentExecutions: args.reservedConcurrency,
+        tracingConfig: { mode: tracing },
+        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        environment: {
+          variables: pulumi.all([args.environment ?? {}, args.logLevel ?? FUNCTION_DEFAULTS.logLevel]).apply(([env, logLevel]) => ({
+            POWERTOOLS_SERVICE_NAME: name,
+            POWERTOOLS_LOG_LEVEL: logLevel,
+            ...env,
+          })),
+        },
+      },
+      // The role's policy must exist before the function can log or be invoked by a mapping.
+      { parent: this, dependsOn: [policy] },
+    );
+
+    const asyncConfigured =
+      args.asyncMaximumRetryAttempts !== undefined ||
+      args.asyncMaximumEventAgeSeconds !== undefined ||
+      args.onFailureQueueArn !== undefined;
+    this.eventInvokeConfig = asyncConfigured
+      ? new aws.lambda.FunctionEventInvokeConfig(
+          `${name}-async`,
+          {
+            functionName: this.function.name,
+            maximumRetryAttempts: args.asyncMaximumRetryAttempts,
+            maximumEventAgeInSeconds: args.asyncMaximumEventAgeSeconds,
+            destinationConfig:
+              args.onFailureQueueArn === undefined
+                ? undefined
+                : { onFailure: { destination: args.onFailureQueueArn } },
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    this.alarms = [
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-errors`,
+        {
+          alarmDescription: pulumi.interpolate`Lambda ${this.function.name} reported errors`,
+          namespace: "AWS/Lambda",
+          metricName: "Errors",
+          dimensions: { FunctionName: this.function.name },
+          statistic: "Sum",
+          period: 300,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: args.alarmActions ?? [],
+          okActions: args.alarmActions ?? [],
+        },
+        { parent: this },
+      ),
+    ];
+
+    this.registerOutputs({
+      function: this.function,
+      role: this.role,
+      logGroup: this.logGroup,
+      eventInvokeConfig: this.eventInvokeConfig,
+      alarms: this.alarms,
+    });
+  }
+}
+
+/** The full inline policy of a bundled function's role: the caller's statements plus the few the component needs. */
+export function bundledFunctionStatements(input: {
+  callerStatements: PolicyStatement[];
+  tracingMode: string;
+  logGroupArn: string;
+  onFailureQueueArn?: string;
+}): PolicyStatement[] {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${input.logGroupArn}:*`,
+    },
+    ...input.callerStatements,
+  ];
+  if (input.tracingMode === "Active") {
+    // X-Ray's write actions do not support resource-level permissions; "*" is the only valid resource.
+    statements.push({
+      Sid: "WriteTraces",
+      Effect: "Allow",
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+      Resource: "*",
+    });
+  }
+  if (input.onFailureQueueArn) {
+    statements.push({
+      Sid: "SendToOnFailureQueue",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: input.onFailureQueueArn,
+    });
+  }
+  return statements;
+}
+
+export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
+  const errors = new ArgumentErrors("BundledFunction");
+  errors.check(!/\.ts$/.test(args.entry ?? ""), `entry must be a .ts file relative to the repository root, got "${args.entry}"`);
+  const runtime = args.runtime ?? FUNCTION_DEFAULTS.runtime;
+  errors.check(
+    !(SUPPORTED_NODE_RUNTIMES as readonly string[]).includes(runtime),
+    `runtime must be one of ${SUPPORTED_NODE_RUNTIMES.join(", ")}, got "${runtime}"`,
+  );
+  if (isKnown(args.timeoutSeconds)) {
+    errors.check(args.timeoutSeconds < 1 || args.timeoutSeconds > 900, `timeoutSeconds must be between 1 and 900, got ${args.timeoutSeconds}`);
+  }
+  if (isKnown(args.memorySizeMb)) {
+    errors.check(args.memorySizeMb < 128 || args.memorySizeMb > 10240, `memorySizeMb must be between 128 and 10240, got ${args.memorySizeMb}`);
+  }
+  if (isKnown(args.logRetentionInDays)) {
+    errors.check(
+      !(VALID_LOG_RETENTION_DAYS as readonly number[]).includes(args.logRetentionInDays),
+      `logRetentionInDays must be one of ${VALID_LOG_RETENTION_DAYS.join(", ")}, got ${args.logRetentionInDays}`,
+    );
+  }
+  if (isKnown(args.asyncMaximumRetryAttempts)) {
+    errors.check(
+      args.asyncMaximumRetryAttempts < 0 || args.asyncMaximumRetryAttempts > 2,
+      `asyncMaximumRetryAttempts must be between 0 and 2, got ${args.asyncMaximumRetryAttempts}`,
+    );
+  }
+  if (isKnown(args.asyncMaximumEventAgeSeconds)) {
+    errors.check(
+      args.asyncMaximumEventAgeSeconds < 60 || args.asyncMaximumEventAgeSeconds > 21600,
+      `asyncMaximumEventAgeSeconds must be between 60 and 21600, got ${args.asyncMaximumEventAgeSeconds}`,
+    );
+  }
+  errors.throwIfAny();
+}

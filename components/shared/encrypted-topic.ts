@@ -1,0 +1,78 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyStatement, denyInsecureTransport, policyDocument } from "./iam";
+import { KeyServiceGrant, createServiceKey } from "./kms";
+
+export interface EncryptedTopicArgs {
+  /** Display name of the topic. */
+  displayName?: pulumi.Input<string>;
+  /**
+   * AWS services that publish into the topic, each limited to its source resources
+   * (aws:SourceArn) and to this account (aws:SourceAccount). The topic policy and the key policy
+   * both grant exactly these.
+   */
+  publishers: KeyServiceGrant[];
+  /**
+   * Also grant sns.amazonaws.com use of the key, for delivery into SQS queues encrypted with the
+   * same key. Default true.
+   */
+  deliverToEncryptedQueues?: boolean;
+}
+
+/**
+ * An SNS topic encrypted with its own customer-managed KMS key, whose key policy and topic policy
+ * let exactly the named AWS services publish. (An AWS-managed key silently breaks service delivery.)
+ */
+export class EncryptedTopic extends pulumi.ComponentResource {
+  public readonly topic: aws.sns.Topic;
+  public readonly key: aws.kms.Key;
+  public readonly topicPolicy: aws.sns.TopicPolicy;
+
+  constructor(name: string, args: EncryptedTopicArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("due:shared:EncryptedTopic", name, {}, opts);
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const keyGrants: KeyServiceGrant[] = [...args.publishers];
+    if (args.deliverToEncryptedQueues ?? true) keyGrants.push({ service: "sns.amazonaws.com" });
+    this.key = createServiceKey(`${name}-key`, "Encrypts an SNS topic that AWS services publish into", keyGrants, { parent: this });
+
+    this.topic = new aws.sns.Topic(
+      `${name}-topic`,
+      { displayName: args.displayName, kmsMasterKeyId: this.key.arn },
+      { parent: this },
+    );
+
+    this.topicPolicy = new aws.sns.TopicPolicy(
+      `${name}-policy`,
+      {
+        arn: this.topic.arn,
+        policy: policyDocument(topicPublishStatements(this.topic.arn, identity.accountId, args.publishers)),
+      },
+      { parent: this },
+    );
+
+    this.registerOutputs({ topic: this.topic, key: this.key, topicPolicy: this.topicPolicy });
+  }
+}
+
+/** The topic policy: TLS only, and sns:Publish for each publishing service, scoped to its sources. */
+export function topicPublishStatements(
+  topicArn: pulumi.Input<string>,
+  accountId: pulumi.Input<string>,
+  publishers: KeyServiceGrant[],
+): PolicyStatement[] {
+  return [
+    denyInsecureTransport("sns:Publish", [topicArn]),
+    ...publishers.map((p): PolicyStatement => {
+      const condition: NonNullable<PolicyStatement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
+      if (p.sourceArns && p.sourceArns.length > 0) condition.ArnLike = { "aws:SourceArn": p.sourceArns };
+      return {
+        Sid: `Allow${p.service.split(".")[0].toUpperCase()}Publish`,
+        Effect: "Allow",
+        Principal: { Service: p.service },
+        Action: "sns:Publish",
+        Resource: topicArn,
+        Condition: condition,
+      };
+    }),
+  ];
+}

@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * One IAM policy statement, as data. Documents are built from these with `pulumi.jsonStringify`,
+ * never by string concatenation, so Outputs resolve and the JSON is always valid.
+ */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal?: "*" | Record<string, pulumi.Input<string> | pulumi.Input<string>[]>;
+  Action: string | string[];
+  Resource?: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** A policy document as a JSON Output, built from plain data. */
+export function policyDocument(statements: pulumi.Input<pulumi.Input<PolicyStatement>[]>): pulumi.Output<string> {
+  return pulumi.jsonStringify(pulumi.output(statements).apply((s) => ({ Version: "2012-10-17", Statement: s })));
+}
+
+/** The trust policy that lets one AWS service assume a role, pinned to this account (confused deputy). */
+export function serviceTrustPolicy(service: string, accountId: pulumi.Input<string>, sourceArn?: pulumi.Input<string>): pulumi.Output<string> {
+  const condition: NonNullable<PolicyStatement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
+  if (sourceArn !== undefined) condition.ArnLike = { "aws:SourceArn": sourceArn };
+  return policyDocument([
+    { Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole", Condition: condition },
+  ]);
+}
+
+/** Denies every request to a resource that does not arrive over TLS. */
+export function denyInsecureTransport(action: string, resources: pulumi.Input<string>[]): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: action,
+    Resource: resources,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/** True when an action is a wildcard ("*", "service:*" or any pattern containing "*" or "?"). */
+export function isWildcardAction(action: string): boolean {
+  return action.includes("*") || action.includes("?");
+}
+
+/** Every action named by a policy document (a parsed object or its JSON), across all statements. */
+export function actionsOf(document: unknown): string[] {
+  const doc = typeof document === "string" ? (JSON.parse(document) as unknown) : document;
+  if (typeof doc !== "object" || doc === null) return [];
+  const raw = (doc as { Statement?: unknown }).Statement;
+  const statements = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return statements.flatMap((s: { Action?: string | string[]; NotAction?: string | string[] }) => {
+    const actions = s.Action ?? s.NotAction ?? [];
+    return Array.isArray(actions) ? actions : [actions];
+  });
+}

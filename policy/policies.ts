@@ -1,0 +1,226 @@
+/**
+ * The project's policies as plain functions over a list of resources, so the offline plan and the
+ * tests run them without the Pulumi CLI. `index.ts` wraps the same functions in a real policy pack
+ * for `pulumi preview --policy-pack policy`.
+ *
+ * A value that is not known yet (a preview of a resource not yet created) is `undefined`; policies
+ * skip what they cannot see rather than guess.
+ */
+
+export interface PolicyResource {
+  /** `type::name`: unique in a stack. */
+  key: string;
+  type: string;
+  name: string;
+  /** Input properties as the provider receives them. */
+  props: Record<string, unknown>;
+  /** Keys of the resources this one depends on. */
+  dependencies: string[];
+}
+
+export interface Violation {
+  policy: string;
+  resource: string;
+  message: string;
+}
+
+export interface StackPolicy {
+  name: string;
+  description: string;
+  validate(resources: PolicyResource[]): Violation[];
+}
+
+type Statement = { Effect?: string; Action?: string | string[]; Condition?: Record<string, Record<string, unknown>> };
+
+/** Lambda runtimes AWS has deprecated (no new functions; see the Lambda runtimes page). */
+export const DEPRECATED_LAMBDA_RUNTIMES = new Set([
+  "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x",
+  "nodejs16.x", "nodejs18.x", "nodejs20.x",
+  "python2.7", "python3.6", "python3.7", "python3.8", "python3.9",
+  "ruby2.5", "ruby2.7", "ruby3.2", "java8", "go1.x", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1",
+  "dotnet5.0", "dotnet6", "dotnet7", "provided",
+]);
+
+function parseDocument(value: unknown): { Statement?: Statement | Statement[] } | undefined {
+  if (typeof value === "string") {
+    try {
+      return JSON.parse(value) as { Statement?: Statement | Statement[] };
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === "object" && value !== null ? (value as { Statement?: Statement | Statement[] }) : undefined;
+}
+
+function statementsOf(value: unknown): Statement[] {
+  const doc = parseDocument(value);
+  if (!doc?.Statement) return [];
+  return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function dependents(resources: PolicyResource[], target: PolicyResource, type: string): PolicyResource[] {
+  return resources.filter((r) => r.type === type && r.dependencies.includes(target.key));
+}
+
+function violation(policy: string, resource: PolicyResource, message: string): Violation {
+  return { policy, resource: resource.key, message };
+}
+
+/** Resource types whose policy documents are checked for wildcard actions, and where the documents are. */
+const POLICY_DOCUMENT_PROPS: Record<string, string[]> = {
+  "aws:iam/rolePolicy:RolePolicy": ["policy"],
+  "aws:iam/policy:Policy": ["policy"],
+  "aws:iam/role:Role": ["assumeRolePolicy"],
+  "aws:sqs/queuePolicy:QueuePolicy": ["policy"],
+  "aws:sns/topicPolicy:TopicPolicy": ["policy"],
+  "aws:s3/bucketPolicy:BucketPolicy": ["policy"],
+  "aws:kms/key:Key": ["policy"],
+};
+
+export const encryptionAtRest: StackPolicy = {
+  name: "encryption-at-rest",
+  description: "Buckets, queues, topics, streams and tables are encrypted at rest.",
+  validate(resources) {
+    const out: Violation[] = [];
+    for (const r of resources) {
+      const p = r.props;
+      switch (r.type) {
+        case "aws:s3/bucket:Bucket":
+          if (dependents(resources, r, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").length === 0) {
+            out.push(violation(this.name, r, "bucket has no server-side encryption configuration"));
+          }
+          break;
+        case "aws:sqs/queue:Queue":
+          if (p.sqsManagedSseEnabled !== true && !p.kmsMasterKeyId) out.push(violation(this.name, r, "queue has neither SSE-SQS nor a KMS key"));
+          break;
+        case "aws:sns/topic:Topic":
+          if (!p.kmsMasterKeyId) out.push(violation(this.name, r, "topic has no KMS key"));
+          break;
+        case "aws:dynamodb/table:Table":
+          if ((p.serverSideEncryption as { enabled?: boolean } | undefined)?.enabled !== true) {
+            out.push(violation(this.name, r, "table does not enable server-side encryption with a KMS key"));
+          }
+          break;
+        case "aws:kinesis/stream:Stream":
+          if (p.encryptionType !== "KMS") out.push(violation(this.name, r, "stream is not KMS-encrypted"));
+          break;
+        case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": {
+          const directPut = p.kinesisSourceConfiguration === undefined;
+          if (directPut && (p.serverSideEncryption as { enabled?: boolean } | undefined)?.enabled !== true) {
+            out.push(violation(this.name, r, "Direct PUT delivery stream does not enable server-side encryption"));
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const queuesFeedingFunctionsHaveDeadLetterQueues: StackPolicy = {
+  name: "queue-feeding-function-has-dlq",
+  description: "Every SQS queue that feeds a Lambda function has a redrive policy to a dead-letter queue.",
+  validate(resources) {
+    const out: Violation[] = [];
+    const queues = new Map(resources.filter((r) => r.type === "aws:sqs/queue:Queue").map((r) => [r.key, r]));
+    for (const mapping of resources.filter((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping")) {
+      const source = mapping.props.eventSourceArn;
+      const fromSqs = typeof source === "string" ? source.startsWith("arn:aws") && source.includes(":sqs:") : false;
+      const queue = mapping.dependencies.map((d) => queues.get(d)).find((q) => q !== undefined);
+      if (!queue && !fromSqs) continue;
+      if (!queue) {
+        out.push(violation(this.name, mapping, `reads a queue outside this stack (${String(source)}); its DLQ cannot be checked`));
+        continue;
+      }
+      const redrive = parseDocument(queue.props.redrivePolicy) as { deadLetterTargetArn?: string } | undefined;
+      if (!redrive?.deadLetterTargetArn) out.push(violation(this.name, queue, `feeds ${mapping.key} but has no dead-letter queue`));
+    }
+    return out;
+  },
+};
+
+export const noWildcardActions: StackPolicy = {
+  name: "no-wildcard-iam-actions",
+  description: "No Allow statement in any IAM, key, queue, topic or bucket policy uses a wildcard action.",
+  validate(resources) {
+    const out: Violation[] = [];
+    for (const r of resources) {
+      const documents = (POLICY_DOCUMENT_PROPS[r.type] ?? []).map((prop) => r.props[prop]);
+      if (r.type === "aws:iam/role:Role" && Array.isArray(r.props.inlinePolicies)) {
+        documents.push(...(r.props.inlinePolicies as { policy?: unknown }[]).map((p) => p.policy));
+      }
+      for (const document of documents) {
+        for (const s of statementsOf(document)) {
+          if (s.Effect !== "Allow") continue;
+          for (const action of asList(s.Action)) {
+            if (action.includes("*") || action.includes("?")) out.push(violation(this.name, r, `allows the wildcard action "${action}"`));
+          }
+        }
+      }
+    }
+    return out;
+  },
+};
+
+export const logGroupsHaveRetention: StackPolicy = {
+  name: "log-group-retention",
+  description: "Every log group has a retention period.",
+  validate(resources) {
+    return resources
+      .filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")
+      .filter((r) => !(typeof r.props.retentionInDays === "number" && r.props.retentionInDays > 0))
+      .map((r) => violation(this.name, r, "log group keeps logs forever (no retentionInDays)"));
+  },
+};
+
+export const bucketsArePrivateAndTlsOnly: StackPolicy = {
+  name: "bucket-private-and-tls-only",
+  description: "Every bucket blocks all public access and denies requests that do not use TLS.",
+  validate(resources) {
+    const out: Violation[] = [];
+    for (const bucket of resources.filter((r) => r.type === "aws:s3/bucket:Bucket")) {
+      const blocks = dependents(resources, bucket, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+      const fullyBlocked = blocks.some((b) =>
+        ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => b.props[k] === true),
+      );
+      if (!fullyBlocked) out.push(violation(this.name, bucket, "bucket does not block all four kinds of public access"));
+      const policies = dependents(resources, bucket, "aws:s3/bucketPolicy:BucketPolicy");
+      const tlsOnly = policies.some((p) =>
+        statementsOf(p.props.policy).some(
+          (s) => s.Effect === "Deny" && String(s.Condition?.Bool?.["aws:SecureTransport"]) === "false",
+        ),
+      );
+      if (!tlsOnly) out.push(violation(this.name, bucket, "bucket policy does not deny non-TLS requests"));
+    }
+    return out;
+  },
+};
+
+export const noDeprecatedLambdaRuntime: StackPolicy = {
+  name: "no-deprecated-lambda-runtime",
+  description: "No Lambda function uses a runtime AWS has deprecated.",
+  validate(resources) {
+    return resources
+      .filter((r) => r.type === "aws:lambda/function:Function")
+      .filter((r) => typeof r.props.runtime === "string" && DEPRECATED_LAMBDA_RUNTIMES.has(r.props.runtime))
+      .map((r) => violation(this.name, r, `runtime ${String(r.props.runtime)} is deprecated`));
+  },
+};
+
+export const POLICIES: StackPolicy[] = [
+  encryptionAtRest,
+  queuesFeedingFunctionsHaveDeadLetterQueues,
+  noWildcardActions,
+  logGroupsHaveRetention,
+  bucketsArePrivateAndTlsOnly,
+  noDeprecatedLambdaRuntime,
+];
+
+/** Runs every policy over a stack's resources. */
+export function runPolicies(resources: PolicyResource[], policies: StackPolicy[] = POLICIES): Violation[] {
+  return policies.flatMap((p) => p.validate(resources));
+}

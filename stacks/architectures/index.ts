@@ -1,0 +1,10 @@
+import { sesEventProcessingArchitecture } from "./ses-event-processing";
+import { ArchitectureModule } from "./types";
+
+/**
+ * Every architecture the stack knows, in build order (an architecture that composes another comes
+ * after it). Adding one: write `stacks/architectures/<name>.ts` with `defineArchitecture` and list it here.
+ */
+export const ARCHITECTURES: ArchitectureModule[] = [sesEventProcessingArchitecture as unknown as ArchitectureModule];
+
+export * from "./types";

@@ -1,0 +1,30 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { StackDefaults } from "../config/schema";
+
+/** What every architecture's builder gets besides its own config. */
+export interface BuildContext {
+  defaults: StackDefaults;
+  /** Alarm actions for every alarm (empty when alarms go nowhere). */
+  alarmActions: pulumi.Input<string>[];
+  /** Components built so far, by architecture key, for architectures that compose others. */
+  built: Map<string, pulumi.ComponentResource>;
+}
+
+/**
+ * One architecture as the stack sees it: its config key, its schema (a strict object with
+ * `enabled`), and how to build it. Outputs are what `pulumi stack output` shows for it.
+ */
+export interface ArchitectureModule<Schema extends z.ZodType<{ enabled: boolean }> = z.ZodType<{ enabled: boolean }>> {
+  /** The config key, e.g. "sesEventProcessing". */
+  key: string;
+  /** Human title with the seed's number, e.g. "#1 SES Event Processing". */
+  title: string;
+  schema: Schema;
+  build(config: z.infer<Schema>, ctx: BuildContext): { component: pulumi.ComponentResource; outputs: Record<string, pulumi.Input<unknown>> };
+}
+
+/** Helper so each module is type-checked against its own schema. */
+export function defineArchitecture<Schema extends z.ZodType<{ enabled: boolean }>>(module: ArchitectureModule<Schema>): ArchitectureModule<Schema> {
+  return module;
+}

@@ -1,0 +1,50 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICIES, Violation, runPolicies } from "../../policy/policies";
+import { REPO_ROOT } from "../../components/shared/bundle";
+import { PROJECT, StackConfigError, readStackFile, toRuntimeConfig } from "../config";
+import { MockRun, RecordedResource, runUnderMocks } from "./mock-runtime";
+import { toPolicyResources } from "./render";
+
+export interface PlanResult {
+  stack: string;
+  run: MockRun<unknown>;
+  resources: RecordedResource[];
+  violations: Violation[];
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in the repository root. */
+export function availableStacks(root = REPO_ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/**
+ * Runs the real program (index.ts) for one stack under Pulumi runtime mocks, with that stack's
+ * config file, and evaluates every policy over what it would create. Throws StackConfigError for an
+ * invalid config.
+ */
+export async function planStack(stack: string, root = REPO_ROOT): Promise<PlanResult> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    throw new Error(`no stack file ${path.basename(file)} (stacks: ${availableStacks(root).join(", ") || "none"})`);
+  }
+  const config = toRuntimeConfig(readStackFile(file));
+  const run = await runUnderMocks(
+    async () => {
+      // Loaded only now, after the mocks and config are in place (imports are hoisted otherwise).
+      const program = (await import(path.join(root, "index.ts"))) as { default?: unknown };
+      return program.default ?? program;
+    },
+    { project: PROJECT, stack, config },
+  );
+  const resources = run.resources;
+  const violations = runPolicies(toPolicyResources(resources), POLICIES);
+  for (const urn of run.duplicateUrns) violations.push({ policy: "unique-urns", resource: urn, message: "registered more than once" });
+  return { stack, run, resources, violations };
+}
+
+export { StackConfigError };
