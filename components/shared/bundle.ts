@@ -29,6 +29,13 @@ export function bundleHandler(entry: string, nodeTarget = "node22"): HandlerBund
   const key = `${entry}@${nodeTarget}`;
   const cached = cache.get(key);
   if (cached) return cached;
+  const bundle = buildBundle(entry, nodeTarget);
+  cache.set(key, bundle);
+  return bundle;
+}
+
+/** One uncached esbuild run (see `bundleHandler`). */
+export function buildBundle(entry: string, nodeTarget = "node22"): HandlerBundle {
   const result = buildSync({
     entryPoints: [path.join(REPO_ROOT, entry)],
     absWorkingDir: REPO_ROOT,
@@ -47,14 +54,7 @@ export function bundleHandler(entry: string, nodeTarget = "node22"): HandlerBund
     logLevel: "silent",
   });
   const code = result.outputFiles[0].text;
-  const bundle: HandlerBundle = {
-    entry,
-    code,
-    bytes: Buffer.byteLength(code),
-    sha256: createHash("sha256").update(code).digest("hex"),
-  };
-  cache.set(key, bundle);
-  return bundle;
+  return { entry, code, bytes: Buffer.byteLength(code), sha256: createHash("sha256").update(code).digest("hex") };
 }
 
 /** The Lambda runtime name ("nodejs22.x") to the esbuild target ("node22"). */

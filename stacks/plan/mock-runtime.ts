@@ -87,6 +87,9 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
       state.configurationSetName = inputs.configurationSetName ?? physical;
       state.arn = `arn:aws:ses:${region}:${account}:configuration-set/${state.configurationSetName as string}`;
       break;
+    case "aws:sns/topic:Topic":
+      state.arn = `arn:aws:sns:${region}:${account}:${physical}`;
+      break;
     case "aws:kms/key:Key":
       state.arn = `arn:aws:kms:${region}:${account}:key/${name}`;
       state.keyId = name;
