@@ -48,6 +48,9 @@ export function buildBundle(entry: string, nodeTarget = "node22"): HandlerBundle
     minify: true,
     treeShaking: true,
     legalComments: "none",
+    // Lambda supplies credentials in environment variables: bundle only the env provider
+    // (functions/shared/lambda-credentials.ts) instead of the SDK's whole provider chain.
+    alias: { "@aws-sdk/credential-provider-node": "./functions/shared/lambda-credentials.ts" },
     charset: "utf8",
     sourcemap: false,
     write: false,

@@ -28,6 +28,7 @@ export const sesEventProcessingArchitecture = defineArchitecture({
   key: "sesEventProcessing",
   title: "#1 SES Event Processing",
   schema: sesEventProcessingSchema,
+  minimalConfig: { enabled: true },
   build(config, ctx) {
     const { enabled: _enabled, logRetentionInDays, ...settings } = config;
     const component = new SesEventProcessing("ses-event-processing", {

@@ -21,6 +21,8 @@ export interface ArchitectureModule<Schema extends z.ZodType<{ enabled: boolean 
   /** Human title with the seed's number, e.g. "#1 SES Event Processing". */
   title: string;
   schema: Schema;
+  /** The smallest config that enables it: used to build every architecture at once in tests. */
+  minimalConfig: Record<string, unknown> & { enabled: true };
   build(config: z.infer<Schema>, ctx: BuildContext): { component: pulumi.ComponentResource; outputs: Record<string, pulumi.Input<unknown>> };
 }
 

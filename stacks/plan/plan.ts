@@ -34,10 +34,13 @@ export async function planStack(stack: string, root = REPO_ROOT): Promise<PlanRe
   }
   const config = toRuntimeConfig(readStackFile(file));
   const run = await runUnderMocks(
-    async () => {
-      // Loaded only now, after the mocks and config are in place (imports are hoisted otherwise).
-      const program = (await import(path.join(root, "index.ts"))) as { default?: unknown };
-      return program.default ?? program;
+    () => {
+      // The real entry point, loaded only now that the mocks and config are in place (imports are
+      // hoisted otherwise), and afresh each time so one process can plan several stacks.
+      const entry = require.resolve(path.join(root, "index.ts"));
+      delete require.cache[entry];
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a dynamic import would be cached for the process
+      return require(entry) as unknown;
     },
     { project: PROJECT, stack, config },
   );

@@ -1,0 +1,151 @@
+import { expect } from "chai";
+import {
+  PolicyResource,
+  bucketsArePrivateAndTlsOnly,
+  encryptionAtRest,
+  logGroupsHaveRetention,
+  noDeprecatedLambdaRuntime,
+  noWildcardActions,
+  queuesFeedingFunctionsHaveDeadLetterQueues,
+  runPolicies,
+} from "../../policy/policies";
+
+function resource(type: string, name: string, props: Record<string, unknown> = {}, dependencies: string[] = []): PolicyResource {
+  return { key: `${type}::${name}`, type, name, props, dependencies };
+}
+
+const doc = (...statements: object[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+const BUCKET = "aws:s3/bucket:Bucket";
+const QUEUE = "aws:sqs/queue:Queue";
+
+describe("policy: encryption-at-rest", () => {
+  it("flags an unencrypted queue, topic, table, stream, Direct PUT delivery stream and a bucket without SSE", () => {
+    const violations = encryptionAtRest.validate([
+      resource(QUEUE, "plain-queue"),
+      resource("aws:sns/topic:Topic", "plain-topic"),
+      resource("aws:dynamodb/table:Table", "plain-table"),
+      resource("aws:kinesis/stream:Stream", "plain-stream", { encryptionType: "NONE" }),
+      resource("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "plain-firehose"),
+      resource(BUCKET, "plain-bucket"),
+    ]);
+    expect(violations.map((v) => `${v.resource}: ${v.message}`)).to.deep.equal([
+      "aws:sqs/queue:Queue::plain-queue: queue has neither SSE-SQS nor a KMS key",
+      "aws:sns/topic:Topic::plain-topic: topic has no KMS key",
+      "aws:dynamodb/table:Table::plain-table: table does not enable server-side encryption with a KMS key",
+      "aws:kinesis/stream:Stream::plain-stream: stream is not KMS-encrypted",
+      "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream::plain-firehose: Direct PUT delivery stream does not enable server-side encryption",
+      "aws:s3/bucket:Bucket::plain-bucket: bucket has no server-side encryption configuration",
+    ]);
+  });
+
+  it("accepts encrypted resources, including a bucket whose SSE configuration depends on it", () => {
+    expect(
+      encryptionAtRest.validate([
+        resource(QUEUE, "q", { sqsManagedSseEnabled: true }),
+        resource(QUEUE, "k", { kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/k" }),
+        resource("aws:sns/topic:Topic", "t", { kmsMasterKeyId: "k" }),
+        resource("aws:dynamodb/table:Table", "d", { serverSideEncryption: { enabled: true } }),
+        resource(BUCKET, "b"),
+        resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "b-sse", {}, [`${BUCKET}::b`]),
+      ]),
+    ).to.deep.equal([]);
+  });
+});
+
+describe("policy: queue-feeding-function-has-dlq", () => {
+  const mapping = resource("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", { eventSourceArn: "arn:aws:sqs:us-east-1:1:q" }, [`${QUEUE}::q`]);
+
+  it("flags a queue that feeds a function but has no redrive policy", () => {
+    expect(queuesFeedingFunctionsHaveDeadLetterQueues.validate([resource(QUEUE, "q", {}), mapping])).to.deep.equal([
+      {
+        policy: "queue-feeding-function-has-dlq",
+        resource: `${QUEUE}::q`,
+        message: "feeds aws:lambda/eventSourceMapping:EventSourceMapping::esm but has no dead-letter queue",
+      },
+    ]);
+  });
+
+  it("accepts a queue with a dead-letter target, and ignores queues nothing reads", () => {
+    const redrive = JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:1:dlq", maxReceiveCount: 5 });
+    expect(queuesFeedingFunctionsHaveDeadLetterQueues.validate([resource(QUEUE, "q", { redrivePolicy: redrive }), mapping, resource(QUEUE, "dlq")])).to.deep.equal([]);
+  });
+});
+
+describe("policy: no-wildcard-iam-actions", () => {
+  it("flags a wildcard action in a role policy, an inline role policy and a queue policy's Allow", () => {
+    const violations = noWildcardActions.validate([
+      resource("aws:iam/rolePolicy:RolePolicy", "rp", { policy: doc({ Effect: "Allow", Action: ["s3:GetObject", "s3:*"], Resource: "*" }) }),
+      resource("aws:iam/role:Role", "r", { assumeRolePolicy: doc({ Effect: "Allow", Action: "sts:AssumeRole" }), inlinePolicies: [{ policy: doc({ Effect: "Allow", Action: "*" }) }] }),
+      resource("aws:sqs/queuePolicy:QueuePolicy", "qp", { policy: doc({ Effect: "Allow", Action: "sqs:Send*" }) }),
+    ]);
+    expect(violations.map((v) => `${v.resource}: ${v.message}`)).to.deep.equal([
+      'aws:iam/rolePolicy:RolePolicy::rp: allows the wildcard action "s3:*"',
+      'aws:iam/role:Role::r: allows the wildcard action "*"',
+      'aws:sqs/queuePolicy:QueuePolicy::qp: allows the wildcard action "sqs:Send*"',
+    ]);
+  });
+
+  it("accepts exact actions, and wildcards in Deny statements", () => {
+    expect(
+      noWildcardActions.validate([
+        resource("aws:s3/bucketPolicy:BucketPolicy", "bp", { policy: doc({ Effect: "Deny", Action: "s3:*" }, { Effect: "Allow", Action: "s3:PutObject" }) }),
+      ]),
+    ).to.deep.equal([]);
+  });
+});
+
+describe("policy: log-group-retention", () => {
+  it("flags a log group that keeps logs forever, and accepts one with retention", () => {
+    expect(
+      logGroupsHaveRetention.validate([
+        resource("aws:cloudwatch/logGroup:LogGroup", "forever"),
+        resource("aws:cloudwatch/logGroup:LogGroup", "month", { retentionInDays: 30 }),
+      ]),
+    ).to.deep.equal([{ policy: "log-group-retention", resource: "aws:cloudwatch/logGroup:LogGroup::forever", message: "log group keeps logs forever (no retentionInDays)" }]);
+  });
+});
+
+describe("policy: bucket-private-and-tls-only", () => {
+  const pab = (on: boolean) =>
+    resource(
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "pab",
+      { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: on },
+      [`${BUCKET}::b`],
+    );
+  const tls = resource(
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "bp",
+    { policy: doc({ Effect: "Deny", Action: "s3:*", Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }) },
+    [`${BUCKET}::b`],
+  );
+
+  it("flags a bucket with partial public-access blocking and no TLS-only policy", () => {
+    expect(bucketsArePrivateAndTlsOnly.validate([resource(BUCKET, "b"), pab(false)]).map((v) => v.message)).to.deep.equal([
+      "bucket does not block all four kinds of public access",
+      "bucket policy does not deny non-TLS requests",
+    ]);
+  });
+
+  it("accepts a fully blocked bucket with a TLS-only policy", () => {
+    expect(bucketsArePrivateAndTlsOnly.validate([resource(BUCKET, "b"), pab(true), tls])).to.deep.equal([]);
+  });
+});
+
+describe("policy: no-deprecated-lambda-runtime", () => {
+  it("flags nodejs20.x and python3.7, and accepts nodejs22.x", () => {
+    const violations = noDeprecatedLambdaRuntime.validate([
+      resource("aws:lambda/function:Function", "old-node", { runtime: "nodejs20.x" }),
+      resource("aws:lambda/function:Function", "old-python", { runtime: "python3.7" }),
+      resource("aws:lambda/function:Function", "current", { runtime: "nodejs22.x" }),
+    ]);
+    expect(violations.map((v) => v.message)).to.deep.equal(["runtime nodejs20.x is deprecated", "runtime python3.7 is deprecated"]);
+  });
+});
+
+describe("runPolicies", () => {
+  it("runs every policy and concatenates their violations", () => {
+    const violations = runPolicies([resource(QUEUE, "q"), resource("aws:cloudwatch/logGroup:LogGroup", "l")]);
+    expect(violations.map((v) => v.policy)).to.deep.equal(["encryption-at-rest", "log-group-retention"]);
+  });
+});

@@ -1,0 +1,99 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { expect } from "chai";
+import { REPO_ROOT } from "../../components/shared/bundle";
+import { runPolicies } from "../../policy/policies";
+import { ARCHITECTURES, createStack, parseStackConfig, readStackFile } from "../../stacks";
+import { runUnderMocks } from "../../stacks/plan/mock-runtime";
+import { availableStacks, planStack } from "../../stacks/plan/plan";
+import { toPolicyResources } from "../../stacks/plan/render";
+
+function enabledIn(stack: string): string[] {
+  const raw = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
+  return ARCHITECTURES.filter((m) => (raw[`digital-user-engagement:${m.key}`] as { enabled?: boolean } | undefined)?.enabled === true).map(
+    (m) => m.key,
+  );
+}
+
+describe("stacks", () => {
+  it("has a dev and a prod stack file", () => {
+    expect(availableStacks()).to.include.members(["dev", "prod"]);
+  });
+
+  for (const stack of availableStacks()) {
+    describe(`Pulumi.${stack}.yaml`, () => {
+      let plan: Awaited<ReturnType<typeof planStack>>;
+      before(async () => {
+        plan = await planStack(stack);
+      });
+
+      it("builds exactly the architectures its config enables", () => {
+        const outputs = plan.run.result as { enabledArchitectures: string[] };
+        expect(outputs.enabledArchitectures).to.deep.equal(enabledIn(stack));
+        const topLevel = plan.resources.filter((r) => r.parent === undefined && r.type.startsWith("due:") && r.name !== "alarms");
+        expect(topLevel.map((r) => r.name)).to.have.length(enabledIn(stack).length);
+      });
+
+      it("registers no URN twice", () => {
+        expect(plan.run.duplicateUrns).to.deep.equal([]);
+        const urns = plan.resources.map((r) => r.urn);
+        expect(new Set(urns).size).to.equal(urns.length);
+      });
+
+      it("passes every policy", () => {
+        expect(plan.violations).to.deep.equal([]);
+      });
+    });
+  }
+
+  it("sends every alarm of the prod stack to the created alarm topic", async () => {
+    const plan = await planStack("prod");
+    const alarms = plan.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.length).to.be.greaterThan(0);
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:alarms-topic-0000000"]);
+    expect(plan.resources.find((r) => r.name === "alarms-topic")?.inputs.kmsMasterKeyId).to.be.a("string");
+  });
+
+  it("builds every architecture at once with no duplicate URN and no policy violation", async () => {
+    const raw = Object.fromEntries(ARCHITECTURES.map((m) => [m.key, m.minimalConfig]));
+    const run = await runUnderMocks(() => createStack(parseStackConfig({ ...raw, defaults: { alarms: { createTopic: true } } })), { stack: "all" });
+    expect(run.duplicateUrns).to.deep.equal([]);
+    expect((run.result as { enabledArchitectures: string[] }).enabledArchitectures).to.deep.equal(ARCHITECTURES.map((m) => m.key));
+    expect(runPolicies(toPolicyResources(run.resources))).to.deep.equal([]);
+  });
+
+  it("the offline plan command prints the resources, writes the diagram and exits 0", function () {
+    this.timeout(120_000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    const result = spawnSync(process.execPath, ["--import", "tsx", "stacks/plan/cli.ts", "--stack", "dev", "--out", out], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(result.stdout).to.contain("aws:sesv2/configurationSet:ConfigurationSet  ses-event-processing-configuration-set");
+    expect(result.stdout).to.contain("Policies: all passed");
+    const diagram = fs.readFileSync(path.join(out, "graph.mmd"), "utf8");
+    expect(diagram.startsWith("flowchart LR\n")).to.equal(true);
+    expect(diagram).to.match(/subgraph r\d+\["ses-event-processing<br\/>/);
+    expect(diagram).to.match(/r\d+ --> r\d+/);
+  });
+
+  it("the offline plan command exits 2 with the exact key on a config error", function () {
+    this.timeout(120_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "badstack-"));
+    const stackFile = path.join(REPO_ROOT, "Pulumi.test-invalid.yaml");
+    fs.writeFileSync(stackFile, "config:\n  digital-user-engagement:sesEventProcessing:\n    enabled: true\n    batchSize: 99\n");
+    try {
+      const result = spawnSync(process.execPath, ["--import", "tsx", "stacks/plan/cli.ts", "--stack", "test-invalid", "--out", dir], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      });
+      expect(result.status).to.equal(2);
+      expect(result.stderr).to.contain("digital-user-engagement:sesEventProcessing.batchSize: Too big: expected number to be <=10");
+    } finally {
+      fs.rmSync(stackFile);
+    }
+  });
+});
