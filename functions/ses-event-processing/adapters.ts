@@ -1,0 +1,151 @@
+/**
+ * Thin SDK adapters behind the feedback service's ports. Each is one SDK call (or a small,
+ * bounded sequence of conditional calls); the clients are injected so the handler can create them
+ * once per container with `sdkClientConfig()`.
+ */
+import {
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { PutSuppressedDestinationCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
+import type { SuppressionReason, TransientBounceHistory } from "./feedback-policy";
+import type {
+  ContactStore,
+  SuppressionList,
+  SuppressionRecord,
+  TransientBounceRecord,
+} from "./feedback-service";
+
+/** SES v2 account-level suppression list. PutSuppressedDestination is an upsert, so retries are harmless. */
+export class SesV2SuppressionList implements SuppressionList {
+  constructor(private readonly client: SESv2Client) {}
+
+  async suppress(address: string, reason: SuppressionReason): Promise<void> {
+    await this.client.send(new PutSuppressedDestinationCommand({ EmailAddress: address, Reason: reason }));
+  }
+}
+
+/** Thrown when the transient counter kept losing races with concurrent writers (retryable). */
+export class ContactStoreConflictError extends Error {
+  override readonly name = "ContactStoreConflictError";
+  readonly $retryable = { throttling: false };
+}
+
+const TRANSIENT_REASON = "TRANSIENT_BOUNCE";
+const MAX_COUNTER_ROUNDS = 3;
+
+/**
+ * The contact-status table. Partition key `emailAddress` (S), no sort key. Attributes maintained:
+ * - `status`: "SUPPRESSED" | "ACTIVE" (a transient bounce never downgrades SUPPRESSED);
+ * - `lastReason`: "BOUNCE" | "COMPLAINT" | "TRANSIENT_BOUNCE", the classification of the latest event;
+ * - `firstEventAt`, `lastEventAt`: ISO-8601 feedback times;
+ * - `eventCount`: feedback events recorded for the address;
+ * - `transientBounceCount`, `transientWindowStart`: the rolling transient-bounce window;
+ * - `lastTransientEventKey`: the last counted bounce, so a retried bounce is not counted twice.
+ *
+ * Timestamps are `Date#toISOString()` strings, so DynamoDB's string comparison orders them.
+ */
+export class DynamoDbContactStore implements ContactStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async recordSuppression(record: SuppressionRecord): Promise<void> {
+    const set = [
+      "#status = :suppressed",
+      "lastReason = :reason",
+      "firstEventAt = if_not_exists(firstEventAt, :at)",
+      "lastEventAt = :at",
+    ];
+    const values: Record<string, AttributeValue> = {
+      ":suppressed": { S: "SUPPRESSED" },
+      ":reason": { S: record.reason },
+      ":at": { S: record.at },
+    };
+    let update = `SET ${set.join(", ")}`;
+    if (record.countEvent) {
+      update += " ADD eventCount :one";
+      values[":one"] = { N: "1" };
+    }
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: { emailAddress: { S: record.address } },
+        UpdateExpression: update,
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  /**
+   * One UpdateItem in the common case (the window is still open): ADD 1 to the counter under the
+   * condition that the window started at or after the cutoff. If the window is missing or stale, a
+   * second conditional UpdateItem starts a new window at this bounce with count 1. A lost race
+   * between the two conditions loops (bounded). Both conditions refuse an event key already
+   * counted, and on that refusal the stored counter (ReturnValuesOnConditionCheckFailure=ALL_OLD)
+   * is returned unchanged.
+   */
+  async recordTransientBounce(record: TransientBounceRecord): Promise<TransientBounceHistory> {
+    const notCounted = "(attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)";
+    const common = [
+      "#status = if_not_exists(#status, :active)",
+      "lastReason = :reason",
+      "firstEventAt = if_not_exists(firstEventAt, :at)",
+      "lastEventAt = :at",
+      "lastTransientEventKey = :key",
+    ];
+    const values: Record<string, AttributeValue> = {
+      ":active": { S: "ACTIVE" },
+      ":reason": { S: TRANSIENT_REASON },
+      ":at": { S: record.at },
+      ":key": { S: record.eventKey },
+      ":one": { N: "1" },
+      ":cutoff": { S: record.windowStartCutoff },
+    };
+    const attempts = [
+      {
+        UpdateExpression: `SET ${common.join(", ")} ADD eventCount :one, transientBounceCount :one`,
+        ConditionExpression: `transientWindowStart >= :cutoff AND ${notCounted}`,
+      },
+      {
+        UpdateExpression: `SET ${[...common, "transientBounceCount = :one", "transientWindowStart = :at"].join(", ")} ADD eventCount :one`,
+        ConditionExpression: `(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND ${notCounted}`,
+      },
+    ];
+
+    for (let round = 0; round < MAX_COUNTER_ROUNDS; round++) {
+      for (const attempt of attempts) {
+        try {
+          const output = await this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { emailAddress: { S: record.address } },
+              ...attempt,
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: values,
+              ReturnValues: "ALL_NEW",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          );
+          return toHistory(output.Attributes, record);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          if (error.Item?.lastTransientEventKey?.S === record.eventKey) return toHistory(error.Item, record);
+        }
+      }
+    }
+    throw new ContactStoreConflictError(`transient-bounce counter conflicted ${MAX_COUNTER_ROUNDS} times`);
+  }
+}
+
+function toHistory(item: Record<string, AttributeValue> | undefined, record: TransientBounceRecord): TransientBounceHistory {
+  const count = Number(item?.transientBounceCount?.N ?? "1");
+  return {
+    transientBounceCount: Number.isFinite(count) && count > 0 ? count : 1,
+    transientWindowStart: item?.transientWindowStart?.S ?? record.at,
+  };
+}

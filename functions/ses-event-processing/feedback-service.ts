@@ -1,0 +1,253 @@
+/**
+ * Processes one FeedbackEvent end to end: policy decision, account-level suppression, contact-status
+ * update. Source-neutral and SDK-free: the SES and DynamoDB adapters are injected, so architecture
+ * #4 (and the tests) can reuse it with other deliveries or fakes.
+ *
+ * Order of side effects per recipient, chosen so a failure at any step is safe to retry:
+ * - suppress: PutSuppressedDestination (an upsert) first, then the contact record. A failure
+ *   before the contact write leaves nothing half-recorded that a retry would double.
+ * - transient bounce: the contact store counts it atomically (guarded by an event key, so a retry
+ *   of the same bounce is not counted twice); if that reaches the threshold, suppress and mark
+ *   the contact SUPPRESSED without counting the event again.
+ */
+import type { FeedbackEvent } from "../shared/ses-events";
+import {
+  classifyFeedback,
+  decideRecipientAction,
+  transientWindowStartCutoff,
+  type FeedbackIntent,
+  type FeedbackPolicySettings,
+  type SuppressionReason,
+  type TransientBounceHistory,
+} from "./feedback-policy";
+
+/** The account-level SES suppression list (SES v2 PutSuppressedDestination). */
+export interface SuppressionList {
+  suppress(address: string, reason: SuppressionReason): Promise<void>;
+}
+
+export interface SuppressionRecord {
+  address: string;
+  reason: SuppressionReason;
+  /** ISO-8601 time of the feedback event. */
+  at: string;
+  /** False when the same event was already counted (a transient bounce that reached the threshold). */
+  countEvent: boolean;
+}
+
+export interface TransientBounceRecord {
+  address: string;
+  /** ISO-8601 time of the bounce. */
+  at: string;
+  /** Windows that started before this are stale: the bounce opens a new window instead. */
+  windowStartCutoff: string;
+  /** Identifies the bounce, so recording it twice (a retry) counts it once. */
+  eventKey: string;
+}
+
+/** The per-address contact-status table (DynamoDB, partition key `emailAddress`). */
+export interface ContactStore {
+  /** Marks the address SUPPRESSED with the reason. */
+  recordSuppression(record: SuppressionRecord): Promise<void>;
+  /** Counts a transient bounce in the rolling window; returns the counter including this bounce. */
+  recordTransientBounce(record: TransientBounceRecord): Promise<TransientBounceHistory>;
+}
+
+/** What happened to one recipient. JSON-serialisable and free of the address (it is persisted by idempotency). */
+export interface RecipientResult {
+  action: "suppressed" | "transient-recorded" | "ignored";
+  reason?: SuppressionReason;
+  transientBounceCount?: number;
+  detail: string;
+}
+
+/** Identifies one recipient's unit of work across redeliveries. */
+export interface RecipientKey {
+  sesMessageId: string;
+  eventType: string;
+  /** "" when the event has no feedbackId. */
+  feedbackId: string;
+  recipient: string;
+}
+
+export interface RecipientWork {
+  key: RecipientKey;
+  event: FeedbackEvent;
+}
+
+export type RecipientRunner = (work: RecipientWork) => Promise<RecipientResult>;
+
+/**
+ * Wraps the unit of work for one recipient, for example with Powertools idempotency keyed on
+ * `work.key`. Return `duplicate: true` when the work was not run because it already completed.
+ */
+export type RecipientGuard = (
+  work: RecipientWork,
+  run: RecipientRunner,
+) => Promise<RecipientResult & { duplicate?: boolean }>;
+
+export interface RecipientOutcome extends RecipientResult {
+  address: string;
+  /** "batch": same address and action already handled in this batch; "redelivery": idempotency hit. */
+  duplicate?: "batch" | "redelivery";
+}
+
+/** Remembers which (address, action) pairs a batch has already handled. Create one per invocation. */
+export interface BatchDeduplicator {
+  /** True the first time a key is claimed, false afterwards. */
+  claim(key: string): boolean;
+}
+
+export function createBatchDeduplicator(): BatchDeduplicator {
+  const seen = new Set<string>();
+  return {
+    claim(key) {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    },
+  };
+}
+
+/** One or more recipients failed; the others were processed. Message lists error names only. */
+export class RecipientFailuresError extends Error {
+  override readonly name = "RecipientFailuresError";
+  constructor(
+    readonly failures: readonly { address: string; error: unknown }[],
+    readonly outcomes: readonly RecipientOutcome[],
+    total: number,
+  ) {
+    const names = [...new Set(failures.map((f) => errorName(f.error)))].join(", ");
+    super(`${failures.length} of ${total} recipients failed: ${names}`);
+  }
+}
+
+export interface FeedbackServiceDeps {
+  suppressionList: SuppressionList;
+  contactStore: ContactStore;
+  settings: FeedbackPolicySettings;
+  /** Default: run the work directly (no cross-invocation idempotency). */
+  recipientGuard?: RecipientGuard;
+}
+
+export interface ProcessEventOptions {
+  /** Skips a recipient whose (address, action) this batch already handled. */
+  batch?: BatchDeduplicator;
+}
+
+export interface FeedbackService {
+  /**
+   * Processes every recipient of the event. All recipients are attempted; if any failed, throws
+   * {@link RecipientFailuresError} carrying the failures and the successful outcomes.
+   */
+  processEvent(event: FeedbackEvent, options?: ProcessEventOptions): Promise<RecipientOutcome[]>;
+  /** The unguarded unit of work for one recipient (what the guard wraps). */
+  processRecipient(work: RecipientWork): Promise<RecipientResult>;
+}
+
+export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackService {
+  const { suppressionList, contactStore, settings } = deps;
+  const guard: RecipientGuard = deps.recipientGuard ?? ((work, run) => run(work));
+
+  async function suppress(address: string, reason: SuppressionReason, at: string, countEvent: boolean) {
+    await suppressionList.suppress(address, reason);
+    await contactStore.recordSuppression({ address, reason, at, countEvent });
+  }
+
+  async function processRecipient(work: RecipientWork): Promise<RecipientResult> {
+    const { event, key } = work;
+    const address = key.recipient;
+    const intent = classifyFeedback(event, settings);
+    switch (intent.type) {
+      case "ignore":
+        return { action: "ignored", detail: intent.detail };
+      case "suppress":
+        await suppress(address, intent.reason, event.timestamp, true);
+        return { action: "suppressed", reason: intent.reason, detail: intent.detail };
+      case "count-transient": {
+        const history = await contactStore.recordTransientBounce({
+          address,
+          at: event.timestamp,
+          windowStartCutoff: transientWindowStartCutoff(event.timestamp, settings.transientBounceWindowHours),
+          eventKey: transientEventKey(event),
+        });
+        const action = decideRecipientAction(event, address, history, settings);
+        if (action.type === "suppress") {
+          await suppress(address, action.reason, event.timestamp, false);
+          return {
+            action: "suppressed",
+            reason: action.reason,
+            transientBounceCount: action.transientBounceCount,
+            detail: action.detail,
+          };
+        }
+        if (action.type === "record-transient") {
+          return { action: "transient-recorded", transientBounceCount: action.count, detail: action.detail };
+        }
+        return { action: "ignored", detail: action.detail };
+      }
+    }
+  }
+
+  async function processEvent(event: FeedbackEvent, options: ProcessEventOptions = {}): Promise<RecipientOutcome[]> {
+    const intent = classifyFeedback(event, settings);
+    const outcomes: RecipientOutcome[] = [];
+    const failures: { address: string; error: unknown }[] = [];
+    for (const address of event.recipients) {
+      if (intent.type === "ignore") {
+        // No side effects, so neither idempotency nor batch deduplication is needed.
+        outcomes.push({ address, action: "ignored", detail: intent.detail });
+        continue;
+      }
+      if (options.batch && !options.batch.claim(batchKey(intent, event, address))) {
+        outcomes.push({ address, ...plannedResult(intent), duplicate: "batch" });
+        continue;
+      }
+      const work: RecipientWork = { key: recipientKey(event, address), event };
+      try {
+        const { duplicate, ...result } = await guard(work, processRecipient);
+        outcomes.push(duplicate ? { address, ...result, duplicate: "redelivery" } : { address, ...result });
+      } catch (error) {
+        failures.push({ address, error });
+      }
+    }
+    if (failures.length > 0) throw new RecipientFailuresError(failures, outcomes, event.recipients.length);
+    return outcomes;
+  }
+
+  return { processEvent, processRecipient };
+}
+
+/** The idempotency key of one recipient of one event. */
+export function recipientKey(event: FeedbackEvent, recipient: string): RecipientKey {
+  return { sesMessageId: event.sesMessageId, eventType: event.eventType, feedbackId: event.feedbackId ?? "", recipient };
+}
+
+/**
+ * Batch-deduplication key. Suppressions deduplicate on (action, reason, address): suppressing the
+ * same address twice is pointless. Distinct transient bounces are distinct events and are each
+ * counted, so their key includes the event identity.
+ */
+function batchKey(intent: Exclude<FeedbackIntent, { type: "ignore" }>, event: FeedbackEvent, address: string): string {
+  if (intent.type === "suppress") return `suppress:${intent.reason}:${address}`;
+  return `transient:${transientEventKey(event)}:${address}`;
+}
+
+function transientEventKey(event: FeedbackEvent): string {
+  return `${event.sesMessageId}#${event.feedbackId ?? ""}`;
+}
+
+function plannedResult(intent: Exclude<FeedbackIntent, { type: "ignore" }>): RecipientResult {
+  return intent.type === "suppress"
+    ? { action: "suppressed", reason: intent.reason, detail: `${intent.detail} (already handled in this batch)` }
+    : { action: "transient-recorded", detail: `${intent.detail} (already handled in this batch)` };
+}
+
+/** The error's name (or that of its cause, for wrapper errors), never its message. */
+export function errorName(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error && cause.name !== error.name ? `${error.name}(${cause.name})` : error.name;
+  }
+  return typeof error;
+}

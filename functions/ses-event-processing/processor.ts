@@ -1,0 +1,202 @@
+/**
+ * Architecture #1, SES Event Processing: SQS-triggered handler for SES feedback events delivered by
+ * SNS (raw or enveloped) or forwarded from EventBridge. Event plumbing only; the decisions live in
+ * feedback-policy.ts and the side effects in feedback-service.ts / adapters.ts.
+ *
+ * - A record whose body does not parse fails (MalformedRecord metric): it is redriven and ends in
+ *   the DLQ, never acknowledged silently.
+ * - Each recipient's work is idempotent across redeliveries (Powertools idempotency, DynamoDB,
+ *   keyed on sesMessageId + eventType + feedbackId + recipient), and deduplicated within the batch.
+ * - Any error that survives the SDK's adaptive retries fails the record (batchItemFailures); only
+ *   error names are logged.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { sdkClientConfig } from "../shared/aws-clients";
+import { isRetryableError, isThrottlingError } from "../shared/errors";
+import { createObservability } from "../shared/observability";
+import { maskEmail } from "../shared/pii";
+import { safeParseSesFeedback } from "../shared/ses-events";
+import { DynamoDbContactStore, SesV2SuppressionList } from "./adapters";
+import { loadProcessorConfig } from "./config";
+import {
+  RecipientFailuresError,
+  createBatchDeduplicator,
+  createFeedbackService,
+  errorName,
+  type BatchDeduplicator,
+  type RecipientOutcome,
+  type RecipientResult,
+  type RecipientRunner,
+  type RecipientWork,
+} from "./feedback-service";
+
+/** Idempotency keys are prefixed with this, not the function name, so #1 and #4 share one key space. */
+export const IDEMPOTENCY_KEY_PREFIX = "ses-feedback";
+
+const config = loadProcessorConfig(process.env);
+const { logger, metrics } = createObservability("ses-event-processing");
+
+const sesClient = new SESv2Client({ ...sdkClientConfig() });
+const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
+
+const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: "key",
+  throwOnNoIdempotencyKey: true,
+  expiresAfterSeconds: config.idempotencyTtlSeconds,
+  // Called only when a completed record is found: the stored result is a redelivery's.
+  responseHook: (response) =>
+    typeof response === "object" && response !== null && !Array.isArray(response)
+      ? { ...response, duplicate: true }
+      : response,
+});
+const persistenceStore = new DynamoDBPersistenceLayer({
+  tableName: config.idempotencyTableName,
+  keyAttr: "id",
+  expiryAttr: "expiration",
+  awsSdkV3Client: dynamoClient,
+});
+const runIdempotently = makeIdempotent(
+  (work: RecipientWork, run: RecipientRunner): Promise<RecipientResult> => run(work),
+  { persistenceStore, config: idempotencyConfig, keyPrefix: IDEMPOTENCY_KEY_PREFIX },
+);
+
+const service = createFeedbackService({
+  suppressionList: new SesV2SuppressionList(sesClient),
+  contactStore: new DynamoDbContactStore(dynamoClient, config.contactTableName),
+  settings: config.policy,
+  recipientGuard: (work, run) => runIdempotently(work, run) as Promise<RecipientResult & { duplicate?: boolean }>,
+});
+
+const processor = new BatchProcessor(EventType.SQS);
+
+interface Tally {
+  suppressed: Record<string, number>;
+  transient: number;
+  ignored: number;
+  duplicate: number;
+  malformed: number;
+  failedRecords: number;
+  throttled: number;
+}
+
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  logger.addContext(context);
+  idempotencyConfig.registerLambdaContext(context);
+  const batch = createBatchDeduplicator();
+  const tally: Tally = { suppressed: {}, transient: 0, ignored: 0, duplicate: 0, malformed: 0, failedRecords: 0, throttled: 0 };
+  try {
+    return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch, tally), processor, {
+      context,
+      // Report every failed record as a batch item failure, also when all of them failed.
+      throwOnFullBatchFailure: false,
+    });
+  } finally {
+    publishTally(tally);
+  }
+};
+
+async function processRecord(record: SQSRecord, batch: BatchDeduplicator, tally: Tally): Promise<void> {
+  const parsed = safeParseSesFeedback(record.body);
+  if (!parsed.ok) {
+    tally.malformed++;
+    logger.warn("Malformed SES feedback record", { messageId: record.messageId, form: parsed.form, error: parsed.error });
+    throw new Error(`Malformed SES feedback record: ${parsed.error}`);
+  }
+  const { event, form } = parsed;
+  const summary = {
+    messageId: record.messageId,
+    form,
+    sesMessageId: event.sesMessageId,
+    eventType: event.eventType,
+    bounceType: event.bounceType,
+    complaintFeedbackType: event.complaintFeedbackType,
+  };
+  let outcomes: readonly RecipientOutcome[];
+  try {
+    outcomes = await service.processEvent(event, { batch });
+  } catch (error) {
+    tally.failedRecords++;
+    const failures = error instanceof RecipientFailuresError ? error.failures : [];
+    const errors = failures.length > 0 ? failures.map((f) => f.error) : [error];
+    if (errors.some((e) => isThrottlingError(e) || isThrottlingError(causeOf(e)))) tally.throttled++;
+    if (error instanceof RecipientFailuresError) count(error.outcomes, tally);
+    logger.error("SES feedback record failed", {
+      ...summary,
+      errors: [...new Set(errors.map(errorName))],
+      retryable: errors.every(isRetryLikelyToSucceed),
+      failedRecipients: failures.map((f) => maskEmail(f.address)),
+      outcomes: error instanceof RecipientFailuresError ? error.outcomes.map(logOutcome) : [],
+    });
+    throw error;
+  }
+  count(outcomes, tally);
+  logger.info("SES feedback processed", { ...summary, outcomes: outcomes.map(logOutcome) });
+}
+
+/** Powertools idempotency wraps persistence-layer failures; the SDK error is the cause. */
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
+}
+
+/**
+ * For the log only (every failed record is redriven either way): throttling and faults, also when
+ * wrapped by the idempotency layer, and another invocation still holding the same work.
+ */
+function isRetryLikelyToSucceed(error: unknown): boolean {
+  if (error instanceof Error && error.name === "IdempotencyAlreadyInProgressError") return true;
+  return isRetryableError(error) || isRetryableError(causeOf(error));
+}
+
+/** An outcome as logged: the address masked, nothing else personal. */
+function logOutcome(o: RecipientOutcome) {
+  return {
+    recipient: maskEmail(o.address),
+    action: o.action,
+    reason: o.reason,
+    transientBounceCount: o.transientBounceCount,
+    duplicate: o.duplicate,
+    detail: o.detail,
+  };
+}
+
+function count(outcomes: readonly RecipientOutcome[], tally: Tally): void {
+  for (const outcome of outcomes) {
+    if (outcome.duplicate) {
+      tally.duplicate++;
+      continue;
+    }
+    if (outcome.action === "suppressed" && outcome.reason) {
+      tally.suppressed[outcome.reason] = (tally.suppressed[outcome.reason] ?? 0) + 1;
+    } else if (outcome.action === "transient-recorded") {
+      tally.transient++;
+    } else if (outcome.action === "ignored") {
+      tally.ignored++;
+    }
+  }
+}
+
+function publishTally(tally: Tally): void {
+  for (const [reason, value] of Object.entries(tally.suppressed)) {
+    const single = metrics.singleMetric();
+    single.addDimension("Reason", reason);
+    single.addMetric("Suppressed", MetricUnit.Count, value);
+  }
+  // A suppression that came from the transient threshold is also a transient bounce; it is
+  // counted under Suppressed only, so the two metrics add up to the recipients processed.
+  const counters: [string, number][] = [
+    ["TransientBounce", tally.transient],
+    ["Ignored", tally.ignored],
+    ["Duplicate", tally.duplicate],
+    ["MalformedRecord", tally.malformed],
+    ["FailedRecord", tally.failedRecords],
+    ["Throttled", tally.throttled],
+  ];
+  for (const [name, value] of counters) metrics.addMetric(name, MetricUnit.Count, value);
+  metrics.publishStoredMetrics();
+}
