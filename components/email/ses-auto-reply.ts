@@ -9,7 +9,7 @@ import {
   isKnown,
   stableName,
 } from "../shared";
-import { createAsyncFailureQueue } from "./async-failure-queue";
+import { createAsyncFailureQueue } from "../shared";
 
 /** Secure receipt-rule defaults (spec 01 §2.7): scan for spam and viruses, and require TLS. */
 export const AUTO_REPLY_RULE_DEFAULTS: { scanEnabled: boolean; tlsPolicy: "Require" | "Optional" } = {

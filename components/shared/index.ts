@@ -9,3 +9,5 @@ export * from "./secure-bucket";
 export * from "./validation";
 export * from "./naming";
 export * from "./table";
+export * from "./alarms";
+export * from "./async-failure-queue";

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { queueDepthAlarm } from "./alarms";
 import { QUEUE_DEFAULTS } from "./defaults";
 import { PolicyStatement, denyInsecureTransport, policyDocument } from "./iam";
 import { stableName } from "./naming";
@@ -118,21 +119,12 @@ export class QueueWithDeadLetter extends pulumi.ComponentResource {
     }
 
     this.alarms = [
-      new aws.cloudwatch.MetricAlarm(
+      queueDepthAlarm(
         `${name}-dlq-depth`,
         {
-          alarmDescription: pulumi.interpolate`Messages in the dead-letter queue ${this.deadLetterQueueArn}`,
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: this.deadLetterQueueArn.apply((arn) => arn.split(":").pop() ?? arn) },
-          statistic: "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: args.alarmActions ?? [],
-          okActions: args.alarmActions ?? [],
+          queueName: this.deadLetterQueueArn.apply((arn) => arn.split(":").pop() ?? arn),
+          description: pulumi.interpolate`Messages in the dead-letter queue ${this.deadLetterQueueArn}`,
+          alarmActions: args.alarmActions,
         },
         { parent: this },
       ),

@@ -11,8 +11,6 @@
  *   error names are logged.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
-import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
@@ -22,56 +20,24 @@ import { isRetryableError, isThrottlingError } from "../shared/errors";
 import { createObservability } from "../shared/observability";
 import { maskEmail } from "../shared/pii";
 import { safeParseSesFeedback } from "../shared/ses-events";
-import { DynamoDbContactStore, SesV2SuppressionList } from "./adapters";
 import { loadProcessorConfig } from "./config";
 import {
   RecipientFailuresError,
   createBatchDeduplicator,
-  createFeedbackService,
   errorName,
   type BatchDeduplicator,
   type RecipientOutcome,
-  type RecipientResult,
-  type RecipientRunner,
-  type RecipientWork,
 } from "./feedback-service";
+import { createIdempotentFeedbackService } from "./idempotent-feedback";
 
-/** Idempotency keys are prefixed with this, not the function name, so #1 and #4 share one key space. */
-export const IDEMPOTENCY_KEY_PREFIX = "ses-feedback";
+export { IDEMPOTENCY_KEY_PREFIX } from "./idempotent-feedback";
 
 const config = loadProcessorConfig(process.env);
 const { logger, metrics } = createObservability("ses-event-processing");
 
 const sesClient = new SESv2Client({ ...sdkClientConfig() });
 const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
-
-const idempotencyConfig = new IdempotencyConfig({
-  eventKeyJmesPath: "key",
-  throwOnNoIdempotencyKey: true,
-  expiresAfterSeconds: config.idempotencyTtlSeconds,
-  // Called only when a completed record is found: the stored result is a redelivery's.
-  responseHook: (response) =>
-    typeof response === "object" && response !== null && !Array.isArray(response)
-      ? { ...response, duplicate: true }
-      : response,
-});
-const persistenceStore = new DynamoDBPersistenceLayer({
-  tableName: config.idempotencyTableName,
-  keyAttr: "id",
-  expiryAttr: "expiration",
-  awsSdkV3Client: dynamoClient,
-});
-const runIdempotently = makeIdempotent(
-  (work: RecipientWork, run: RecipientRunner): Promise<RecipientResult> => run(work),
-  { persistenceStore, config: idempotencyConfig, keyPrefix: IDEMPOTENCY_KEY_PREFIX },
-);
-
-const service = createFeedbackService({
-  suppressionList: new SesV2SuppressionList(sesClient),
-  contactStore: new DynamoDbContactStore(dynamoClient, config.contactTableName),
-  settings: config.policy,
-  recipientGuard: (work, run) => runIdempotently(work, run) as Promise<RecipientResult & { duplicate?: boolean }>,
-});
+const { service, idempotencyConfig } = createIdempotentFeedbackService(config, { ses: sesClient, dynamo: dynamoClient });
 
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -1,3 +1,5 @@
+import { pinpointEventProcessingArchitecture } from "./pinpoint-event-processing";
+import { sesAutoReplyArchitecture } from "./ses-auto-reply";
 import { sesEventProcessingArchitecture } from "./ses-event-processing";
 import { ArchitectureModule } from "./types";
 
@@ -5,6 +7,10 @@ import { ArchitectureModule } from "./types";
  * Every architecture the stack knows, in build order (an architecture that composes another comes
  * after it). Adding one: write `stacks/architectures/<name>.ts` with `defineArchitecture` and list it here.
  */
-export const ARCHITECTURES: ArchitectureModule[] = [sesEventProcessingArchitecture as unknown as ArchitectureModule];
+export const ARCHITECTURES: ArchitectureModule[] = [
+  sesEventProcessingArchitecture,
+  sesAutoReplyArchitecture,
+  pinpointEventProcessingArchitecture,
+] as unknown as ArchitectureModule[];
 
 export * from "./types";

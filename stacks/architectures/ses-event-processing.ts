@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SES_EVENT_TYPES, SesEventProcessing } from "../../components/email/ses-event-processing";
 import { logRetention } from "../config/schema";
 import { defineArchitecture } from "./types";

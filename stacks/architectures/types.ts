@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
+import * as z from "zod";
 import { StackDefaults } from "../config/schema";
 
 /** What every architecture's builder gets besides its own config. */

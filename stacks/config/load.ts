@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import * as z from "zod";
 import { ARCHITECTURES, ArchitectureModule } from "../architectures";
 import { PROJECT, StackDefaults, defaultsSchema } from "./schema";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "../../components/shared/defaults";
 
 /** The Pulumi project name: every key of ours in a stack file is `digital-user-engagement:<key>`. */

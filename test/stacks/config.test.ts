@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { expect } from "chai";
 import { REPO_ROOT } from "../../components/shared/bundle";
+import { ARCHITECTURES } from "../../stacks/architectures";
 import { StackConfigError, parseStackConfig, readStackFile } from "../../stacks/config";
 
 function issuesOf(raw: Record<string, unknown>): string[] {
@@ -57,7 +58,7 @@ describe("stack config", () => {
 
   it("rejects unknown keys at every level, naming the exact key", () => {
     expect(issuesOf({ sesEventProcesing: { enabled: true }, sesEventProcessing: { enabled: true, batchsize: 5 }, defaults: { retention: 7 } })).to.deep.equal([
-      "digital-user-engagement:sesEventProcesing: unknown key (known: defaults, sesEventProcessing)",
+      `digital-user-engagement:sesEventProcesing: unknown key (known: defaults, ${ARCHITECTURES.map((m) => m.key).join(", ")})`,
       "digital-user-engagement:defaults.retention: unknown key",
       "digital-user-engagement:sesEventProcessing.batchsize: unknown key",
     ]);

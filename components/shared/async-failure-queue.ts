@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { QUEUE_DEFAULTS, denyInsecureTransport, policyDocument } from "../shared";
+import { queueDepthAlarm } from "./alarms";
+import { QUEUE_DEFAULTS } from "./defaults";
+import { denyInsecureTransport, policyDocument } from "./iam";
 
 /**
  * The on-failure destination of an asynchronously invoked function: an encrypted queue (SSE-SQS,
@@ -33,22 +35,9 @@ export function createAsyncFailureQueue(
     { queueUrl: queue.url, policy: policyDocument([denyInsecureTransport("sqs:*", [queue.arn])]) },
     { parent },
   );
-  const alarm = new aws.cloudwatch.MetricAlarm(
+  const alarm = queueDepthAlarm(
     `${name}-depth`,
-    {
-      alarmDescription: pulumi.interpolate`Failed asynchronous invocations in ${queue.name}`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: queue.name },
-      statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: alarmActions ?? [],
-      okActions: alarmActions ?? [],
-    },
+    { queueName: queue.name, description: pulumi.interpolate`Failed asynchronous invocations in ${queue.name}`, alarmActions },
     { parent },
   );
   return { queue, queuePolicy, alarm };

@@ -1,0 +1,138 @@
+/**
+ * Architecture #4, legacy target ("pinpoint-event-stream"): S3 ObjectCreated → this Lambda
+ * (async invocation with an on-failure destination). Each object is a Firehose delivery of
+ * Pinpoint event-stream records; `_email.hardbounce` and `_email.complaint` records are mapped to
+ * architecture #1's FeedbackEvent and handled by #1's feedback service (same policy, same
+ * suppression list and contact table, same idempotency key space). Event plumbing only: the
+ * splitter, the mapping and the per-object loop are in json-stream.ts, pinpoint-records.ts and
+ * object-processor.ts.
+ *
+ * Failure handling:
+ * - a bad record (truncated, not JSON, wrong shape) is counted (MalformedRecord), logged by line
+ *   number without content, and the rest of the object is processed;
+ * - a record whose suppression failed with a retryable or unexpected error fails the invocation
+ *   after the whole object was processed, so Lambda's async retry and then the on-failure
+ *   destination apply. Reprocessing is safe: PutSuppressedDestination is an upsert and each
+ *   recipient's contact update runs under Powertools idempotency;
+ * - an object that cannot be read (GetObject error, corrupt gzip) fails the invocation.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SESv2Client } from "@aws-sdk/client-sesv2";
+import type { Context } from "aws-lambda";
+import { sdkClientConfig } from "../shared/aws-clients";
+import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
+import { createObservability } from "../shared/observability";
+import { loadProcessorConfig } from "../ses-event-processing/config";
+import { errorName } from "../ses-event-processing/feedback-service";
+import { createIdempotentFeedbackService } from "../ses-event-processing/idempotent-feedback";
+import { processEventObject, type ObjectReport } from "./object-processor";
+import { decodeS3Key, S3NotificationEventSchema } from "./s3-event";
+import { createS3ObjectSource, type ObjectSource } from "./s3-object";
+
+export { IDEMPOTENCY_KEY_PREFIX } from "../ses-event-processing/idempotent-feedback";
+
+export interface HandlerOverrides {
+  logger?: HandlerLogger;
+  counter?: HandlerCounter;
+  /** Replaces S3 GetObject (tests). */
+  objects?: ObjectSource;
+}
+
+/** Thrown at the end of an invocation in which some work must be retried. Message has no PII. */
+export class EventObjectFailedError extends Error {
+  override readonly name = "EventObjectFailedError";
+}
+
+// Clients are created once per container, with adaptive retry.
+const s3Client = new S3Client({ ...sdkClientConfig() });
+const sesClient = new SESv2Client({ ...sdkClientConfig() });
+const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
+
+/** Builds the handler from an environment (validated here, so a bad value fails the cold start). */
+export function buildHandler(env: Record<string, string | undefined>, overrides: HandlerOverrides = {}) {
+  // The same variables as architecture #1's processor: CONTACT_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
+  // COMPLAINT_EXEMPT_FEEDBACK_TYPES, TRANSIENT_BOUNCE_THRESHOLD, TRANSIENT_BOUNCE_WINDOW_HOURS,
+  // IDEMPOTENCY_TTL_SECONDS.
+  const config = loadProcessorConfig(env);
+  const observability = createObservability("pinpoint-event-processing");
+  const logger: HandlerLogger = overrides.logger ?? observability.logger;
+  const counter = overrides.counter ?? powertoolsCounter(observability.metrics);
+  const objects = overrides.objects ?? createS3ObjectSource(s3Client);
+
+  const { service: feedback, idempotencyConfig } = createIdempotentFeedbackService(config, { ses: sesClient, dynamo: dynamoClient });
+
+  function publish(report: ObjectReport): void {
+    for (const [reason, value] of Object.entries(report.suppressed)) counter.count("Suppressed", { Reason: reason }, value);
+    counter.count("RecordsRead", undefined, report.records);
+    counter.count("FeedbackRecords", undefined, report.feedbackEvents);
+    counter.count("IgnoredRecords", undefined, report.ignoredRecords);
+    counter.count("Duplicate", undefined, report.duplicates);
+    counter.count("MalformedRecord", undefined, report.badRecordCount);
+    counter.count("FailedRecord", undefined, report.failures.length);
+  }
+
+  return async function handler(event: unknown, context: Context): Promise<void> {
+    logger.addContext(context);
+    idempotencyConfig.registerLambdaContext(context);
+    try {
+      const parsed = S3NotificationEventSchema.safeParse(event);
+      if (!parsed.success) {
+        counter.count("InvalidEvent");
+        logger.error("Event is not an S3 event notification", {
+          issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`),
+        });
+        throw new EventObjectFailedError("Invalid S3 event notification");
+      }
+
+      const mustRetry: string[] = [];
+      for (const record of parsed.data.Records) {
+        const bucket = record.s3.bucket.name;
+        const key = decodeS3Key(record.s3.object.key);
+        let report: ObjectReport;
+        try {
+          report = await processEventObject(await objects.open(bucket, key, record.s3.object.versionId), feedback);
+        } catch (error) {
+          counter.count("ObjectReadFailed");
+          logger.error("Event object could not be read", { bucket, key, errorName: errorName(error) });
+          mustRetry.push(key);
+          continue;
+        }
+        publish(report);
+        if (report.badRecordCount > 0) {
+          logger.error("Malformed records skipped in event object", {
+            bucket,
+            key,
+            malformedRecords: report.badRecordCount,
+            firstMalformed: report.badRecords,
+          });
+        }
+        if (report.failures.length > 0) {
+          logger.error("Suppression failed for some records", { bucket, key, failures: report.failures });
+          if (report.failures.some((f) => f.retry)) mustRetry.push(key);
+        }
+        logger.info("Event object processed", {
+          bucket,
+          key,
+          records: report.records,
+          feedbackRecords: report.feedbackEvents,
+          ignoredRecords: report.ignoredRecords,
+          suppressed: report.suppressed,
+          duplicates: report.duplicates,
+          ignoredRecipients: report.ignoredRecipients,
+          malformedRecords: report.badRecordCount,
+          failedRecords: report.failures.length,
+        });
+      }
+      if (mustRetry.length > 0) {
+        // After every object and record was attempted: Lambda retries the whole event, which is
+        // safe (upserts + idempotency), then sends it to the on-failure destination.
+        throw new EventObjectFailedError(`${mustRetry.length} event object(s) need a retry`);
+      }
+    } finally {
+      counter.flush();
+    }
+  };
+}
+
+export const handler = buildHandler(process.env);

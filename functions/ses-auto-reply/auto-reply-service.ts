@@ -1,0 +1,140 @@
+import { senderHash } from "./addresses";
+import type { SesReceiptRecord } from "./receipt-event";
+import { renderReply } from "./render";
+import { decideReply, type ReplyPolicy, type SkipReason } from "./reply-policy";
+import { classifySendError, type ReplySender } from "./sender";
+import type { ReplyStateStore } from "./state-store";
+import type { TemplateSource } from "./template-source";
+
+/**
+ * How long a `msg#` marker is kept: longer than Lambda's maximum async event age (6 h) and than
+ * an SQS on-failure queue can hold the event (14 days max), so a late redrive is still deduplicated.
+ */
+export const MESSAGE_MARKER_TTL_SECONDS = 14 * 24 * 3600;
+
+export type ReplyOutcome =
+  | { status: "sent"; replyMessageId: string | undefined; to: string }
+  | { status: "skipped"; reason: SkipReason }
+  | { status: "rejected"; kind: "message-rejected" | "sending-disabled"; errorName: string };
+
+/**
+ * Another invocation is sending a reply for the same SES message right now (its lease has not
+ * expired). Thrown so Lambda's async retry comes back after the lease, when the message is either
+ * SENT (then skipped as a duplicate) or abandoned (then taken over).
+ */
+export class ReplyInProgressError extends Error {
+  override readonly name = "ReplyInProgressError";
+}
+
+export interface AutoReplyWarnings {
+  warn(message: string, attributes: Record<string, unknown>): void;
+}
+
+export interface AutoReplyDeps {
+  policy: ReplyPolicy;
+  /** At most one reply per sender per this many seconds. */
+  replyWindowSeconds: number;
+  templates: TemplateSource;
+  state: ReplyStateStore;
+  sender: ReplySender;
+  /** Epoch milliseconds. */
+  now: () => number;
+  log: AutoReplyWarnings;
+}
+
+export interface AutoReplyService {
+  /**
+   * Handles one inbound message. Resolves with the outcome; rejects when the invocation must
+   * fail so Lambda retries it (retryable or unexpected errors, a missing template, a concurrent
+   * attempt in progress).
+   */
+  handleRecord(record: SesReceiptRecord, leaseMs: number): Promise<ReplyOutcome>;
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string } | null)?.name ?? "Error";
+}
+
+/**
+ * Ordering of the state writes, and why:
+ *
+ * 1. Decide (pure), load the template and render *before* touching state, so a skip, a missing
+ *    template or a bad template leaves nothing behind.
+ * 2. Claim `msg#<id>` as PENDING with a lease that ends when this invocation's time runs out.
+ *    A final state (SENT/REJECTED/SKIPPED) means a redelivery: skip as "duplicate". An unexpired
+ *    PENDING lease means a concurrent attempt: throw, and the async retry comes back later.
+ * 3. Claim `sender#<hash>` for the window, recording the message id. The claim succeeds again for
+ *    the same message id, so a retry of this message is not rate-limited by its own first attempt.
+ * 4. Send. On success mark SENT. If the send throws (throttling, 5xx, anything unexpected) both
+ *    claims are released before rethrowing, so the async retry can send. If the Lambda dies
+ *    mid-send (timeout, crash) nothing is released, but the PENDING lease expires and the
+ *    retry takes the message over, and the sender claim is already its own.
+ *
+ * The remaining gap is inherent (SES SendEmail has no idempotency token): if the send succeeded
+ * and then marking SENT failed or the function died before it, a retry after the lease can send a
+ * second reply. Marking SENT failures are logged and not thrown, to keep that gap as small as
+ * possible.
+ */
+export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
+  const release = async (what: string, call: () => Promise<void>, sesMessageId: string): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      deps.log.warn("Releasing a reply claim failed", { claim: what, sesMessageId, errorName: errorName(error) });
+    }
+  };
+
+  return {
+    async handleRecord(record, leaseMs) {
+      const decision = decideReply(record, deps.policy);
+      if (decision.kind === "skip") return { status: "skipped", reason: decision.reason };
+      const { plan } = decision;
+
+      const reply = renderReply(plan, await deps.templates.getTemplate());
+
+      const now = deps.now();
+      const nowSec = Math.floor(now / 1000);
+      const id = plan.sesMessageId;
+      const messageExpiresAt = nowSec + Math.max(MESSAGE_MARKER_TTL_SECONDS, deps.replyWindowSeconds);
+
+      const claim = await deps.state.claimMessage(id, now + Math.max(leaseMs, 1000), now, messageExpiresAt);
+      if (claim === "duplicate") return { status: "skipped", reason: "duplicate" };
+      if (claim === "in-progress") throw new ReplyInProgressError(`A reply for SES message ${id} is being sent`);
+
+      const hash = senderHash(plan.to.address);
+      let senderClaimed: boolean;
+      try {
+        senderClaimed = await deps.state.claimSender(hash, id, now, nowSec + deps.replyWindowSeconds);
+      } catch (error) {
+        await release("message", () => deps.state.releaseMessage(id), id);
+        throw error;
+      }
+      if (!senderClaimed) {
+        await deps.state.finishMessage(id, "SKIPPED", messageExpiresAt);
+        return { status: "skipped", reason: "rate-limited" };
+      }
+
+      let replyMessageId: string | undefined;
+      try {
+        replyMessageId = await deps.sender.send(reply);
+      } catch (error) {
+        const kind = classifySendError(error);
+        // No reply went out either way, so the sender's window is not used up.
+        await release("sender", () => deps.state.releaseSender(hash, id), id);
+        if (kind === "throw") {
+          await release("message", () => deps.state.releaseMessage(id), id);
+          throw error;
+        }
+        await deps.state.finishMessage(id, "REJECTED", messageExpiresAt);
+        return { status: "rejected", kind, errorName: errorName(error) };
+      }
+
+      try {
+        await deps.state.finishMessage(id, "SENT", messageExpiresAt);
+      } catch (error) {
+        deps.log.warn("Reply sent but marking it SENT failed", { sesMessageId: id, errorName: errorName(error) });
+      }
+      return { status: "sent", replyMessageId, to: reply.to };
+    },
+  };
+}

@@ -1,0 +1,282 @@
+import { expect } from "chai";
+import {
+  PinpointEventProcessing,
+  PinpointEventProcessingArgs,
+  validatePinpointEventProcessingArgs,
+} from "../../components/email/pinpoint-event-processing";
+import { pinpointEventProcessingArchitecture } from "../../stacks/architectures/pinpoint-event-processing";
+import { defaultsSchema } from "../../stacks/config/schema";
+import { allowedActions, build, thrownMessage } from "../harness/pulumi";
+
+const ACCOUNT = "123456789012";
+const APP_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+const BUCKET_ARN = "arn:aws:s3:::pp-events-bucket-0000000";
+// The offline mocks give Firehose their generic ARN shape (the real one is arn:aws:firehose:…:deliverystream/<name>).
+const STREAM_ARN = `arn:aws:kinesis:us-east-1:${ACCOUNT}:firehoseDeliveryStream/pp-delivery-stream-0000000`;
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:pp-processor-function-0000000`;
+const FAILURE_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:pp-failures-0000000`;
+
+const LEGACY: PinpointEventProcessingArgs = { source: "pinpoint-event-stream", existingPinpointApplicationId: APP_ID };
+const make = (args: PinpointEventProcessingArgs = {}) => () => new PinpointEventProcessing("pp", args);
+
+describe("PinpointEventProcessing", () => {
+  describe('source "configuration-set" (default)', () => {
+    it("composes architecture #1 as its only child, fed by the given configuration set", async () => {
+      const built = await build(make({ configurationSetName: "pinpoint-email", enableAccountSuppression: true }));
+      expect(built.childrenOf("pp")).to.deep.equal(["due:email:SesEventProcessing::pp-ses-events"]);
+      expect(built.has("pp-ses-events-configuration-set")).to.equal(false);
+      expect(built.inputs("pp-ses-events-event-destination")).to.include({ configurationSetName: "pinpoint-email" });
+      expect(built.inputs("pp-ses-events-account-suppression")).to.deep.equal({ suppressedReasons: ["BOUNCE", "COMPLAINT"] });
+      expect(built.ofType("aws:pinpoint/eventStream:EventStream")).to.deep.equal([]);
+      expect(built.ofType("aws:pinpoint/app:App")).to.deep.equal([]);
+    });
+
+    it("lets #1 create a configuration set when none is given", async () => {
+      const built = await build(make());
+      expect(built.inputs("pp-ses-events-configuration-set")).to.include({ configurationSetName: "digital-user-engagement-test-pp-ses-events" });
+    });
+  });
+
+  describe('source "pinpoint-event-stream" (legacy)', () => {
+    it("creates exactly the bucket, Firehose with logging, the stream role, the event stream, tables, processor and notification", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.childrenOf("pp")).to.deep.equal([
+        "due:shared:SecureBucket::pp-events",
+        "aws:cloudwatch/logGroup:LogGroup::pp-firehose-logs",
+        "aws:cloudwatch/logStream:LogStream::pp-firehose-log-stream",
+        "aws:iam/role:Role::pp-firehose-role",
+        "aws:iam/rolePolicy:RolePolicy::pp-firehose-policy",
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream::pp-delivery-stream",
+        "aws:iam/role:Role::pp-stream-role",
+        "aws:iam/rolePolicy:RolePolicy::pp-stream-policy",
+        "aws:pinpoint/eventStream:EventStream::pp-event-stream",
+        "aws:dynamodb/table:Table::pp-contacts",
+        "aws:dynamodb/table:Table::pp-idempotency",
+        "aws:sqs/queue:Queue::pp-failures",
+        "aws:sqs/queuePolicy:QueuePolicy::pp-failures-policy",
+        "aws:cloudwatch/metricAlarm:MetricAlarm::pp-failures-depth",
+        "due:shared:BundledFunction::pp-processor",
+        "aws:lambda/permission:Permission::pp-s3-invoke-permission",
+        "aws:s3/bucketNotification:BucketNotification::pp-notification",
+      ]);
+    });
+
+    it("creates the Pinpoint project only when asked", async () => {
+      const built = await build(make({ source: "pinpoint-event-stream", createPinpointApplication: true, pinpointApplicationName: "My Project" }));
+      expect(built.childrenOf("pp")[0]).to.equal("aws:pinpoint/app:App::pp-app");
+      expect(built.inputs("pp-app")).to.deep.equal({ name: "My Project" });
+    });
+
+    it("delivers GZIP objects under events/ with an error-output prefix, encryption and CloudWatch logging", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.inputs("pp-delivery-stream")).to.deep.equal({
+        destination: "extended_s3",
+        serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
+        extendedS3Configuration: {
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/pp-firehose-role-0000000`,
+          bucketArn: BUCKET_ARN,
+          prefix: "events/!{timestamp:yyyy/MM/dd/HH}/",
+          errorOutputPrefix: "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/",
+          bufferingInterval: 300,
+          bufferingSize: 5,
+          compressionFormat: "GZIP",
+          cloudwatchLoggingOptions: { enabled: true, logGroupName: "/aws/kinesisfirehose/pp-0000000", logStreamName: "S3Delivery" },
+        },
+      });
+      expect(built.inputs("pp-firehose-logs")).to.deep.equal({ namePrefix: "/aws/kinesisfirehose/pp-", retentionInDays: 30 });
+    });
+
+    it("scopes the Firehose role to this bucket, its objects and its log stream, trusted only in this account", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.statements("pp-firehose-policy")).to.deep.equal([
+        {
+          Sid: "DeliverToBucket",
+          Effect: "Allow",
+          Action: [
+            "s3:AbortMultipartUpload",
+            "s3:GetBucketLocation",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:ListBucketMultipartUploads",
+            "s3:PutObject",
+          ],
+          Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
+        },
+        {
+          Sid: "LogDeliveryErrors",
+          Effect: "Allow",
+          Action: "logs:PutLogEvents",
+          Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/kinesisfirehose/pp-0000000:log-stream:S3Delivery`,
+        },
+      ]);
+      expect(built.statements("pp-firehose-role", "assumeRolePolicy")).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "firehose.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+        },
+      ]);
+    });
+
+    it("lets Pinpoint assume the stream role only for this project, and put records only into this stream", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.statements("pp-stream-role", "assumeRolePolicy")).to.deep.equal([
+        {
+          Effect: "Allow",
+          Principal: { Service: "pinpoint.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+            ArnLike: { "aws:SourceArn": `arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:apps/${APP_ID}` },
+          },
+        },
+      ]);
+      expect(built.statements("pp-stream-policy")).to.deep.equal([
+        { Sid: "PutEvents", Effect: "Allow", Action: ["firehose:PutRecordBatch", "firehose:DescribeDeliveryStream"], Resource: STREAM_ARN },
+      ]);
+      expect(built.inputs("pp-event-stream")).to.deep.equal({
+        applicationId: APP_ID,
+        destinationStreamArn: STREAM_ARN,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/pp-stream-role-0000000`,
+      });
+      expect(built.one("pp-event-stream").dependencies).to.include("aws:iam/rolePolicy:RolePolicy::pp-stream-policy");
+    });
+
+    it("notifies the processor of new objects under events/ only, after the invoke permission exists", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.inputs("pp-notification")).to.deep.equal({
+        bucket: "pp-events-bucket-id",
+        lambdaFunctions: [{ lambdaFunctionArn: FUNCTION_ARN, events: ["s3:ObjectCreated:*"], filterPrefix: "events/" }],
+      });
+      expect(built.one("pp-notification").dependencies).to.include("aws:lambda/permission:Permission::pp-s3-invoke-permission");
+      expect(built.inputs("pp-s3-invoke-permission")).to.deep.equal({
+        action: "lambda:InvokeFunction",
+        function: "pp-processor-function-0000000",
+        principal: "s3.amazonaws.com",
+        sourceArn: BUCKET_ARN,
+        sourceAccount: ACCOUNT,
+      });
+    });
+
+    it("retries the processor's async invocations at most twice, then sends them to the on-failure queue", async () => {
+      const built = await build(make(LEGACY));
+      expect(built.inputs("pp-processor-async")).to.deep.equal({
+        functionName: "pp-processor-function-0000000",
+        maximumRetryAttempts: 2,
+        destinationConfig: { onFailure: { destination: FAILURE_QUEUE_ARN } },
+      });
+      expect(built.inputs("pp-processor-function")).to.include({ timeout: 300 });
+    });
+
+    it("grants the processor exactly what it calls, with no wildcard action", async () => {
+      const built = await build(make(LEGACY));
+      const statements = built.statements("pp-processor-policy");
+      expect(statements).to.deep.equal([
+        {
+          Sid: "WriteOwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/pp-processor-0000000:*`,
+        },
+        { Sid: "ReadEventObjects", Effect: "Allow", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/events/*` },
+        { Sid: "SuppressAddresses", Effect: "Allow", Action: "ses:PutSuppressedDestination", Resource: "*" },
+        { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pp-contacts-0000000` },
+        {
+          Sid: "Idempotency",
+          Effect: "Allow",
+          Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+          Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pp-idempotency-0000000`,
+        },
+        { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+        { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
+      ]);
+      expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
+      expect(allowedActions(built.statements("pp-firehose-policy")).filter((a) => a.includes("*"))).to.deep.equal([]);
+    });
+
+    it("passes the processor architecture #1's settings, and can share #1's contact table", async () => {
+      const built = await build(make({ ...LEGACY, existingContactTableName: "ses-contacts", complaintExemptFeedbackTypes: [] }));
+      expect(built.has("pp-contacts")).to.equal(false);
+      expect((built.inputs("pp-processor-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({
+        POWERTOOLS_SERVICE_NAME: "pp-processor",
+        POWERTOOLS_LOG_LEVEL: "INFO",
+        CONTACT_TABLE_NAME: "ses-contacts",
+        IDEMPOTENCY_TABLE_NAME: "pp-idempotency-0000000",
+        COMPLAINT_EXEMPT_FEEDBACK_TYPES: "",
+        POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/PinpointEventProcessing",
+      });
+      const grant = built.statements("pp-processor-policy").find((s) => s.Sid === "RecordContactStatus");
+      expect(grant?.Resource).to.equal(`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/ses-contacts`);
+    });
+
+    it("expires event objects and delivery errors by lifecycle", async () => {
+      const built = await build(make({ ...LEGACY, eventRetentionDays: 120 }));
+      expect(built.inputs("pp-events-lifecycle").rules).to.deep.equal([
+        { id: "hygiene", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 }, noncurrentVersionExpiration: { noncurrentDays: 30 } },
+        { id: "events", status: "Enabled", filter: { prefix: "events/" }, transitions: [{ days: 30, storageClass: "STANDARD_IA" }], expiration: { days: 120 } },
+        { id: "delivery-errors", status: "Enabled", filter: { prefix: "errors/" }, expiration: { days: 30 } },
+      ]);
+    });
+  });
+
+  it("reports every invalid argument at once", () => {
+    expect(
+      thrownMessage(() =>
+        validatePinpointEventProcessingArgs({ existingPinpointApplicationId: APP_ID, bufferSizeMb: 500, configurationSetName: "bad name" }),
+      ),
+    ).to.equal(
+      [
+        "PinpointEventProcessing: invalid arguments:",
+        '  - existingPinpointApplicationId applies only to source "pinpoint-event-stream"',
+        '  - bufferSizeMb applies only to source "pinpoint-event-stream"',
+        '  - configurationSetName must be 1–64 letters, digits, hyphens or underscores, got "bad name"',
+        "  - bufferSizeMb must be an integer between 1 and 128, got 500",
+      ].join("\n"),
+    );
+    expect(
+      thrownMessage(() =>
+        validatePinpointEventProcessingArgs({
+          source: "pinpoint-event-stream",
+          existingPinpointApplicationId: "My Project",
+          createPinpointApplication: true,
+          configurationSetName: "pinpoint-email",
+        }),
+      ),
+    ).to.equal(
+      [
+        "PinpointEventProcessing: invalid arguments:",
+        '  - configurationSetName applies only to source "configuration-set"',
+        "  - set either existingPinpointApplicationId or createPinpointApplication, not both",
+        '  - existingPinpointApplicationId must be a 32-character hexadecimal project id, got "My Project"',
+      ].join("\n"),
+    );
+    expect(thrownMessage(() => validatePinpointEventProcessingArgs({ source: "pinpoint-event-stream" }))).to.equal(
+      [
+        "PinpointEventProcessing: invalid arguments:",
+        '  - source "pinpoint-event-stream" needs existingPinpointApplicationId or createPinpointApplication: true',
+      ].join("\n"),
+    );
+  });
+});
+
+describe("pinpointEventProcessing stack module", () => {
+  const ctx = () => ({ defaults: defaultsSchema.parse({}), alarmActions: [], built: new Map() });
+
+  it("builds the configuration-set source from its minimal config, and the legacy source when asked", async () => {
+    const minimal = pinpointEventProcessingArchitecture.schema.parse(pinpointEventProcessingArchitecture.minimalConfig);
+    const built = await build(() => pinpointEventProcessingArchitecture.build(minimal, ctx()));
+    expect(built.childrenOf("pinpoint-event-processing")).to.deep.equal(["due:email:SesEventProcessing::pinpoint-event-processing-ses-events"]);
+    const legacy = pinpointEventProcessingArchitecture.schema.parse({ enabled: true, source: "pinpoint-event-stream", existingPinpointApplicationId: APP_ID });
+    const builtLegacy = await build(() => pinpointEventProcessingArchitecture.build(legacy, ctx()));
+    expect(builtLegacy.has("pinpoint-event-processing-event-stream")).to.equal(true);
+  });
+
+  it("names the exact key of each cross-field error", () => {
+    const result = pinpointEventProcessingArchitecture.schema.safeParse({ enabled: true, bufferSizeMb: 5 });
+    expect(result.success).to.equal(false);
+    expect(result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
+      'bufferSizeMb: applies only to source "pinpoint-event-stream"',
+    ]);
+  });
+});

@@ -1,0 +1,283 @@
+import { expect } from "chai";
+import {
+  SesAutoReply,
+  SesAutoReplyArgs,
+  deriveSendingIdentities,
+  normalizeRecipients,
+  validateSesAutoReplyArgs,
+} from "../../components/email/ses-auto-reply";
+import { sesAutoReplyArchitecture } from "../../stacks/architectures/ses-auto-reply";
+import { defaultsSchema } from "../../stacks/config/schema";
+import { allowedActions, build, thrownMessage } from "../harness/pulumi";
+
+const ACCOUNT = "123456789012";
+const SES = `arn:aws:ses:us-east-1:${ACCOUNT}`;
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:reply-responder-function-0000000`;
+const TABLE_ARN = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/reply-state-0000000`;
+const FAILURE_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:reply-failures-0000000`;
+const RULE_NAME = "digital-user-engagement-test-reply";
+
+const BASE: SesAutoReplyArgs = {
+  existingRuleSetName: "default-rule-set",
+  after: "archive-to-s3",
+  recipients: "noreply@example.com, orders-noreply@example.com",
+  replyFrom: "noreply@example.com",
+  templateSubjectPrefix: "We received your message: ",
+  templateHtml: "<p>Hello %%NAME%%</p><p>Ref %%ID%%</p>",
+  templateText: "Hello %%NAME%%\nRef %%ID%%",
+};
+
+const make = (overrides: Partial<SesAutoReplyArgs> = {}) => () => new SesAutoReply("reply", { ...BASE, ...overrides });
+
+describe("SesAutoReply", () => {
+  it("creates exactly the template, state table, failure queue, responder, scoped permission and rule", async () => {
+    const built = await build(make());
+    expect(built.childrenOf("reply")).to.deep.equal([
+      "aws:ses/template:Template::reply-template",
+      "aws:dynamodb/table:Table::reply-state",
+      "aws:sqs/queue:Queue::reply-failures",
+      "aws:sqs/queuePolicy:QueuePolicy::reply-failures-policy",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::reply-failures-depth",
+      "due:shared:BundledFunction::reply-responder",
+      "aws:lambda/permission:Permission::reply-invoke-permission",
+      "aws:ses/receiptRule:ReceiptRule::reply-rule",
+    ]);
+    expect(built.childrenOf("reply-responder")).to.deep.equal([
+      "aws:cloudwatch/logGroup:LogGroup::reply-responder-logs",
+      "aws:iam/role:Role::reply-responder-role",
+      "aws:iam/rolePolicy:RolePolicy::reply-responder-policy",
+      "aws:lambda/function:Function::reply-responder-function",
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig::reply-responder-async",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::reply-responder-errors",
+    ]);
+  });
+
+  it("puts a Lambda action then a Stop action in an existing rule set, after an explicit rule, with scanning and TLS", async () => {
+    const built = await build(make());
+    expect(built.inputs("reply-rule")).to.deep.equal({
+      ruleSetName: "default-rule-set",
+      name: RULE_NAME,
+      after: "archive-to-s3",
+      enabled: true,
+      recipients: ["noreply@example.com", "orders-noreply@example.com"],
+      scanEnabled: true,
+      tlsPolicy: "Require",
+      lambdaActions: [{ functionArn: FUNCTION_ARN, invocationType: "Event", position: 1 }],
+      stopActions: [{ scope: "RuleSet", position: 2 }],
+    });
+  });
+
+  it("adds no Stop action and no recipients when recipients is empty, so later rules still run", async () => {
+    const built = await build(make({ recipients: [] }));
+    const rule = built.inputs("reply-rule");
+    expect(rule).not.to.have.property("stopActions");
+    expect(rule).not.to.have.property("recipients");
+    expect(rule.lambdaActions).to.deep.equal([{ functionArn: FUNCTION_ARN, invocationType: "Event", position: 1 }]);
+  });
+
+  it("omits the Stop action when stopRuleSet is false, and honours scan/TLS overrides", async () => {
+    const built = await build(make({ stopRuleSet: false, scanEnabled: false, tlsPolicy: "Optional" }));
+    expect(built.inputs("reply-rule")).to.include({ scanEnabled: false, tlsPolicy: "Optional" });
+    expect(built.inputs("reply-rule")).not.to.have.property("stopActions");
+  });
+
+  it("lets only this rule invoke the function, and creates the rule after the permission", async () => {
+    const built = await build(make());
+    expect(built.inputs("reply-invoke-permission")).to.deep.equal({
+      action: "lambda:InvokeFunction",
+      function: "reply-responder-function-0000000",
+      principal: "ses.amazonaws.com",
+      sourceAccount: ACCOUNT,
+      sourceArn: `${SES}:receipt-rule-set/default-rule-set:receipt-rule/${RULE_NAME}`,
+    });
+    expect(built.one("reply-rule").dependencies).to.include("aws:lambda/permission:Permission::reply-invoke-permission");
+  });
+
+  it("retries async invocations at most twice, then sends them to the on-failure queue", async () => {
+    const built = await build(make());
+    expect(built.inputs("reply-responder-async")).to.deep.equal({
+      functionName: "reply-responder-function-0000000",
+      maximumRetryAttempts: 2,
+      destinationConfig: { onFailure: { destination: FAILURE_QUEUE_ARN } },
+    });
+    expect(built.inputs("reply-failures")).to.deep.equal({ messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true });
+    expect(built.inputs("reply-failures-depth")).to.include({ metricName: "ApproximateNumberOfMessagesVisible", threshold: 0 });
+    expect(built.inputs("reply-failures-depth").dimensions).to.deep.equal({ QueueName: "reply-failures-0000000" });
+  });
+
+  it("grants exactly SendEmail on the From identities and the configuration set, GetEmailTemplate on its template, and the table", async () => {
+    const built = await build(make({ configurationSetName: "auto-reply" }));
+    const statements = built.statements("reply-responder-policy");
+    expect(statements).to.deep.equal([
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/reply-responder-0000000:*`,
+      },
+      {
+        Sid: "SendReplies",
+        Effect: "Allow",
+        Action: "ses:SendEmail",
+        Resource: [`${SES}:identity/noreply@example.com`, `${SES}:identity/example.com`, `${SES}:configuration-set/auto-reply`],
+      },
+      { Sid: "ReadTemplate", Effect: "Allow", Action: "ses:GetEmailTemplate", Resource: `${SES}:template/digital-user-engagement-test-reply-template` },
+      { Sid: "ReplyState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: TABLE_ARN },
+      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
+    ]);
+    expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
+  });
+
+  it("reads a Pinpoint template with mobiletargeting:GetEmailTemplate on templates/<name>/EMAIL only", async () => {
+    const built = await build(
+      make({ templateSource: "pinpoint", existingTemplateName: "NoReply", templateHtml: undefined, templateText: undefined, templateSubjectPrefix: undefined }),
+    );
+    expect(built.has("reply-template")).to.equal(false);
+    const read = built.statements("reply-responder-policy").find((s) => s.Sid === "ReadTemplate");
+    expect(read).to.deep.equal({
+      Sid: "ReadTemplate",
+      Effect: "Allow",
+      Action: "mobiletargeting:GetEmailTemplate",
+      Resource: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:templates/NoReply/EMAIL`,
+    });
+    const env = (built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env).to.include({ TEMPLATE_SOURCE: "pinpoint", TEMPLATE_NAME: "NoReply" });
+  });
+
+  it("creates the SES template from config and passes the responder its settings", async () => {
+    const built = await build(make({ allowedReplyFrom: ["@example.com"], ownAddresses: ["support@example.com"], replyWindowSeconds: 3600 }));
+    expect(built.inputs("reply-template")).to.deep.equal({
+      name: "digital-user-engagement-test-reply-template",
+      subject: "We received your message: ",
+      html: "<p>Hello %%NAME%%</p><p>Ref %%ID%%</p>",
+      text: "Hello %%NAME%%\nRef %%ID%%",
+    });
+    expect((built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({
+      POWERTOOLS_SERVICE_NAME: "reply-responder",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      STATE_TABLE_NAME: "reply-state-0000000",
+      TEMPLATE_SOURCE: "ses",
+      TEMPLATE_NAME: "digital-user-engagement-test-reply-template",
+      TEMPLATE_CACHE_TTL_SECONDS: "300",
+      REPLY_FROM: "noreply@example.com",
+      ALLOWED_REPLY_FROM: "@example.com",
+      OWN_ADDRESSES: "support@example.com",
+      SKIP_ON_DMARC_FAIL: "true",
+      REPLY_WINDOW_SECONDS: "3600",
+      POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SesAutoReply",
+    });
+  });
+
+  it("creates the state table with partition key pk and TTL on expiresAt", async () => {
+    const built = await build(make());
+    expect(built.inputs("reply-state")).to.deep.equal({
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      attributes: [{ name: "pk", type: "S" }],
+      serverSideEncryption: { enabled: true },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: false,
+      ttl: { attributeName: "expiresAt", enabled: true },
+    });
+  });
+
+  it("creates and activates its own rule set only when asked, activating after the rule exists", async () => {
+    const built = await build(make({ existingRuleSetName: undefined, after: undefined, createRuleSet: true, activateRuleSet: true, ruleName: "auto-reply" }));
+    expect(built.inputs("reply-rule-set")).to.deep.equal({ ruleSetName: "digital-user-engagement-test-reply-rules" });
+    expect(built.inputs("reply-active-rule-set")).to.deep.equal({ ruleSetName: "digital-user-engagement-test-reply-rules" });
+    expect(built.one("reply-active-rule-set").dependencies).to.include("aws:ses/receiptRule:ReceiptRule::reply-rule");
+    expect(built.inputs("reply-rule")).to.include({ ruleSetName: "digital-user-engagement-test-reply-rules", name: "auto-reply" });
+    expect(built.inputs("reply-invoke-permission").sourceArn).to.equal(
+      `${SES}:receipt-rule-set/digital-user-engagement-test-reply-rules:receipt-rule/auto-reply`,
+    );
+    const notActivated = await build(make({ existingRuleSetName: undefined, after: undefined, createRuleSet: true }));
+    expect(notActivated.has("reply-active-rule-set")).to.equal(false);
+  });
+
+  it("splits comma-separated recipients and derives the sending identities", () => {
+    expect(normalizeRecipients(" a@example.com, ,example.org,a@example.com ")).to.deep.equal(["a@example.com", "example.org"]);
+    expect(normalizeRecipients(undefined)).to.deep.equal([]);
+    expect(deriveSendingIdentities("NoReply@Example.com", ["@brand.example", "help@example.com"])).to.deep.equal([
+      "NoReply@Example.com",
+      "example.com",
+      "brand.example",
+      "help@example.com",
+    ]);
+  });
+
+  it("reports every invalid argument at once", () => {
+    expect(
+      thrownMessage(() =>
+        validateSesAutoReplyArgs({
+          existingRuleSetName: "default-rule-set",
+          createRuleSet: true,
+          activateRuleSet: true,
+          ruleName: "-bad-",
+          recipients: [],
+          stopRuleSet: true,
+          templateSource: "pinpoint",
+          replyFrom: "Support <noreply@example.com>",
+          allowedReplyFrom: ["example.com"],
+          replyWindowSeconds: 10,
+        }),
+      ),
+    ).to.equal(
+      [
+        "SesAutoReply: invalid arguments:",
+        "  - set either existingRuleSetName or createRuleSet, not both",
+        "  - rule placement must be explicit: set after (the rule to follow) or insertFirst: true",
+        '  - ruleName must be 1–64 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, got "-bad-"',
+        "  - stopRuleSet needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail",
+        '  - templateSource "pinpoint" needs existingTemplateName (the component creates SES templates only)',
+        '  - replyFrom must be a plain address (local@domain), got "Support <noreply@example.com>"',
+        '  - allowedReplyFrom: "example.com" is neither an address nor an @domain',
+        "  - replyWindowSeconds must be an integer between 60 and 31536000, got 10",
+      ].join("\n"),
+    );
+    expect(thrownMessage(() => validateSesAutoReplyArgs({ templateHtml: "<p>x</p>" }))).to.equal(
+      [
+        "SesAutoReply: invalid arguments:",
+        "  - set existingRuleSetName (add the rule to an existing set) or createRuleSet: true",
+        "  - set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to",
+      ].join("\n"),
+    );
+  });
+
+  it("fails construction before creating anything", async () => {
+    let message = "";
+    try {
+      await build(make({ after: undefined }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.contain("rule placement must be explicit");
+  });
+});
+
+describe("sesAutoReply stack module", () => {
+  const ctx = () => ({ defaults: defaultsSchema.parse({}), alarmActions: [], built: new Map() });
+
+  it("builds the component from its minimal config", async () => {
+    const config = sesAutoReplyArchitecture.schema.parse(sesAutoReplyArchitecture.minimalConfig);
+    const built = await build(() => sesAutoReplyArchitecture.build(config, ctx()));
+    expect(built.inputs("ses-auto-reply-rule")).to.include({ scanEnabled: true, tlsPolicy: "Require" });
+    expect(built.has("ses-auto-reply-rule-set")).to.equal(true);
+  });
+
+  it("names the exact key of each cross-field error", () => {
+    const result = sesAutoReplyArchitecture.schema.safeParse({ enabled: true, existingRuleSetName: "default-rule-set", createRuleSet: true, after: "x" });
+    expect(result.success).to.equal(false);
+    expect(result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
+      "createRuleSet: set either existingRuleSetName or createRuleSet, not both",
+      "existingTemplateName: set existingTemplateName, or templateHtml and/or templateText to create a template",
+      "replyFrom: set replyFrom or allowedReplyFrom",
+    ]);
+  });
+
+  it("rejects unknown keys", () => {
+    const result = sesAutoReplyArchitecture.schema.safeParse({ ...sesAutoReplyArchitecture.minimalConfig, scanEnabeld: false });
+    expect(result.success).to.equal(false);
+    expect(result.error!.issues[0]).to.include({ code: "unrecognized_keys" });
+  });
+});
