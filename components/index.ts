@@ -1,2 +1,3 @@
 export * from "./email";
+export * from "./sms";
 export * as shared from "./shared";

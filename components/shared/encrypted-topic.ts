@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyStatement, denyInsecureTransport, policyDocument } from "./iam";
+import { PolicyStatement, denyInsecureTransport, policyDocument, serviceSid } from "./iam";
 import { KeyServiceGrant, createServiceKey } from "./kms";
 
 export interface EncryptedTopicArgs {
@@ -66,7 +66,7 @@ export function topicPublishStatements(
       const condition: NonNullable<PolicyStatement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
       if (p.sourceArns && p.sourceArns.length > 0) condition.ArnLike = { "aws:SourceArn": p.sourceArns };
       return {
-        Sid: `Allow${p.service.split(".")[0].toUpperCase()}Publish`,
+        Sid: serviceSid(p.service, "Publish"),
         Effect: "Allow",
         Principal: { Service: p.service },
         Action: "sns:Publish",

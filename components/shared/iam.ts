@@ -60,3 +60,11 @@ export function actionsOf(document: unknown): string[] {
     return Array.isArray(actions) ? actions : [actions];
   });
 }
+
+/**
+ * A statement id for a service grant: "sms-voice.amazonaws.com" + "Publish" → "AllowSMSVOICEPublish".
+ * IAM accepts only ASCII letters and digits in a Sid.
+ */
+export function serviceSid(service: string, suffix = ""): string {
+  return `Allow${service.split(".")[0].toUpperCase().replace(/[^A-Z0-9]/g, "")}${suffix}`;
+}

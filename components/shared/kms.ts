@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyStatement, policyDocument } from "./iam";
+import { PolicyStatement, policyDocument, serviceSid } from "./iam";
 
 /** An AWS service that must use a key, on behalf of one source resource (or any in this account). */
 export interface KeyServiceGrant {
@@ -65,7 +65,7 @@ export function serviceKeyPolicyStatements(
       const condition: NonNullable<PolicyStatement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
       if (grant.sourceArns && grant.sourceArns.length > 0) condition.ArnLike = { "aws:SourceArn": grant.sourceArns };
       return {
-        Sid: `Allow${grant.service.split(".")[0].toUpperCase()}`,
+        Sid: serviceSid(grant.service),
         Effect: "Allow",
         Principal: { Service: grant.service },
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { queueDepthAlarm } from "./alarms";
 import { QUEUE_DEFAULTS } from "./defaults";
-import { PolicyStatement, denyInsecureTransport, policyDocument } from "./iam";
+import { PolicyStatement, denyInsecureTransport, policyDocument, serviceSid } from "./iam";
 import { stableName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
 
@@ -137,7 +137,7 @@ export class QueueWithDeadLetter extends pulumi.ComponentResource {
 /** Allows one AWS service to send to a queue only on behalf of `sourceArn` (confused-deputy safe). */
 export function serviceSendStatement(queueArn: pulumi.Input<string>, sender: QueueServiceSender): PolicyStatement {
   return {
-    Sid: `Allow${sender.service.split(".")[0].toUpperCase()}Send`,
+    Sid: serviceSid(sender.service, "Send"),
     Effect: "Allow",
     Principal: { Service: sender.service },
     Action: "sqs:SendMessage",

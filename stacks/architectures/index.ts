@@ -1,6 +1,8 @@
 import { pinpointEventProcessingArchitecture } from "./pinpoint-event-processing";
+import { selfManagedOptOutsArchitecture } from "./self-managed-opt-outs";
 import { sesAutoReplyArchitecture } from "./ses-auto-reply";
 import { sesEventProcessingArchitecture } from "./ses-event-processing";
+import { smsFileDropArchitecture } from "./sms-file-drop";
 import { ArchitectureModule } from "./types";
 
 /**
@@ -11,6 +13,9 @@ export const ARCHITECTURES: ArchitectureModule[] = [
   sesEventProcessingArchitecture,
   sesAutoReplyArchitecture,
   pinpointEventProcessingArchitecture,
+  // Before smsFileDrop, whose sender honours #8's preference table when both are enabled.
+  selfManagedOptOutsArchitecture,
+  smsFileDropArchitecture,
 ] as unknown as ArchitectureModule[];
 
 export * from "./types";

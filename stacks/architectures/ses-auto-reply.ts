@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { SesAutoReply } from "../../components/email/ses-auto-reply";
+import { SesEventProcessing } from "../../components/email/ses-event-processing";
 import { logRetention } from "../config/schema";
 import { defineArchitecture } from "./types";
 
@@ -70,9 +71,13 @@ export const sesAutoReplyArchitecture = defineArchitecture({
     templateHtml: "<p>This address is not monitored. Reference: %%ID%%</p>",
   },
   build(config, ctx) {
-    const { enabled: _enabled, logRetentionInDays, ...settings } = config;
+    const { enabled: _enabled, logRetentionInDays, configurationSetName, ...settings } = config;
+    // Replies go through #1's configuration set when it is enabled, so their bounces and
+    // complaints are processed like any other mail.
+    const eventProcessing = ctx.built.get("sesEventProcessing") as SesEventProcessing | undefined;
     const component = new SesAutoReply("ses-auto-reply", {
       ...settings,
+      configurationSetName: configurationSetName ?? eventProcessing?.configurationSetName,
       logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
       runtime: ctx.defaults.runtime,
       architecture: ctx.defaults.architecture,

@@ -64,6 +64,17 @@ describe("stacks", () => {
     expect(runPolicies(toPolicyResources(run.resources))).to.deep.equal([]);
   });
 
+  it("sends auto-replies through #1's configuration set when SES Event Processing is enabled", async () => {
+    const autoReply = ARCHITECTURES.find((m) => m.key === "sesAutoReply")!.minimalConfig;
+    const run = await runUnderMocks(
+      () => createStack(parseStackConfig({ sesEventProcessing: { enabled: true }, sesAutoReply: autoReply })),
+      { stack: "compose" },
+    );
+    const fn = run.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("ses-auto-reply"))!;
+    const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(env.CONFIGURATION_SET_NAME).to.equal("digital-user-engagement-compose-ses-event-processing");
+  });
+
   it("the offline plan command prints the resources, writes the diagram and exits 0", function () {
     this.timeout(120_000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));

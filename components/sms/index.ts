@@ -1,0 +1,2 @@
+export * from "./self-managed-opt-outs";
+export * from "./sms-file-drop";

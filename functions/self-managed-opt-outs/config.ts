@@ -1,0 +1,123 @@
+/**
+ * Environment of the self-managed opt-out handler, validated once at cold start.
+ *
+ * | Variable                | Meaning                                                             | Default |
+ * |-------------------------|---------------------------------------------------------------------|---------|
+ * | TARGET                  | "end-user-messaging" or "pinpoint" (legacy)                         | end-user-messaging |
+ * | PINPOINT_APPLICATION_ID | Pinpoint project id; required when TARGET=pinpoint                  | — |
+ * | OPT_OUT_MODE            | "opt-out-list" or "preference-table-only" (see below)               | opt-out-list |
+ * | OPT_OUT_LIST_NAME       | Opt-out list name/ARN; required for end-user-messaging + opt-out-list | — |
+ * | OPT_OUT_REPLY_ORDER     | "after-opt-out-list" or "before-opt-out-list" (see below)           | after-opt-out-list |
+ * | PREFERENCE_TABLE_NAME   | DynamoDB preference table (partition key phoneNumber)               | required |
+ * | IDEMPOTENCY_TABLE_NAME  | DynamoDB idempotency table (partition key id, TTL expiration)       | required |
+ * | EVENTS_TOPIC_ARN        | SNS topic for sms.preference.* domain events                       | required |
+ * | OPT_OUT_REPLY / OPT_IN_REPLY / HELP_REPLY | Confirmation texts (1–1600 characters)            | see DEFAULT_REPLIES |
+ * | CONFIGURATION_SET_NAME  | SMS configuration set for the replies (end-user-messaging only)     | none |
+ * | OPT_OUT_KEYWORDS / OPT_IN_KEYWORDS / HELP_KEYWORDS | JSON array or comma list; replaces the default set | see inbound-sms.ts |
+ *
+ * OPT_OUT_MODE, the transactional exemption:
+ * - "opt-out-list": STOP puts the number on the End User Messaging opt-out list (Pinpoint target:
+ *   the endpoint gets OptOut=ALL). The list blocks EVERY message from every origination identity
+ *   linked to it, transactional ones (one-time passwords, receipts) included. Use it when an opt-out
+ *   must stop everything, or when transactional traffic goes out from a separate identity that is
+ *   linked to a different list.
+ * - "preference-table-only": STOP is recorded only in the preference table, so transactional
+ *   messages still reach the customer from the same number. Every promotional sender must then
+ *   consult the table before sending (the SMS file drop does when PREFERENCE_TABLE_NAME is set).
+ *
+ * OPT_OUT_REPLY_ORDER (opt-out-list mode on end-user-messaging only): AWS documents that a number
+ * on a list linked to the sending identity receives nothing from it, so a STOP confirmation sent
+ * AFTER PutOptedOutNumber from the same number is expected to be refused
+ * (DESTINATION_PHONE_NUMBER_OPTED_OUT). The default keeps the order the project requires (no
+ * confirmation unless the opt-out is fully recorded); a refused confirmation is counted
+ * (ReplyBlockedByOptOutList) and not retried. "before-opt-out-list" records the opt-out in the
+ * preference table first, then confirms, then adds the number to the list; a failure after the
+ * confirmation is retried without confirming twice.
+ */
+import * as z from "zod";
+import { buildKeywordSets, type KeywordSets } from "../shared/inbound-sms";
+import { parseEnv, requiredString, SMS_TARGETS, wordListEnv, type SmsTarget } from "../shared/sms-config";
+
+export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
+export type OptOutMode = (typeof OPT_OUT_MODES)[number];
+
+export const REPLY_ORDERS = ["after-opt-out-list", "before-opt-out-list"] as const;
+export type ReplyOrder = (typeof REPLY_ORDERS)[number];
+
+export const DEFAULT_REPLIES = Object.freeze({
+  OPT_OUT: "You have been unsubscribed and will receive no more messages from this number. Reply START to resubscribe.",
+  OPT_IN: "You have been resubscribed. Reply STOP to unsubscribe or HELP for help.",
+  HELP: "Reply STOP to unsubscribe or START to resubscribe. Msg & data rates may apply.",
+});
+
+const replyText = z.string().trim().min(1).max(1600, "must be at most 1600 characters");
+
+const EnvSchema = z
+  .object({
+    TARGET: z.enum(SMS_TARGETS).default("end-user-messaging"),
+    PINPOINT_APPLICATION_ID: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
+    OPT_OUT_MODE: z.enum(OPT_OUT_MODES).default("opt-out-list"),
+    OPT_OUT_LIST_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be an opt-out list name or ARN").optional(),
+    OPT_OUT_REPLY_ORDER: z.enum(REPLY_ORDERS).default("after-opt-out-list"),
+    PREFERENCE_TABLE_NAME: requiredString,
+    IDEMPOTENCY_TABLE_NAME: requiredString,
+    EVENTS_TOPIC_ARN: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
+    OPT_OUT_REPLY: replyText.default(DEFAULT_REPLIES.OPT_OUT),
+    OPT_IN_REPLY: replyText.default(DEFAULT_REPLIES.OPT_IN),
+    HELP_REPLY: replyText.default(DEFAULT_REPLIES.HELP),
+    CONFIGURATION_SET_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
+    OPT_OUT_KEYWORDS: wordListEnv.optional(),
+    OPT_IN_KEYWORDS: wordListEnv.optional(),
+    HELP_KEYWORDS: wordListEnv.optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.TARGET === "pinpoint" && env.PINPOINT_APPLICATION_ID === undefined) {
+      ctx.addIssue({ code: "custom", path: ["PINPOINT_APPLICATION_ID"], message: "is required when TARGET is pinpoint" });
+    }
+    if (env.TARGET === "end-user-messaging" && env.OPT_OUT_MODE === "opt-out-list" && env.OPT_OUT_LIST_NAME === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OPT_OUT_LIST_NAME"],
+        message: "is required when TARGET is end-user-messaging and OPT_OUT_MODE is opt-out-list",
+      });
+    }
+    const lists = [env.OPT_OUT_KEYWORDS, env.OPT_IN_KEYWORDS, env.HELP_KEYWORDS];
+    if (lists.every((list) => list === undefined || Array.isArray(list))) {
+      try {
+        buildKeywordSets({ optOut: env.OPT_OUT_KEYWORDS, optIn: env.OPT_IN_KEYWORDS, help: env.HELP_KEYWORDS });
+      } catch (error) {
+        ctx.addIssue({ code: "custom", path: ["OPT_OUT_KEYWORDS/OPT_IN_KEYWORDS/HELP_KEYWORDS"], message: (error as Error).message });
+      }
+    }
+  }, { when: () => true }); // cross-field checks run even when another variable failed: report every error at once
+
+export interface InboundConfig {
+  target: SmsTarget;
+  pinpointApplicationId?: string;
+  mode: OptOutMode;
+  optOutListName?: string;
+  replyOrder: ReplyOrder;
+  preferenceTableName: string;
+  idempotencyTableName: string;
+  eventsTopicArn: string;
+  replies: Readonly<Record<"OPT_OUT" | "OPT_IN" | "HELP", string>>;
+  configurationSetName?: string;
+  keywords: KeywordSets;
+}
+
+export function loadInboundConfig(env: NodeJS.ProcessEnv): InboundConfig {
+  const e = parseEnv(EnvSchema, env, "self-managed-opt-outs");
+  return {
+    target: e.TARGET,
+    pinpointApplicationId: e.PINPOINT_APPLICATION_ID,
+    mode: e.OPT_OUT_MODE,
+    optOutListName: e.OPT_OUT_LIST_NAME,
+    replyOrder: e.OPT_OUT_REPLY_ORDER,
+    preferenceTableName: e.PREFERENCE_TABLE_NAME,
+    idempotencyTableName: e.IDEMPOTENCY_TABLE_NAME,
+    eventsTopicArn: e.EVENTS_TOPIC_ARN,
+    replies: { OPT_OUT: e.OPT_OUT_REPLY, OPT_IN: e.OPT_IN_REPLY, HELP: e.HELP_REPLY },
+    configurationSetName: e.CONFIGURATION_SET_NAME,
+    keywords: buildKeywordSets({ optOut: e.OPT_OUT_KEYWORDS, optIn: e.OPT_IN_KEYWORDS, help: e.HELP_KEYWORDS }),
+  };
+}

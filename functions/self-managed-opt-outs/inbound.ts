@@ -1,0 +1,120 @@
+/**
+ * Lambda handler: two-way SMS keywords for self-managed opt-outs (architecture #8).
+ *
+ * Trigger: the number's two-way SNS topic, subscribed with protocol "lambda" (an async invoke).
+ * Event plumbing only: parse the SNS event (shared/envelopes.ts) and the inbound payload with zod schemas, run each
+ * record through processInbound (process.ts) under Powertools idempotency keyed on
+ * inboundMessageId, and publish metrics. A record that fails (including a retryable error that
+ * outlived the SDK's retries) makes the invocation throw, so Lambda's async retries and the
+ * function's on-failure destination apply; nothing is swallowed. SNS delivers one record per
+ * invocation; with several, every record is attempted and the first failure is rethrown.
+ *
+ * Idempotency: Powertools makeIdempotent + DynamoDBPersistenceLayer (key attribute `id`, TTL
+ * attribute `expiration`), payload key `message.inboundMessageId`, 24 h. A redelivered message
+ * that already completed returns the stored result without side effects. Powertools deletes its
+ * record when processing throws, so each step is also safe to repeat (see process.ts).
+ */
+import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PinpointClient } from "@aws-sdk/client-pinpoint";
+import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context } from "aws-lambda";
+import { sdkClientConfig } from "../shared/aws-clients";
+import { SnsEventSchema } from "../shared/envelopes";
+import { parseInboundSms } from "../shared/inbound-sms";
+import { createObservability } from "../shared/observability";
+import { SnsEventPublisher } from "../shared/sms-domain-events";
+import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
+import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
+import { DynamoDbStepJournal, OptOutListEnforcer, PinpointEndpointEnforcer } from "./adapters";
+import { loadInboundConfig, type InboundConfig } from "./config";
+import { processInbound, type InboundDeps, type InboundInput, type InboundResult } from "./process";
+
+/** How long a processed inboundMessageId is remembered (covers SNS and Lambda async retries). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+export interface InboundHandlerDeps extends Omit<InboundDeps, "logger" | "metrics"> {
+  persistenceStore: DynamoDBPersistenceLayer;
+}
+
+/** Builds the SDK-backed dependencies. Called once per container, at module scope. */
+export function createInboundDeps(config: InboundConfig): InboundHandlerDeps {
+  const dynamo = new DynamoDBClient({ ...sdkClientConfig() });
+  const documents = DynamoDBDocumentClient.from(dynamo);
+  const sms = config.target === "pinpoint" ? new PinpointClient({ ...sdkClientConfig() }) : undefined;
+  const smsV2 = config.target === "end-user-messaging" ? new PinpointSMSVoiceV2Client({ ...sdkClientConfig() }) : undefined;
+  let enforcer: InboundDeps["enforcer"];
+  if (config.mode === "opt-out-list") {
+    enforcer = sms
+      ? new PinpointEndpointEnforcer(sms, config.pinpointApplicationId!)
+      : new OptOutListEnforcer(smsV2!, config.optOutListName!);
+  }
+  return {
+    preferences: new DynamoDbPreferenceStore(documents, config.preferenceTableName),
+    enforcer,
+    events: new SnsEventPublisher(new SNSClient({ ...sdkClientConfig() }), config.eventsTopicArn),
+    sms: sms ? new PinpointSmsSender(sms, config.pinpointApplicationId!) : new EndUserMessagingSmsSender(smsV2!),
+    journal: new DynamoDbStepJournal(documents, config.idempotencyTableName, IDEMPOTENCY_TTL_SECONDS),
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: config.idempotencyTableName,
+      keyAttr: "id",
+      expiryAttr: "expiration",
+      awsSdkV3Client: dynamo,
+    }),
+  };
+}
+
+export function createInboundHandler(
+  config: InboundConfig,
+  deps: InboundHandlerDeps,
+  observability: { logger: Logger; metrics: Metrics },
+): (event: unknown, context: Context) => Promise<InboundResult[]> {
+  const { logger, metrics } = observability;
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: "message.inboundMessageId",
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+    responseHook: (response) => {
+      metrics.addMetric("DuplicateInboundSkipped", MetricUnit.Count, 1);
+      return response;
+    },
+  });
+  const processOnce = makeIdempotent(
+    (input: InboundInput): Promise<InboundResult> => processInbound(input, config, { ...deps, logger, metrics }),
+    { persistenceStore: deps.persistenceStore, config: idempotencyConfig, keyPrefix: "self-managed-opt-outs" },
+  );
+
+  return async (event, context) => {
+    logger.addContext(context);
+    idempotencyConfig.registerLambdaContext(context);
+    try {
+      const sns = SnsEventSchema.parse(event);
+      const results: InboundResult[] = [];
+      let firstError: unknown;
+      for (const record of sns.Records) {
+        try {
+          const message = parseInboundSms(record.Sns.Message);
+          results.push(await processOnce({ message, eventAt: Date.parse(record.Sns.Timestamp) }));
+        } catch (error) {
+          metrics.addMetric("InboundFailed", MetricUnit.Count, 1);
+          logger.error("Inbound SMS failed; the invocation will be retried", { snsMessageId: record.Sns.MessageId, error });
+          firstError ??= error;
+        }
+      }
+      if (firstError !== undefined) throw firstError;
+      return results;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+const config = loadInboundConfig(process.env);
+const observability = createObservability("self-managed-opt-outs");
+
+export const handler = createInboundHandler(config, createInboundDeps(config), observability);

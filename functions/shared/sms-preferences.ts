@@ -1,0 +1,102 @@
+/**
+ * The SMS preference table: our own durable record of who opted out of (or back into) SMS.
+ *
+ * Contract (shared by the self-managed opt-out handler, which writes it, and every promotional
+ * sender, which must read it):
+ *   partition key `phoneNumber` (S, E.164)
+ *   status                "OPTED_OUT" | "OPTED_IN"
+ *   updatedAt             ISO-8601 time the item was last written
+ *   lastInboundMessageId  the inbound SMS that caused the current status
+ *   source                the keyword class that caused it: "OPT_OUT" | "OPT_IN"
+ *   keyword               the normalized keyword the customer sent
+ *   lastEventAt           (N) epoch ms at which that inbound message was published; writes carry
+ *                         a condition on it so an older message that is retried late (STOP
+ *                         retried after a later START) cannot overwrite a newer decision.
+ * Other attributes on the item belong to other systems and are preserved (UpdateItem, not PutItem).
+ */
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+export type PreferenceStatus = "OPTED_OUT" | "OPTED_IN";
+
+export interface PreferenceRecord {
+  phoneNumber: string;
+  status: PreferenceStatus;
+  lastEventAt?: number;
+  lastInboundMessageId?: string;
+}
+
+export interface PreferenceUpdate {
+  phoneNumber: string;
+  status: PreferenceStatus;
+  source: "OPT_OUT" | "OPT_IN";
+  keyword: string;
+  inboundMessageId: string;
+  /** Epoch ms at which the inbound message was published. */
+  eventAt: number;
+  /** ISO-8601 write time. */
+  updatedAt: string;
+}
+
+export type RecordResult = { outcome: "recorded" } | { outcome: "stale"; current: PreferenceRecord | undefined };
+
+export interface PreferenceStore {
+  get(phoneNumber: string): Promise<PreferenceRecord | undefined>;
+  /** Writes the new status unless the item already reflects a newer inbound message. */
+  record(update: PreferenceUpdate): Promise<RecordResult>;
+}
+
+export class DynamoDbPreferenceStore implements PreferenceStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(phoneNumber: string): Promise<PreferenceRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { phoneNumber },
+        // An opt-out recorded a moment ago must be seen by the next promotional send.
+        ConsistentRead: true,
+        ProjectionExpression: "phoneNumber, #status, lastEventAt, lastInboundMessageId",
+        ExpressionAttributeNames: { "#status": "status" },
+      }),
+    );
+    if (Item === undefined) return undefined;
+    return Item as PreferenceRecord;
+  }
+
+  async record(update: PreferenceUpdate): Promise<RecordResult> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { phoneNumber: update.phoneNumber },
+          UpdateExpression:
+            "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt",
+          ConditionExpression: "attribute_not_exists(lastEventAt) OR lastEventAt <= :eventAt",
+          ExpressionAttributeNames: { "#status": "status", "#source": "source" },
+          ExpressionAttributeValues: {
+            ":status": update.status,
+            ":updatedAt": update.updatedAt,
+            ":inboundMessageId": update.inboundMessageId,
+            ":source": update.source,
+            ":keyword": update.keyword,
+            ":eventAt": update.eventAt,
+          },
+        }),
+      );
+      return { outcome: "recorded" };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        return { outcome: "stale", current: await this.get(update.phoneNumber) };
+      }
+      throw error;
+    }
+  }
+}
+
+/** True for a DynamoDB conditional-write rejection (checked by name: bundles may hold two copies). */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === "ConditionalCheckFailedException";
+}

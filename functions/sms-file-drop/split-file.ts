@@ -1,0 +1,280 @@
+/**
+ * Splits one dropped CSV into queued SMS messages. SDK-free: S3, SQS, DynamoDB and SNS are ports.
+ *
+ * 1. Skip what is not input: the splitter's own `<key>.errors.csv` reports (they match the same
+ *    prefix and .csv suffix), 0-byte objects (folder placeholders), file versions whose checkpoint
+ *    is COMPLETE (a redelivered event), and objects overwritten or deleted since the event.
+ * 2. Stream the object through csv-parse: RFC 4180 quotes, embedded commas and line breaks, CRLF /
+ *    LF / CR line endings (mixed too), a UTF-8 BOM, empty and whitespace-only lines skipped. Memory
+ *    stays flat: one record at a time, at most ENQUEUE_CONCURRENCY batches in flight, and a bounded
+ *    error report.
+ * 3. Map columns by header name and validate every row (rows.ts). Invalid rows go to the error
+ *    report, valid rows to the FIFO queue (enqueue.ts), ten per SendMessageBatch.
+ * 4. Checkpoint after each successful batch (the contiguous watermark). A retried invocation
+ *    re-reads the file, re-validates every row (so the report and totals cover the whole file) and
+ *    enqueues only rows after the checkpoint.
+ * 5. When the whole file has been read: write the error report (if any), publish the
+ *    sms.file.processed summary, then mark the checkpoint COMPLETE. In that order, a failure in
+ *    between is retried; the summary is at-least-once (eventId = bucket/key/etag).
+ *
+ * Failures: a failed enqueue, a checkpoint write failure or an S3 read error throws after
+ * in-flight batches settle and the checkpoint is saved, so the async retry resumes. When the
+ * invocation is about to time out it stops early the same way (TimeBudgetExceededError). A CSV
+ * syntax error or a bad header cannot be fixed by retrying: it is reported in the error report and
+ * the summary (status REJECTED) and the file is marked complete.
+ */
+import { pipeline, type Readable } from "node:stream";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { parse } from "csv-parse";
+import type { EventPublisher, SmsFileProcessedEvent } from "../shared/sms-domain-events";
+import type { Sleep } from "../shared/token-bucket";
+import type { Checkpoint, CheckpointStore, ObjectStore } from "./adapters";
+import type { SplitterConfig } from "./config";
+import { Enqueuer, type QueuePort } from "./enqueue";
+import { ErrorReport, errorReportKeyFor, isErrorReportKey } from "./error-report";
+import { fileIdFor, rowIdFor, type FileVersion, type QueuedSms } from "./message";
+import { isBlankRecord, resolveHeader, validateRow, type HeaderLayout, type RowRules, type ValidRow } from "./rows";
+import type { ObjectRef } from "./s3-event";
+
+/** Stop reading when less than this much time is left, so batches and the checkpoint can settle. */
+export const TIME_BUDGET_MARGIN_MS = 30_000;
+/** A record longer than this (e.g. a runaway unclosed quote) is a CSV error, not a memory problem. */
+export const MAX_RECORD_CHARACTERS = 100_000;
+
+export interface SplitDeps {
+  objects: ObjectStore;
+  queue: QueuePort;
+  checkpoints: CheckpointStore;
+  events: EventPublisher;
+  logger: Logger;
+  metrics: Metrics;
+  /** Milliseconds left in the invocation. */
+  remainingMs: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export type SplitResult =
+  | { status: "skipped"; reason: "error-report" | "empty" | "already-complete" | "changed" | "deleted" }
+  | { status: "processed"; summary: SmsFileProcessedEvent; resumedAfterRow: number };
+
+/** The invocation stopped early to avoid a timeout; the retry resumes from the checkpoint. */
+export class TimeBudgetExceededError extends Error {
+  constructor(lastRow: number) {
+    super(`Stopped after row ${lastRow} to finish before the timeout; the retry resumes from the checkpoint`);
+    this.name = "TimeBudgetExceededError";
+  }
+}
+
+export interface CsvSyntaxError {
+  code: string;
+  message: string;
+  /** Line at which csv-parse detected the error. */
+  line: number;
+}
+
+export interface CsvReader {
+  /** Records in file order, up to (not including) the first CSV syntax error. */
+  records: AsyncIterable<string[]>;
+  /** The first CSV syntax error, once the reader has reached it. */
+  syntaxError: () => CsvSyntaxError | undefined;
+}
+
+/**
+ * Streams CSV records from `body`. A syntax error (bad quote, unclosed quote, record over
+ * MAX_RECORD_CHARACTERS) ends the records at the row before it instead of destroying the stream,
+ * which would also discard records already parsed from the same chunk. Errors of the source
+ * stream (an S3 read reset) are thrown by the iterator.
+ */
+export function readCsvRecords(body: Readable): CsvReader {
+  let firstError: CsvSyntaxError | undefined;
+  const parser = parse({
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    record_delimiter: ["\r\n", "\n", "\r"],
+    max_record_size: MAX_RECORD_CHARACTERS,
+    info: true,
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error !== undefined && firstError === undefined) {
+        firstError = { code: error.code, message: error.message, line: Number((error as { lines?: number }).lines ?? 0) };
+      }
+      return undefined;
+    },
+  });
+  pipeline(body, parser, () => {
+    // Errors reach the consumer through the parser's async iterator (pipeline destroys it with the error).
+  });
+  async function* records(): AsyncGenerator<string[]> {
+    for await (const { info, record } of parser as AsyncIterable<{ info: { lines: number }; record: string[] }>) {
+      // csv-parse cannot resynchronize reliably after a syntax error: stop at the first one.
+      if (firstError !== undefined && info.lines >= firstError.line) return;
+      yield record;
+    }
+  }
+  return { records: records(), syntaxError: () => firstError };
+}
+
+export function queuedMessageFor(file: FileVersion, row: number, valid: ValidRow): QueuedSms {
+  return {
+    destination: valid.destination,
+    body: valid.body,
+    originationIdentity: valid.originationIdentity,
+    messageType: valid.messageType,
+    context: {
+      external_campaign_id: valid.externalCampaignId,
+      id_1: valid.id1,
+      id_2: valid.id2,
+      sourceBucket: file.bucket,
+      sourceKey: file.key,
+      row,
+    },
+    rowId: rowIdFor(file, row),
+  };
+}
+
+export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: SplitDeps): Promise<SplitResult> {
+  const { logger, metrics } = deps;
+  const where = { bucket: ref.bucket, key: ref.key };
+  const skip = (reason: Extract<SplitResult, { status: "skipped" }>["reason"]): SplitResult => {
+    metrics.addMetric("FileSkipped", MetricUnit.Count, 1);
+    logger.info("File skipped", { ...where, reason });
+    return { status: "skipped", reason };
+  };
+  if (isErrorReportKey(ref.key)) return skip("error-report");
+  if (ref.size === 0) return skip("empty");
+
+  let checkpoint: Checkpoint | undefined;
+  if (ref.etag !== undefined) {
+    checkpoint = await deps.checkpoints.get(fileIdFor({ bucket: ref.bucket, key: ref.key, etag: ref.etag }));
+    if (checkpoint?.status === "COMPLETE") return skip("already-complete");
+  }
+  const opened = await deps.objects.open(ref);
+  if (opened.status === "gone") return skip(opened.reason);
+  const etag = ref.etag ?? opened.etag;
+  if (etag === undefined) {
+    opened.body.destroy();
+    throw new Error(`No ETag for s3://${ref.bucket}/${ref.key}: cannot derive stable row ids`);
+  }
+  if (opened.contentLength === 0) {
+    opened.body.destroy();
+    return skip("empty");
+  }
+  const file: FileVersion = { bucket: ref.bucket, key: ref.key, etag };
+  const fileId = fileIdFor(file);
+  if (ref.etag === undefined) {
+    checkpoint = await deps.checkpoints.get(fileId);
+    if (checkpoint?.status === "COMPLETE") {
+      opened.body.destroy();
+      return skip("already-complete");
+    }
+  }
+  const resumeAfter = checkpoint?.lastRow ?? 0;
+  if (resumeAfter > 0) logger.info("Resuming file after checkpoint", { ...where, resumeAfter });
+
+  const report = new ErrorReport(config.maxErrorReportLines);
+  const rules: RowRules = { identities: config.identityRates, maxSegments: config.maxSegments };
+  const enqueuer = new Enqueuer({
+    queue: deps.queue,
+    saveProgress: (lastRow) => deps.checkpoints.saveProgress(fileId, file, lastRow),
+    concurrency: config.enqueueConcurrency,
+    maxAttempts: config.enqueueMaxAttempts,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+
+  let layout: HeaderLayout | undefined;
+  let rejected = false;
+  let row = 0;
+  let validRows = 0;
+  let lastRow = 0;
+  let outOfTime = false;
+  const csv = readCsvRecords(opened.body);
+  try {
+    for await (const record of csv.records) {
+      if (layout === undefined) {
+        const header = resolveHeader(record, config.columnMap);
+        if (!header.ok) {
+          for (const reason of header.errors) report.addFileError(`header: ${reason}`);
+          rejected = true;
+          break;
+        }
+        layout = header.layout;
+        continue;
+      }
+      if (isBlankRecord(record)) continue;
+      row += 1;
+      const result = validateRow(record, layout, rules);
+      if (!result.ok) {
+        report.addRow(row, result.errors);
+        continue;
+      }
+      validRows += 1;
+      if (row <= resumeAfter) continue; // queued by an earlier attempt
+      if (deps.remainingMs() < TIME_BUDGET_MARGIN_MS) {
+        outOfTime = true;
+        break;
+      }
+      const message = queuedMessageFor(file, row, result.row);
+      await enqueuer.add(row, {
+        id: `row-${row}`,
+        body: JSON.stringify(message),
+        groupId: message.originationIdentity,
+        deduplicationId: message.rowId,
+      });
+      lastRow = row;
+    }
+  } catch (error) {
+    // Let the batches in flight finish and checkpoint what they confirmed, then fail the attempt.
+    await enqueuer.flush().catch(() => undefined);
+    opened.body.destroy();
+    throw error;
+  }
+  opened.body.destroy();
+  const syntaxError = csv.syntaxError();
+  if (syntaxError !== undefined && !rejected && !outOfTime) {
+    report.addFileError(`CSV syntax error after data row ${row}: ${syntaxError.message}. Later rows were not read.`);
+    rejected = true;
+  }
+  await enqueuer.flush();
+  if (outOfTime) {
+    metrics.addMetric("SplitterTimeBudgetExceeded", MetricUnit.Count, 1);
+    throw new TimeBudgetExceededError(lastRow);
+  }
+  if (layout === undefined && !rejected) {
+    report.addFileError("the file has no header row");
+    rejected = true;
+  }
+
+  const errorReportKey = report.isEmpty ? null : errorReportKeyFor(ref.key);
+  if (errorReportKey !== null) await deps.objects.putErrorReport(ref.bucket, errorReportKey, report.toCsv());
+  const summary: SmsFileProcessedEvent = {
+    eventType: "sms.file.processed",
+    eventId: fileId,
+    status: rejected ? "REJECTED" : "COMPLETED",
+    bucket: file.bucket,
+    key: file.key,
+    etag: file.etag,
+    rowsTotal: row,
+    rowsQueued: validRows,
+    rowsInvalid: report.rowsInvalid,
+    errorReportKey,
+    ...(report.fileError !== undefined ? { fileError: report.fileError } : {}),
+  };
+  await deps.events.publish(summary);
+  await deps.checkpoints.complete(fileId, file, Math.max(lastRow, resumeAfter), {
+    rowsTotal: summary.rowsTotal,
+    rowsQueued: summary.rowsQueued,
+    rowsInvalid: summary.rowsInvalid,
+    errorReportKey,
+    fileStatus: summary.status,
+  });
+
+  metrics.addMetric("RowsEnqueued", MetricUnit.Count, enqueuer.queued);
+  metrics.addMetric("RowsInvalid", MetricUnit.Count, report.rowsInvalid);
+  metrics.addMetric(rejected ? "FileRejected" : "FileCompleted", MetricUnit.Count, 1);
+  logger.info("File processed", { ...where, etag, status: summary.status, rowsTotal: row, rowsQueued: validRows, rowsInvalid: report.rowsInvalid, sentThisAttempt: enqueuer.queued, resumedAfterRow: resumeAfter });
+  return { status: "processed", summary, resumedAfterRow: resumeAfter };
+}

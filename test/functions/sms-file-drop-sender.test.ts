@@ -1,0 +1,318 @@
+import { expect } from "chai";
+import { PinpointClient, SendMessagesCommand } from "@aws-sdk/client-pinpoint";
+import {
+  ConflictException,
+  PinpointSMSVoiceV2Client,
+  SendTextMessageCommand,
+  ThrottlingException,
+  ValidationException,
+  type SendTextMessageCommandInput,
+} from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { loadSenderConfig } from "../../functions/sms-file-drop/config";
+import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { TokenBucketRegistry } from "../../functions/shared/token-bucket";
+import { fakeContext, FakeDocumentTables, fixtureJson, freezeNow, silentObservability, withEnv } from "./sms-test-helpers";
+
+const ENV = {
+  ORIGINATION_IDENTITIES: JSON.stringify([
+    { identity: "+12065550199", mps: 1 },
+    { identity: "pool-0123456789abcdef", mps: 20 },
+  ]),
+  OUTCOME_TABLE_NAME: "sms-outcomes",
+  PREFERENCE_TABLE_NAME: "sms-preferences",
+  CONFIGURATION_SET_NAME: "file-drop",
+};
+const LONG_CODE = "+12065550199";
+const POOL = "pool-0123456789abcdef";
+const FILE = { bucket: "sms-drop-bucket", key: "files/sample_file.csv", etag: "0123456789abcdef0123456789abcdef" };
+const NOW = Date.parse("2026-03-02T17:50:00.000Z");
+
+type Module = typeof import("../../functions/sms-file-drop/sender.js");
+type SqsRecordFixture = { messageId: string; body: string; attributes: Record<string, string> };
+
+function queued(row: number, overrides: Partial<QueuedSms> = {}): QueuedSms {
+  return {
+    destination: `+1206555${String(100 + row).padStart(4, "0")}`,
+    body: `Message ${row}`,
+    originationIdentity: LONG_CODE,
+    messageType: "TRANSACTIONAL",
+    context: { external_campaign_id: "12345", id_1: `a${row}`, id_2: "", sourceBucket: FILE.bucket, sourceKey: FILE.key, row },
+    rowId: rowIdFor(FILE, row),
+    ...overrides,
+  };
+}
+
+/** A real-shaped SQS FIFO event (from the fixture) carrying `messages` in order. */
+function sqsEvent(messages: Array<QueuedSms | { raw: string; group: string }>): { Records: SqsRecordFixture[] } {
+  const template = fixtureJson<{ Records: SqsRecordFixture[] }>("sqs-fifo-event.json").Records[0]!;
+  return {
+    Records: messages.map((m, i) => {
+      const raw = "raw" in m;
+      return {
+        ...structuredClone(template),
+        messageId: `msg-${i + 1}`,
+        body: raw ? m.raw : JSON.stringify(m),
+        attributes: { ...template.attributes, MessageGroupId: raw ? m.group : m.originationIdentity, MessageDeduplicationId: raw ? `dedup-${i}` : m.rowId },
+      };
+    }),
+  };
+}
+
+describe("SMS file drop sender", () => {
+  let mod: Module;
+  const smsV2 = mockClient(PinpointSMSVoiceV2Client);
+  const pinpoint = mockClient(PinpointClient);
+  const documents = mockClient(DynamoDBDocumentClient);
+  let tables: FakeDocumentTables;
+  let unfreeze: () => void;
+  let sleeps: number[];
+  let metricNames: string[];
+
+  before(async () => {
+    mod = await withEnv({ ...ENV, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" }, () => import("../../functions/sms-file-drop/sender.js"));
+  });
+
+  beforeEach(() => {
+    for (const m of [smsV2, pinpoint, documents]) m.reset();
+    tables = new FakeDocumentTables(documents, { "sms-outcomes": "rowId", "sms-preferences": "phoneNumber" });
+    let n = 0;
+    smsV2.on(SendTextMessageCommand).callsFake(() => ({ MessageId: `sms-${++n}` }));
+    unfreeze = freezeNow(NOW);
+  });
+
+  afterEach(() => unfreeze());
+
+  function build(overrides: Record<string, string> = {}) {
+    const config = loadSenderConfig({ ...ENV, ...overrides });
+    const observability = silentObservability();
+    metricNames = observability.metricNames;
+    sleeps = [];
+    let simulated = NOW;
+    const buckets = new TokenBucketRegistry(config.identityRates, {
+      clock: () => simulated,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        simulated += ms;
+      },
+    });
+    let token = 0;
+    const handler = mod.createSenderHandler(config, { ...mod.createSenderPorts(config), buckets, newClaimToken: () => `claim-${++token}` }, observability);
+    return (event: unknown) => handler(event, fakeContext(60_000));
+  }
+
+  function sentTo(): Array<[string | undefined, string | undefined]> {
+    return smsV2.commandCalls(SendTextMessageCommand).map((c) => [c.args[0].input.DestinationPhoneNumber, c.args[0].input.OriginationIdentity]);
+  }
+
+  function outcome(row: number): Record<string, unknown> | undefined {
+    return tables.get("sms-outcomes", rowIdFor(FILE, row));
+  }
+
+  it("sends each record from its own origination identity with its own message type", async () => {
+    const messages = [queued(1), queued(2, { originationIdentity: POOL, messageType: "PROMOTIONAL" }), queued(3)];
+    const response = await build()(sqsEvent(messages));
+
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(smsV2.commandCalls(SendTextMessageCommand).map((c) => c.args[0].input)).to.deep.equal(
+      messages.map(
+        (m): SendTextMessageCommandInput => ({
+          DestinationPhoneNumber: m.destination,
+          OriginationIdentity: m.originationIdentity,
+          MessageBody: m.body,
+          MessageType: m.messageType,
+          ConfigurationSetName: "file-drop",
+          Context: { external_campaign_id: "12345", id_1: m.context.id_1, rowId: m.rowId, source: `s3://${FILE.bucket}/${FILE.key}#${m.context.row}` },
+        }),
+      ),
+    );
+    expect(outcome(2)).to.include({ status: "SENT", messageId: "sms-2", segments: 1, originationIdentity: POOL });
+  });
+
+  it("records the claim and the outcome with conditional writes", async () => {
+    await build()(sqsEvent([queued(1)]));
+    const writes = documents.commandCalls(UpdateCommand).map((c) => c.args[0].input);
+    expect(writes).to.deep.equal([
+      {
+        TableName: "sms-outcomes",
+        Key: { rowId: rowIdFor(FILE, 1) },
+        UpdateExpression:
+          "SET #status = :sending, claimToken = :claimToken, leaseUntil = :leaseUntil, attempts = if_not_exists(attempts, :zero) + :one, originationIdentity = :identity, messageType = :messageType, sourceBucket = :sourceBucket, sourceKey = :sourceKey, #row = :row, updatedAt = :updatedAt, expiration = :expiration",
+        ConditionExpression: "attribute_not_exists(rowId) OR #status = :retrying OR (#status = :sending AND leaseUntil < :now)",
+        ExpressionAttributeNames: { "#status": "status", "#row": "row" },
+        ExpressionAttributeValues: {
+          ":sending": "SENDING",
+          ":retrying": "RETRYING",
+          ":claimToken": "claim-1",
+          ":leaseUntil": NOW + 60_000 + 5_000,
+          ":now": NOW,
+          ":zero": 0,
+          ":one": 1,
+          ":identity": LONG_CODE,
+          ":messageType": "TRANSACTIONAL",
+          ":sourceBucket": FILE.bucket,
+          ":sourceKey": FILE.key,
+          ":row": 1,
+          ":updatedAt": "2026-03-02T17:50:00.000Z",
+          ":expiration": Math.floor(NOW / 1000) + 90 * 86_400,
+        },
+      },
+      {
+        TableName: "sms-outcomes",
+        Key: { rowId: rowIdFor(FILE, 1) },
+        UpdateExpression: "SET #status = :status, updatedAt = :updatedAt, messageId = :messageId, segments = :segments REMOVE claimToken, leaseUntil",
+        ConditionExpression: "claimToken = :claimToken",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":status": "SENT", ":updatedAt": "2026-03-02T17:50:00.000Z", ":claimToken": "claim-1", ":messageId": "sms-1", ":segments": 1 },
+      },
+    ]);
+    expect(outcome(1)).to.include({ status: "SENT", attempts: 1 });
+    expect(outcome(1)).not.to.have.property("claimToken");
+  });
+
+  it("on a throttle mid-batch fails that record and the later records of its group, and keeps sending other groups", async () => {
+    const a1 = queued(1);
+    const b1 = queued(2, { originationIdentity: POOL });
+    const a2 = queued(3);
+    const a3 = queued(4);
+    const b2 = queued(5, { originationIdentity: POOL });
+    smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: a2.destination }).rejects(
+      new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }),
+    );
+    const response = await build()(sqsEvent([a1, b1, a2, a3, b2]));
+
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-3" }, { itemIdentifier: "msg-4" }] });
+    expect(sentTo()).to.deep.equal([
+      [a1.destination, LONG_CODE],
+      [b1.destination, POOL],
+      [a2.destination, LONG_CODE],
+      [b2.destination, POOL],
+    ]);
+    expect(outcome(3)).to.include({ status: "RETRYING", errorName: "ThrottlingException" });
+    expect(outcome(4)).to.equal(undefined);
+    expect(outcome(5)).to.include({ status: "SENT" });
+    expect(metricNames).to.include("SmsThrottled");
+  });
+
+  it("sends a throttled record on redelivery once the API accepts it", async () => {
+    smsV2.on(SendTextMessageCommand).rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } })).resolves({ MessageId: "later" });
+    const invoke = build();
+    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
+    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "SENT", messageId: "later", attempts: 2 });
+  });
+
+  it("records a non-retryable error and does not retry it", async () => {
+    smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: queued(1).destination }).rejects(
+      new ValidationException({ message: "Invalid destination", $metadata: { httpStatusCode: 400 }, Reason: "INVALID_PARAMETER" }),
+    );
+    const response = await build()(sqsEvent([queued(1), queued(2)]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "FAILED", errorName: "ValidationException", errorMessage: "Invalid destination" });
+    expect(outcome(2)).to.include({ status: "SENT" });
+  });
+
+  it("does not send a redelivered row that was already sent (a resumed file re-queued it)", async () => {
+    tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 1), status: "SENT", messageId: "earlier" });
+    const response = await build()(sqsEvent([queued(1), queued(2)]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(sentTo()).to.deep.equal([[queued(2).destination, LONG_CODE]]);
+    expect(outcome(1)).to.include({ status: "SENT", messageId: "earlier" });
+    expect(metricNames).to.include("DuplicateSkipped");
+  });
+
+  it("retries later a row another delivery is still sending, and takes over a claim whose lease has expired", async () => {
+    tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 1), status: "SENDING", leaseUntil: NOW + 1000, claimToken: "other" });
+    tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 2), status: "SENDING", leaseUntil: NOW - 1000, claimToken: "dead" });
+    const response = await build()(sqsEvent([queued(1), queued(2, { originationIdentity: POOL })]));
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
+    expect(sentTo()).to.deep.equal([[queued(2).destination, POOL]]);
+  });
+
+  it("skips a PROMOTIONAL row to an opted-out number but still sends TRANSACTIONAL ones", async () => {
+    const optedOut = queued(1).destination;
+    tables.put("sms-preferences", { phoneNumber: optedOut, status: "OPTED_OUT" });
+    const response = await build()(sqsEvent([queued(1, { messageType: "PROMOTIONAL" }), queued(2, { destination: optedOut })]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut" });
+    expect(sentTo()).to.deep.equal([[optedOut, LONG_CODE]]);
+    expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences").map((c) => c.args[0].input)).to.deep.equal([
+      {
+        TableName: "sms-preferences",
+        Key: { phoneNumber: optedOut },
+        ConsistentRead: true,
+        ProjectionExpression: "phoneNumber, #status, lastEventAt, lastInboundMessageId",
+        ExpressionAttributeNames: { "#status": "status" },
+      },
+    ]);
+  });
+
+  it("records a send the opt-out list refuses as opted out, without retrying", async () => {
+    smsV2.on(SendTextMessageCommand).rejects(new ConflictException({ message: "opted out", $metadata: {}, Reason: "DESTINATION_PHONE_NUMBER_OPTED_OUT" }));
+    expect(await build()(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "SKIPPED_OPTED_OUT", errorName: "ConflictException" });
+  });
+
+  it("rejects a row whose origination identity is not allowed here", async () => {
+    const response = await build()(sqsEvent([queued(1, { originationIdentity: "+18005550100" })]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(smsV2.calls()).to.have.length(0);
+    expect(outcome(1)).to.include({ status: "REJECTED", errorName: "IdentityNotAllowed" });
+  });
+
+  it("fails a malformed message and the later records of its group so it reaches the DLQ in order", async () => {
+    const response = await build()(sqsEvent([{ raw: "{not json", group: LONG_CODE }, queued(2), queued(3, { originationIdentity: POOL })]));
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }] });
+    expect(sentTo()).to.deep.equal([[queued(3).destination, POOL]]);
+    expect(metricNames).to.include("MalformedMessage");
+  });
+
+  it("holds each identity to its configured message parts per second", async () => {
+    const long = "a".repeat(200); // 2 parts
+    await build()(sqsEvent([queued(1), queued(2, { body: long }), queued(3), queued(4, { originationIdentity: POOL })]));
+    // 1 MPS: row 2 waits 1 s for its 2 parts, row 3 waits for both of them; the pool (20 MPS) is not delayed.
+    expect(sleeps).to.deep.equal([1000, 2000]);
+    expect(outcome(2)).to.include({ segments: 2 });
+  });
+
+  it("uses Pinpoint SendMessages with one address and maps the per-address result on the pinpoint target", async () => {
+    const rows = [queued(1), queued(2), queued(3), queued(4, { originationIdentity: POOL })];
+    const status = ["SUCCESSFUL", "PERMANENT_FAILURE", "THROTTLED", "OPT_OUT"];
+    pinpoint.on(SendMessagesCommand).callsFake((input: { MessageRequest: { Addresses: Record<string, unknown> } }) => {
+      const address = Object.keys(input.MessageRequest.Addresses)[0]!;
+      const i = rows.findIndex((r) => r.destination === address);
+      return { MessageResponse: { ApplicationId: "abc123", Result: { [address]: { DeliveryStatus: status[i], StatusCode: 200, MessageId: `pp-${i + 1}` } } } };
+    });
+    const response = await build({ TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123" })(sqsEvent(rows));
+
+    expect(pinpoint.commandCalls(SendMessagesCommand)[0]!.args[0].input).to.deep.equal({
+      ApplicationId: "abc123",
+      MessageRequest: {
+        Addresses: {
+          [rows[0]!.destination]: {
+            ChannelType: "SMS",
+            Context: { external_campaign_id: "12345", id_1: "a1", rowId: rows[0]!.rowId, source: `s3://${FILE.bucket}/${FILE.key}#1` },
+          },
+        },
+        MessageConfiguration: { SMSMessage: { Body: "Message 1", MessageType: "TRANSACTIONAL", OriginationNumber: LONG_CODE } },
+      },
+    });
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-3" }] });
+    expect(outcome(1)).to.include({ status: "SENT", messageId: "pp-1" });
+    expect(outcome(2)).to.include({ status: "FAILED", errorName: "PERMANENT_FAILURE" });
+    expect(outcome(3)).to.include({ status: "RETRYING", errorName: "THROTTLED" });
+    expect(outcome(4)).to.include({ status: "SKIPPED_OPTED_OUT", errorName: "OPT_OUT" });
+    expect(smsV2.calls()).to.have.length(0);
+  });
+
+  it("names the variable in a configuration error", () => {
+    expect(() => loadSenderConfig({ ORIGINATION_IDENTITIES: ENV.ORIGINATION_IDENTITIES, TARGET: "pinpoint" })).to.throw(
+      "Invalid sms-file-drop sender configuration: OUTCOME_TABLE_NAME: is required; PINPOINT_APPLICATION_ID: is required when TARGET is pinpoint",
+    );
+    expect(() => loadSenderConfig({ ...ENV, ORIGINATION_IDENTITIES: "not json" })).to.throw("ORIGINATION_IDENTITIES: is not valid JSON");
+    expect(() => loadSenderConfig({ ...ENV, ORIGINATION_IDENTITIES: '[{"identity":"my number","mps":1}]' })).to.throw(
+      "ORIGINATION_IDENTITIES (at 0.identity): identity must be 1-128 characters without spaces (it is used as the SQS FIFO MessageGroupId)",
+    );
+  });
+});
