@@ -78,9 +78,10 @@ export interface SelfManagedOptOutsArgs {
    */
   optOutMode?: OptOutMode;
   /**
-   * "after-opt-out-list" (default) confirms a STOP only after the number is on the list; AWS
-   * documents that the list then blocks the confirmation, which is counted, not retried.
-   * "before-opt-out-list" records the STOP in the table, confirms, then adds to the list.
+   * "before-opt-out-list" (default) records the STOP in the preference table, publishes, confirms,
+   * then adds the number to the list: AWS documents that a number on a list linked to the sending
+   * identity receives nothing from it, so a confirmation sent afterwards would be refused.
+   * "after-opt-out-list" adds to the list first and counts the refused confirmation.
    */
   optOutReplyOrder?: ReplyOrder;
   /** Confirmation texts (1–1600 characters). Defaults: see functions/self-managed-opt-outs/config.ts. */
@@ -356,7 +357,7 @@ export function selfManagedOptOutsEnvironment(
   const env: Record<string, pulumi.Input<string>> = {
     TARGET: args.target ?? "end-user-messaging",
     OPT_OUT_MODE: args.optOutMode ?? "opt-out-list",
-    OPT_OUT_REPLY_ORDER: args.optOutReplyOrder ?? "after-opt-out-list",
+    OPT_OUT_REPLY_ORDER: args.optOutReplyOrder ?? "before-opt-out-list",
     OPT_OUT_LIST_NAME: resources.optOutListName,
     PREFERENCE_TABLE_NAME: resources.preferenceTableName,
     IDEMPOTENCY_TABLE_NAME: resources.idempotencyTableName,
@@ -480,7 +481,7 @@ export function validateSelfManagedOptOutsArgs(args: SelfManagedOptOutsArgs): vo
   }
   const mode = args.optOutMode ?? "opt-out-list";
   errors.check(!(OPT_OUT_MODES as readonly string[]).includes(mode), `optOutMode must be one of ${OPT_OUT_MODES.join(", ")}, got "${mode}"`);
-  const order = args.optOutReplyOrder ?? "after-opt-out-list";
+  const order = args.optOutReplyOrder ?? "before-opt-out-list";
   errors.check(!(REPLY_ORDERS as readonly string[]).includes(order), `optOutReplyOrder must be one of ${REPLY_ORDERS.join(", ")}, got "${order}"`);
   for (const key of ["optOutReply", "optInReply", "helpReply"] as const) {
     const text = args[key];

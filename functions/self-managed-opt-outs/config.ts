@@ -7,7 +7,7 @@
  * | PINPOINT_APPLICATION_ID | Pinpoint project id; required when TARGET=pinpoint                  | — |
  * | OPT_OUT_MODE            | "opt-out-list" or "preference-table-only" (see below)               | opt-out-list |
  * | OPT_OUT_LIST_NAME       | Opt-out list name/ARN; required for end-user-messaging + opt-out-list | — |
- * | OPT_OUT_REPLY_ORDER     | "after-opt-out-list" or "before-opt-out-list" (see below)           | after-opt-out-list |
+ * | OPT_OUT_REPLY_ORDER     | "before-opt-out-list" or "after-opt-out-list" (see below)           | before-opt-out-list |
  * | PREFERENCE_TABLE_NAME   | DynamoDB preference table (partition key phoneNumber)               | required |
  * | IDEMPOTENCY_TABLE_NAME  | DynamoDB idempotency table (partition key id, TTL expiration)       | required |
  * | EVENTS_TOPIC_ARN        | SNS topic for sms.preference.* domain events                       | required |
@@ -28,11 +28,12 @@
  * OPT_OUT_REPLY_ORDER (opt-out-list mode on end-user-messaging only): AWS documents that a number
  * on a list linked to the sending identity receives nothing from it, so a STOP confirmation sent
  * AFTER PutOptedOutNumber from the same number is expected to be refused
- * (DESTINATION_PHONE_NUMBER_OPTED_OUT). The default keeps the order the project requires (no
- * confirmation unless the opt-out is fully recorded); a refused confirmation is counted
- * (ReplyBlockedByOptOutList) and not retried. "before-opt-out-list" records the opt-out in the
- * preference table first, then confirms, then adds the number to the list; a failure after the
- * confirmation is retried without confirming twice.
+ * (DESTINATION_PHONE_NUMBER_OPTED_OUT), and a STOP must be confirmed. So the default,
+ * "before-opt-out-list", records the opt-out in the preference table first (no confirmation if
+ * that fails), publishes the event, confirms, then adds the number to the list; a failure after
+ * the confirmation is retried without confirming twice. "after-opt-out-list" adds to the list
+ * first and counts a refused confirmation (ReplyBlockedByOptOutList) without retrying it.
+ * https://docs.aws.amazon.com/sms-voice/latest/userguide/opt-out-list.html
  */
 import * as z from "zod";
 import { buildKeywordSets, type KeywordSets } from "../shared/inbound-sms";
@@ -58,7 +59,7 @@ const EnvSchema = z
     PINPOINT_APPLICATION_ID: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
     OPT_OUT_MODE: z.enum(OPT_OUT_MODES).default("opt-out-list"),
     OPT_OUT_LIST_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be an opt-out list name or ARN").optional(),
-    OPT_OUT_REPLY_ORDER: z.enum(REPLY_ORDERS).default("after-opt-out-list"),
+    OPT_OUT_REPLY_ORDER: z.enum(REPLY_ORDERS).default("before-opt-out-list"),
     PREFERENCE_TABLE_NAME: requiredString,
     IDEMPOTENCY_TABLE_NAME: requiredString,
     EVENTS_TOPIC_ARN: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),

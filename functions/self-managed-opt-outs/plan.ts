@@ -55,8 +55,9 @@ export function planInbound(
       const reply: InboundStep = { kind: "reply", text: config.replies[keywordClass] };
       if (optOut && enforcement === "opt-out-list" && config.replyOrder === "before-opt-out-list") {
         // The list would refuse a confirmation sent after it (see config.ts): record durably in
-        // our table, confirm, then enforce.
-        return [record, reply, ...enforce, { kind: "publish" }];
+        // our table, publish, confirm, then enforce. A failed record sends nothing; a failed
+        // enforce is retried without confirming twice (the reply step is journaled).
+        return [record, { kind: "publish" }, reply, ...enforce];
       }
       return [...enforce, record, { kind: "publish" }, reply];
     }

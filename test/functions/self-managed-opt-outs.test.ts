@@ -101,8 +101,8 @@ describe("self-managed opt-outs handler", () => {
       .sort();
   }
 
-  it("opts a STOP out: opt-out list, preference table, domain event, then a TRANSACTIONAL reply from the number texted", async () => {
-    const invoke = build();
+  it("opts a STOP out in after-opt-out-list order: opt-out list, preference table, domain event, then a TRANSACTIONAL reply from the number texted", async () => {
+    const invoke = build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" });
     const [result] = await invoke(snsEvent("stop", { inboundMessageId: "in-1" }));
 
     expect(result).to.deep.equal({ inboundMessageId: "in-1", keywordClass: "OPT_OUT", outcome: "processed", reply: "sent" });
@@ -240,10 +240,10 @@ describe("self-managed opt-outs handler", () => {
     expect(metricNames).to.include("DuplicateInboundSkipped");
   });
 
-  it("sends no confirmation when PutOptedOutNumber fails, and throws so the async retry applies", async () => {
+  it("sends no confirmation when PutOptedOutNumber fails in after-opt-out-list order, and throws so the async retry applies", async () => {
     smsV2.on(PutOptedOutNumberCommand).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }));
     let error: unknown;
-    await build()(snsEvent("STOP", { inboundMessageId: "fail-1" })).catch((e: unknown) => (error = e));
+    await build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" })(snsEvent("STOP", { inboundMessageId: "fail-1" })).catch((e: unknown) => (error = e));
 
     expect((error as Error).name).to.equal("ThrottlingException");
     expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(0);
@@ -259,7 +259,7 @@ describe("self-managed opt-outs handler", () => {
       .on(SendTextMessageCommand)
       .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
       .resolves({ MessageId: "reply-2" });
-    const invoke = build();
+    const invoke = build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" });
     const event = snsEvent("STOP", { inboundMessageId: "retry-1" });
 
     let error: unknown;
@@ -300,11 +300,48 @@ describe("self-managed opt-outs handler", () => {
     expect(metricNames).to.include("ReplyBlockedByOptOutList");
   });
 
-  it("confirms before adding to the list when OPT_OUT_REPLY_ORDER is before-opt-out-list", async () => {
-    await build({ OPT_OUT_REPLY_ORDER: "before-opt-out-list" })(snsEvent("STOP"));
-    const order = [...smsV2.calls(), ...sns.calls()].map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
-    expect(order).to.deep.equal(["SendTextMessageCommand", "PutOptedOutNumberCommand", "PublishCommand"]);
-    expect(tables.get("sms-preferences", CUSTOMER)?.status).to.equal("OPTED_OUT");
+  it("by default records STOP in the table, publishes and confirms before adding the number to the list (which would refuse the confirmation)", async () => {
+    const [result] = await build()(snsEvent("STOP", { inboundMessageId: "default-1" }));
+    expect(result).to.deep.equal({ inboundMessageId: "default-1", keywordClass: "OPT_OUT", outcome: "processed", reply: "sent" });
+    const order = [...smsV2.calls(), ...sns.calls()]
+      .sort((a, b) => a.callId - b.callId)
+      .map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+    expect(order).to.deep.equal(["PublishCommand", "SendTextMessageCommand", "PutOptedOutNumberCommand"]);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand).map((c) => c.args[0].input)).to.deep.equal([
+      { OptOutListName: "self-managed-opt-outs", OptedOutNumber: CUSTOMER },
+    ]);
+    expect(tables.get("sms-preferences", CUSTOMER)).to.include({ status: "OPTED_OUT", lastInboundMessageId: "default-1" });
+  });
+
+  it("by default sends no confirmation when the preference table write fails, and throws so the async retry applies", async () => {
+    documents.on(UpdateCommand, { TableName: "sms-preferences" }).rejects(
+      Object.assign(new Error("Throughput exceeded"), { name: "ProvisionedThroughputExceededException", $metadata: { httpStatusCode: 400 } }),
+    );
+    let error: unknown;
+    await build()(snsEvent("STOP", { inboundMessageId: "table-fail-1" })).catch((e: unknown) => (error = e));
+    expect((error as Error).name).to.equal("ProvisionedThroughputExceededException");
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(0);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(0);
+    expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+  });
+
+  it("by default retries a failed PutOptedOutNumber after the confirmation without confirming twice", async () => {
+    smsV2
+      .on(PutOptedOutNumberCommand)
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .resolves({ OptedOutNumber: CUSTOMER });
+    const invoke = build();
+    const event = snsEvent("STOP", { inboundMessageId: "list-retry-1" });
+    let error: unknown;
+    await invoke(event).catch((e: unknown) => (error = e));
+    expect((error as Error).name).to.equal("ThrottlingException");
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
+
+    const [result] = await invoke(event);
+    expect(result).to.deep.include({ outcome: "processed", reply: "already-sent" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
+    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(2);
   });
 
   it("records only in the preference table in preference-table-only mode, so transactional sends still go out", async () => {
@@ -411,7 +448,13 @@ describe("self-managed opt-outs plan", () => {
   const config = loadInboundConfig(ENV);
 
   it("records before it publishes and replies, and does nothing for a non-keyword", () => {
-    expect(planInbound("OPT_OUT", config).map((s) => s.kind)).to.deep.equal(["enforce", "record", "publish", "reply"]);
+    expect(planInbound("OPT_OUT", config).map((s) => s.kind)).to.deep.equal(["record", "publish", "reply", "enforce"]);
+    expect(planInbound("OPT_OUT", { ...config, replyOrder: "after-opt-out-list" }).map((s) => s.kind)).to.deep.equal([
+      "enforce",
+      "record",
+      "publish",
+      "reply",
+    ]);
     expect(planInbound("OPT_IN", config).map((s) => s.kind)).to.deep.equal(["enforce", "record", "publish", "reply"]);
     expect(planInbound("HELP", config).map((s) => s.kind)).to.deep.equal(["reply"]);
     expect(planInbound("NONE", config)).to.deep.equal([]);
