@@ -32,7 +32,7 @@ export const selfManagedOptOutsSchema = z
     existingOptOutListName: z.string().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be an opt-out list name or ARN").optional(),
     /** The transactional exemption: see the README section "Transactional messages after STOP". */
     optOutMode: z.enum(OPT_OUT_MODES).default("opt-out-list"),
-    optOutReplyOrder: z.enum(REPLY_ORDERS).default("after-opt-out-list"),
+    optOutReplyOrder: z.enum(REPLY_ORDERS).default("before-opt-out-list"),
     optOutReply: reply.optional(),
     optInReply: reply.optional(),
     helpReply: reply.optional(),

@@ -303,10 +303,11 @@ describe("self-managed opt-outs handler", () => {
   it("by default records STOP in the table, publishes and confirms before adding the number to the list (which would refuse the confirmation)", async () => {
     const [result] = await build()(snsEvent("STOP", { inboundMessageId: "default-1" }));
     expect(result).to.deep.equal({ inboundMessageId: "default-1", keywordClass: "OPT_OUT", outcome: "processed", reply: "sent" });
-    const order = [...smsV2.calls(), ...sns.calls()]
-      .sort((a, b) => a.callId - b.callId)
-      .map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
-    expect(order).to.deep.equal(["PublishCommand", "SendTextMessageCommand", "PutOptedOutNumberCommand"]);
+    const record = documents.commandCalls(UpdateCommand).find((c) => c.args[0].input.TableName === "sms-preferences")!;
+    const [publish] = sns.commandCalls(PublishCommand);
+    const [reply] = smsV2.commandCalls(SendTextMessageCommand);
+    const [enforce] = smsV2.commandCalls(PutOptedOutNumberCommand);
+    expect([record.calledBefore(publish!), publish!.calledBefore(reply!), reply!.calledBefore(enforce!)]).to.deep.equal([true, true, true]);
     expect(smsV2.commandCalls(PutOptedOutNumberCommand).map((c) => c.args[0].input)).to.deep.equal([
       { OptOutListName: "self-managed-opt-outs", OptedOutNumber: CUSTOMER },
     ]);
