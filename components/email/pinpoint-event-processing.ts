@@ -3,11 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgumentErrors,
   BundledFunction,
+  createTable,
+  functionPlatform,
+  isKnown,
+  PlatformArgs,
+  policyDocument,
   PolicyStatement,
   SecureBucket,
-  createTable,
-  isKnown,
-  policyDocument,
   serviceTrustPolicy,
   tableArnFromName,
 } from "../shared";
@@ -21,7 +23,7 @@ export const EVENTS_PREFIX = "events/";
 /** Where Firehose writes records it could not deliver (never sent to the processor). */
 export const ERRORS_PREFIX = "errors/";
 
-export interface PinpointEventProcessingArgs {
+export interface PinpointEventProcessingArgs extends PlatformArgs {
   /**
    * "configuration-set" (default, supported): the SES configuration set Pinpoint email was sent
    * with publishes BOUNCE and COMPLAINT to architecture #1's pipeline, composed as a child.
@@ -65,20 +67,6 @@ export interface PinpointEventProcessingArgs {
   timeoutSeconds?: number;
   /** Processor memory. Default 256 MB. */
   memorySizeMb?: number;
-  /** Log retention of the functions and of Firehose's error log. Default 30 days. */
-  logRetentionInDays?: number;
-  /** Default "nodejs22.x". */
-  runtime?: string;
-  /** Default "arm64". */
-  architecture?: "arm64" | "x86_64";
-  /** Default "Active". */
-  tracing?: "Active" | "PassThrough";
-  /** Powertools log level. Default "INFO". */
-  logLevel?: string;
-  /** Deletion protection on the tables the component creates. Default false. */
-  tableDeletionProtection?: boolean;
-  /** SNS topics (ARNs) notified by every alarm. Default none. */
-  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -111,11 +99,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     // Settings both sources hand to their function.
     const functionSettings = {
       memorySizeMb: args.memorySizeMb,
-      logRetentionInDays: args.logRetentionInDays,
-      runtime: args.runtime,
-      architecture: args.architecture,
-      tracing: args.tracing,
-      logLevel: args.logLevel,
+      ...functionPlatform(args),
       alarmActions: args.alarmActions,
     };
 

@@ -3,10 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgumentErrors,
   BundledFunction,
-  PolicyStatement,
   consolidate,
   createTable,
+  functionPlatform,
   isKnown,
+  PlatformArgs,
+  PolicyStatement,
   stableName,
 } from "../shared";
 import { createAsyncFailureQueue } from "../shared";
@@ -19,7 +21,7 @@ export const AUTO_REPLY_RULE_DEFAULTS: { scanEnabled: boolean; tlsPolicy: "Requi
 
 export type AutoReplyTemplateSource = "ses" | "pinpoint";
 
-export interface SesAutoReplyArgs {
+export interface SesAutoReplyArgs extends PlatformArgs {
   // --- Rule set: existing or created (exactly one) -------------------------------------------
   /**
    * Add the rule to this existing receipt rule set (usually the active one; a rule in an inactive
@@ -102,20 +104,6 @@ export interface SesAutoReplyArgs {
   timeoutSeconds?: number;
   /** Responder memory. Default 256 MB. */
   memorySizeMb?: number;
-  /** Log retention. Default 30 days. */
-  logRetentionInDays?: number;
-  /** Default "nodejs22.x". */
-  runtime?: string;
-  /** Default "arm64". */
-  architecture?: "arm64" | "x86_64";
-  /** Default "Active". */
-  tracing?: "Active" | "PassThrough";
-  /** Powertools log level. Default "INFO". */
-  logLevel?: string;
-  /** Deletion protection on the state table. Default false. */
-  tableDeletionProtection?: boolean;
-  /** SNS topics (ARNs) notified by the failure-queue and function-error alarms. Default none. */
-  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -210,11 +198,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
         description: "Answers inbound mail once with a template, with loop and backscatter protection",
         timeoutSeconds: args.timeoutSeconds ?? 30,
         memorySizeMb: args.memorySizeMb,
-        runtime: args.runtime,
-        architecture: args.architecture,
-        tracing: args.tracing,
-        logLevel: args.logLevel,
-        logRetentionInDays: args.logRetentionInDays,
+        ...functionPlatform(args),
         alarmActions: args.alarmActions,
         asyncMaximumRetryAttempts: 2,
         onFailureQueueArn: this.failureQueue.arn,

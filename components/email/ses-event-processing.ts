@@ -3,16 +3,18 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgumentErrors,
   BundledFunction,
+  createTable,
   EncryptedTopic,
   FUNCTION_DEFAULTS,
-  PolicyStatement,
-  QueueWithDeadLetter,
-  VISIBILITY_TIMEOUT_FACTOR,
-  createTable,
+  functionPlatform,
   hashSuffix,
   isKnown,
+  PlatformArgs,
+  PolicyStatement,
+  QueueWithDeadLetter,
   stableName,
   tableArnFromName,
+  VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
 /** SES v2 event types a configuration-set event destination can match. */
@@ -33,7 +35,7 @@ export type SesEventType = (typeof SES_EVENT_TYPES)[number];
 /** Always routed: the two event types the processor acts on. */
 export const REQUIRED_EVENT_TYPES: SesEventType[] = ["BOUNCE", "COMPLAINT"];
 
-export interface SesEventProcessingArgs {
+export interface SesEventProcessingArgs extends PlatformArgs {
   /**
    * Use this existing SES v2 configuration set instead of creating one. The component adds an event
    * destination to it and changes nothing else. Default: a configuration set is created (TLS
@@ -75,20 +77,6 @@ export interface SesEventProcessingArgs {
   timeoutSeconds?: number;
   /** Processor memory. Default 256 MB. */
   memorySizeMb?: number;
-  /** Log retention of the processor. Default 30 days. */
-  logRetentionInDays?: number;
-  /** Default "nodejs22.x". */
-  runtime?: string;
-  /** Default "arm64". */
-  architecture?: "arm64" | "x86_64";
-  /** Default "Active". */
-  tracing?: "Active" | "PassThrough";
-  /** Powertools log level. Default "INFO". */
-  logLevel?: string;
-  /** Deletion protection on the tables the component creates. Default false. */
-  tableDeletionProtection?: boolean;
-  /** SNS topics (ARNs) notified by the DLQ-depth and function-error alarms. Default none. */
-  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -241,11 +229,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
         description: "Suppresses bounced and complaining addresses and records contact status",
         timeoutSeconds,
         memorySizeMb: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
-        runtime: args.runtime,
-        architecture: args.architecture,
-        tracing: args.tracing,
-        logLevel: args.logLevel,
-        logRetentionInDays: args.logRetentionInDays,
+        ...functionPlatform(args),
         alarmActions: args.alarmActions,
         environment: {
           CONTACT_TABLE_NAME: this.contactTableName,

@@ -11,3 +11,4 @@ export * from "./naming";
 export * from "./table";
 export * from "./alarms";
 export * from "./async-failure-queue";
+export * from "./platform";

@@ -4,12 +4,14 @@ import { buildKeywordSets } from "../../functions/shared/inbound-sms";
 import {
   ArgumentErrors,
   BundledFunction,
-  EncryptedTopic,
-  FUNCTION_DEFAULTS,
-  PolicyStatement,
   createAsyncFailureQueue,
   createTable,
+  EncryptedTopic,
+  FUNCTION_DEFAULTS,
+  functionPlatform,
   isKnown,
+  PlatformArgs,
+  PolicyStatement,
   stableName,
   tableArnFromName,
 } from "../shared";
@@ -27,7 +29,7 @@ const NAME_OR_ARN = /^[A-Za-z0-9_:/-]{1,256}$/;
 const PHONE_NUMBER_ID = /^(phone-[a-z0-9]{32}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:phone-number\/phone-[a-z0-9]{32})$/;
 const POOL_ID = /^(pool-[a-z0-9]{32}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:pool\/pool-[a-z0-9]{32})$/;
 
-export interface SelfManagedOptOutsArgs {
+export interface SelfManagedOptOutsArgs extends PlatformArgs {
   /**
    * Where the handler records opt-outs and sends replies. "end-user-messaging" (default): AWS End
    * User Messaging SMS (opt-out list, SendTextMessage). "pinpoint": the seed's wiring (Pinpoint
@@ -107,15 +109,6 @@ export interface SelfManagedOptOutsArgs {
   timeoutSeconds?: number;
   /** Handler memory. Default 256 MB. */
   memorySizeMb?: number;
-  logRetentionInDays?: number;
-  runtime?: string;
-  architecture?: "arm64" | "x86_64";
-  tracing?: "Active" | "PassThrough";
-  logLevel?: string;
-  /** Deletion protection on the tables the component creates. Default false. */
-  tableDeletionProtection?: boolean;
-  /** SNS topics (ARNs) notified by the failure-queue and function-error alarms. Default none. */
-  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -265,11 +258,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
         description: "Handles STOP, START and HELP for self-managed SMS opt-outs",
         timeoutSeconds: args.timeoutSeconds ?? 30,
         memorySizeMb: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
-        runtime: args.runtime,
-        architecture: args.architecture,
-        tracing: args.tracing,
-        logLevel: args.logLevel,
-        logRetentionInDays: args.logRetentionInDays,
+        ...functionPlatform(args),
         alarmActions: args.alarmActions,
         asyncMaximumRetryAttempts: 2,
         onFailureQueueArn: this.failureQueue.arn,

@@ -3,15 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   ArgumentErrors,
   BundledFunction,
+  createAsyncFailureQueue,
+  createTable,
   EncryptedTopic,
+  functionPlatform,
+  isKnown,
+  PlatformArgs,
   PolicyStatement,
   QueueWithDeadLetter,
   SecureBucket,
-  VISIBILITY_TIMEOUT_FACTOR,
-  createAsyncFailureQueue,
-  createTable,
-  isKnown,
   tableArnFromName,
+  VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
 export const SMS_FILE_DROP_TARGETS = ["end-user-messaging", "pinpoint"] as const;
@@ -32,7 +34,7 @@ export interface SmsOriginationIdentity {
   arn?: string;
 }
 
-export interface SmsFileDropArgs {
+export interface SmsFileDropArgs extends PlatformArgs {
   /** The allow-list: a row naming any other origination identity is rejected. At least one. */
   originationIdentities: SmsOriginationIdentity[];
   /** "end-user-messaging" (default, SendTextMessage) or "pinpoint" (SendMessages, needs pinpointApplicationId). */
@@ -86,13 +88,6 @@ export interface SmsFileDropArgs {
   batchSize?: number;
   /** Receives before a message moves to the FIFO DLQ. Default 5. */
   maxReceiveCount?: number;
-  logRetentionInDays?: number;
-  runtime?: string;
-  architecture?: "arm64" | "x86_64";
-  tracing?: "Active" | "PassThrough";
-  logLevel?: string;
-  tableDeletionProtection?: boolean;
-  alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -188,11 +183,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
     const identitiesJson = JSON.stringify(args.originationIdentities.map(({ identity: id, mps }) => ({ identity: id, mps })));
     const common = {
-      runtime: args.runtime,
-      architecture: args.architecture,
-      tracing: args.tracing,
-      logLevel: args.logLevel,
-      logRetentionInDays: args.logRetentionInDays,
+      ...functionPlatform(args),
       alarmActions: args.alarmActions,
     };
 

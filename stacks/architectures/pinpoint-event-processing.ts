@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { PinpointEventProcessing } from "../../components/email/pinpoint-event-processing";
 import { logRetention } from "../config/schema";
-import { defineArchitecture } from "./types";
+import { defineArchitecture, platformArgs } from "./types";
 
 export const pinpointEventProcessingSchema = z
   .strictObject({
@@ -56,13 +56,7 @@ export const pinpointEventProcessingArchitecture = defineArchitecture({
     const { enabled: _enabled, logRetentionInDays, ...settings } = config;
     const component = new PinpointEventProcessing("pinpoint-event-processing", {
       ...settings,
-      logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-      runtime: ctx.defaults.runtime,
-      architecture: ctx.defaults.architecture,
-      tracing: ctx.defaults.tracing,
-      logLevel: ctx.defaults.logLevel,
-      tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-      alarmActions: ctx.alarmActions,
+      ...platformArgs(ctx, logRetentionInDays),
     });
     const ses = component.sesEventProcessing;
     return {

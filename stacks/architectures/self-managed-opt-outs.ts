@@ -8,7 +8,7 @@ import {
   SelfManagedOptOuts,
 } from "../../components/sms/self-managed-opt-outs";
 import { logRetention } from "../config/schema";
-import { defineArchitecture } from "./types";
+import { defineArchitecture, platformArgs } from "./types";
 
 const keywordList = z.array(z.string().min(1)).min(1);
 const reply = z.string().min(1).max(1600);
@@ -68,13 +68,7 @@ export const selfManagedOptOutsArchitecture = defineArchitecture({
     const component = new SelfManagedOptOuts("self-managed-opt-outs", {
       ...settings,
       ...(createPhoneNumber ? { createPhoneNumber } : {}),
-      logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-      runtime: ctx.defaults.runtime,
-      architecture: ctx.defaults.architecture,
-      tracing: ctx.defaults.tracing,
-      logLevel: ctx.defaults.logLevel,
-      tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-      alarmActions: ctx.alarmActions,
+      ...platformArgs(ctx, logRetentionInDays),
     });
     return {
       component,

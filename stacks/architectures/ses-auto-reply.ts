@@ -2,7 +2,7 @@ import * as z from "zod";
 import { SesAutoReply } from "../../components/email/ses-auto-reply";
 import { SesEventProcessing } from "../../components/email/ses-event-processing";
 import { logRetention } from "../config/schema";
-import { defineArchitecture } from "./types";
+import { defineArchitecture, platformArgs } from "./types";
 
 const addressOrAtDomain = z
   .string()
@@ -78,13 +78,7 @@ export const sesAutoReplyArchitecture = defineArchitecture({
     const component = new SesAutoReply("ses-auto-reply", {
       ...settings,
       configurationSetName: configurationSetName ?? eventProcessing?.configurationSetName,
-      logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-      runtime: ctx.defaults.runtime,
-      architecture: ctx.defaults.architecture,
-      tracing: ctx.defaults.tracing,
-      logLevel: ctx.defaults.logLevel,
-      tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-      alarmActions: ctx.alarmActions,
+      ...platformArgs(ctx, logRetentionInDays),
     });
     return {
       component,

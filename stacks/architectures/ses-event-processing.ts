@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { SES_EVENT_TYPES, SesEventProcessing } from "../../components/email/ses-event-processing";
 import { logRetention } from "../config/schema";
-import { defineArchitecture } from "./types";
+import { defineArchitecture, platformArgs } from "./types";
 
 export const sesEventProcessingSchema = z.strictObject({
   enabled: z.boolean(),
@@ -33,13 +33,7 @@ export const sesEventProcessingArchitecture = defineArchitecture({
     const { enabled: _enabled, logRetentionInDays, ...settings } = config;
     const component = new SesEventProcessing("ses-event-processing", {
       ...settings,
-      logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-      runtime: ctx.defaults.runtime,
-      architecture: ctx.defaults.architecture,
-      tracing: ctx.defaults.tracing,
-      logLevel: ctx.defaults.logLevel,
-      tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-      alarmActions: ctx.alarmActions,
+      ...platformArgs(ctx, logRetentionInDays),
     });
     return {
       component,

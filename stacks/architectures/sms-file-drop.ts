@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { SelfManagedOptOuts } from "../../components/sms/self-managed-opt-outs";
 import { CSV_COLUMNS, SMS_FILE_DROP_TARGETS, SmsFileDrop } from "../../components/sms/sms-file-drop";
 import { logRetention } from "../config/schema";
-import { defineArchitecture } from "./types";
+import { defineArchitecture, platformArgs } from "./types";
 
 export const smsFileDropSchema = z
   .strictObject({
@@ -64,13 +64,7 @@ export const smsFileDropArchitecture = defineArchitecture({
     const component = new SmsFileDrop("sms-file-drop", {
       ...settings,
       preferenceTableName: preferenceTableName ?? optOuts?.preferenceTableName,
-      logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-      runtime: ctx.defaults.runtime,
-      architecture: ctx.defaults.architecture,
-      tracing: ctx.defaults.tracing,
-      logLevel: ctx.defaults.logLevel,
-      tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-      alarmActions: ctx.alarmActions,
+      ...platformArgs(ctx, logRetentionInDays),
     });
     return {
       component,

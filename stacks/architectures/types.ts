@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import type { PlatformArgs } from "../../components/shared/platform";
 import { StackDefaults } from "../config/schema";
 
 /** What every architecture's builder gets besides its own config. */
@@ -29,4 +30,17 @@ export interface ArchitectureModule<Schema extends z.ZodType<{ enabled: boolean 
 /** Helper so each module is type-checked against its own schema. */
 export function defineArchitecture<Schema extends z.ZodType<{ enabled: boolean }>>(module: ArchitectureModule<Schema>): ArchitectureModule<Schema> {
   return module;
+}
+
+/** The stack-wide platform settings for a component, with the architecture's own log retention if set. */
+export function platformArgs(ctx: BuildContext, logRetentionInDays?: number): PlatformArgs {
+  return {
+    logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
+    runtime: ctx.defaults.runtime,
+    architecture: ctx.defaults.architecture,
+    tracing: ctx.defaults.tracing,
+    logLevel: ctx.defaults.logLevel,
+    tableDeletionProtection: ctx.defaults.tableDeletionProtection,
+    alarmActions: ctx.alarmActions,
+  };
 }
