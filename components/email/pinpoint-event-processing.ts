@@ -14,7 +14,7 @@ import {
   tableArnFromName,
 } from "../shared";
 import { createAsyncFailureQueue } from "../shared";
-import { SesEventProcessing } from "./ses-event-processing";
+import { SesEventProcessing, feedbackServiceStatements } from "./ses-event-processing";
 
 export type PinpointEventSource = "configuration-set" | "pinpoint-event-stream";
 
@@ -357,20 +357,7 @@ export function pinpointEventProcessorStatements(resources: {
 }): PolicyStatement[] {
   return [
     { Sid: "ReadEventObjects", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${resources.bucketArn}/${EVENTS_PREFIX}*` },
-    {
-      // PutSuppressedDestination acts on the account-level suppression list; it has no resource type.
-      Sid: "SuppressAddresses",
-      Effect: "Allow",
-      Action: "ses:PutSuppressedDestination",
-      Resource: "*",
-    },
-    { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: resources.contactTableArn },
-    {
-      Sid: "Idempotency",
-      Effect: "Allow",
-      Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      Resource: resources.idempotencyTableArn,
-    },
+    ...feedbackServiceStatements(resources),
   ];
 }
 

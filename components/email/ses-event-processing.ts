@@ -8,6 +8,7 @@ import {
   FUNCTION_DEFAULTS,
   functionPlatform,
   hashSuffix,
+  idempotencyTableStatement,
   isKnown,
   PlatformArgs,
   PolicyStatement,
@@ -300,6 +301,19 @@ export function sesEventProcessorStatements(resources: {
       Resource: resources.queueArn,
     },
     { Sid: "DecryptQueue", Effect: "Allow", Action: "kms:Decrypt", Resource: resources.keyArn },
+    ...feedbackServiceStatements(resources),
+  ];
+}
+
+/**
+ * What the shared feedback service (functions/ses-event-processing/idempotent-feedback.ts) calls:
+ * suppress, record contact status, and its idempotency records. #4's legacy processor uses it too.
+ */
+export function feedbackServiceStatements(resources: {
+  contactTableArn: pulumi.Input<string>;
+  idempotencyTableArn: pulumi.Input<string>;
+}): PolicyStatement[] {
+  return [
     {
       // PutSuppressedDestination acts on the account-level suppression list; it has no resource type.
       Sid: "SuppressAddresses",
@@ -308,12 +322,7 @@ export function sesEventProcessorStatements(resources: {
       Resource: "*",
     },
     { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: resources.contactTableArn },
-    {
-      Sid: "Idempotency",
-      Effect: "Allow",
-      Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      Resource: resources.idempotencyTableArn,
-    },
+    idempotencyTableStatement(resources.idempotencyTableArn),
   ];
 }
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { PolicyStatement } from "./iam";
 
 export interface TableArgs {
   /** Partition key attribute (type S). */
@@ -38,4 +39,14 @@ export function tableArnFromName(tableName: pulumi.Input<string>, opts: pulumi.I
   const region = aws.getRegionOutput({}, opts);
   const partition = aws.getPartitionOutput({}, opts);
   return pulumi.interpolate`arn:${partition.partition}:dynamodb:${region.region}:${identity.accountId}:table/${tableName}`;
+}
+
+/** What Powertools idempotency calls on its table (GetItem only after a lost conditional write). */
+export function idempotencyTableStatement(tableArn: pulumi.Input<string>): PolicyStatement {
+  return {
+    Sid: "Idempotency",
+    Effect: "Allow",
+    Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    Resource: tableArn,
+  };
 }

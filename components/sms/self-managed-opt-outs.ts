@@ -9,6 +9,7 @@ import {
   EncryptedTopic,
   FUNCTION_DEFAULTS,
   functionPlatform,
+  idempotencyTableStatement,
   isKnown,
   PlatformArgs,
   PolicyStatement,
@@ -405,12 +406,7 @@ export function selfManagedOptOutsStatements(resources: {
   }
   statements.push(
     { Sid: "Preferences", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.preferenceTableArn },
-    {
-      Sid: "Idempotency",
-      Effect: "Allow",
-      Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      Resource: resources.idempotencyTableArn,
-    },
+    idempotencyTableStatement(resources.idempotencyTableArn),
     { Sid: "PublishEvents", Effect: "Allow", Action: "sns:Publish", Resource: resources.eventsTopicArn },
   );
   if (resources.eventsKeyArn !== undefined) {
