@@ -9,10 +9,18 @@ function alarmActions(defaults: StackDefaults): { actions: pulumi.Input<string>[
   const alarms = defaults.alarms;
   if (alarms.existingTopicArn) return { actions: [alarms.existingTopicArn], topicArn: pulumi.output(alarms.existingTopicArn) };
   if (!alarms.createTopic) return { actions: [] };
+  const identity = aws.getCallerIdentityOutput();
+  const region = aws.getRegionOutput();
+  const partition = aws.getPartitionOutput();
   const topic = new EncryptedTopic("alarms", {
     displayName: "Digital User Engagement alarms",
     // CloudWatch publishes alarm state changes; limited to this account's alarms.
-    publishers: [{ service: "cloudwatch.amazonaws.com" }],
+    publishers: [
+      {
+        service: "cloudwatch.amazonaws.com",
+        sourceArns: [pulumi.interpolate`arn:${partition.partition}:cloudwatch:${region.region}:${identity.accountId}:alarm:*`],
+      },
+    ],
     deliverToEncryptedQueues: false,
   });
   for (const endpoint of alarms.emailEndpoints) {

@@ -53,7 +53,10 @@ export interface PinpointEventProcessingArgs extends PlatformArgs {
   bufferIntervalSeconds?: number;
   /** Firehose buffering size, 1–128 MB. Default 5. */
   bufferSizeMb?: number;
-  /** Days event objects are kept (moved to STANDARD_IA after 30 days when kept longer than 60). Default 90. */
+  /**
+   * Days event objects are kept (a STANDARD_IA transition after 30 days applies when kept longer
+   * than 60; S3 skips objects under 128 KB by default, so small deliveries stay in STANDARD). Default 90.
+   */
   eventRetentionDays?: number;
   /** Allow `pulumi destroy` to delete the non-empty events bucket. Default false. */
   forceDestroyBucket?: boolean;
@@ -179,7 +182,18 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     );
     const firehoseRole = new aws.iam.Role(
       `${name}-firehose-role`,
-      { assumeRolePolicy: serviceTrustPolicy("firehose.amazonaws.com", identity.accountId) },
+      {
+        // Firehose documents sts:ExternalId = the account id as its confused-deputy condition.
+        // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
+        assumeRolePolicy: policyDocument([
+          {
+            Effect: "Allow",
+            Principal: { Service: "firehose.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "sts:ExternalId": identity.accountId } },
+          },
+        ]),
+      },
       { parent: this },
     );
     const firehosePolicy = new aws.iam.RolePolicy(
@@ -356,7 +370,13 @@ export function pinpointEventProcessorStatements(resources: {
   idempotencyTableArn: pulumi.Input<string>;
 }): PolicyStatement[] {
   return [
-    { Sid: "ReadEventObjects", Effect: "Allow", Action: "s3:GetObject", Resource: pulumi.interpolate`${resources.bucketArn}/${EVENTS_PREFIX}*` },
+    {
+      // The bucket is versioned, so notifications carry a versionId and reads are GetObjectVersion.
+      Sid: "ReadEventObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: pulumi.interpolate`${resources.bucketArn}/${EVENTS_PREFIX}*`,
+    },
     ...feedbackServiceStatements(resources),
   ];
 }

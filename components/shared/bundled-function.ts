@@ -111,7 +111,13 @@ export class BundledFunction extends pulumi.ComponentResource {
         memorySize: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
         reservedConcurrentExecutions: args.reservedConcurrency,
         tracingConfig: { mode: tracing },
-        loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+        loggingConfig: {
+          logFormat: "JSON",
+          logGroup: this.logGroup.name,
+          // With JSON logs Lambda filters application logs itself; keep its level in step with
+          // Powertools', or DEBUG set for troubleshooting would be dropped by Lambda.
+          applicationLogLevel: pulumi.output(args.logLevel ?? FUNCTION_DEFAULTS.logLevel).apply(lambdaLogLevel),
+        },
         environment: {
           variables: pulumi.all([args.environment ?? {}, args.logLevel ?? FUNCTION_DEFAULTS.logLevel]).apply(([env, logLevel]) => ({
             POWERTOOLS_SERVICE_NAME: name,
@@ -211,6 +217,15 @@ export function bundledFunctionStatements(input: {
   return statements;
 }
 
+/** Powertools log levels, and Lambda's application log level for each. */
+const LOG_LEVELS: Record<string, string> = { TRACE: "TRACE", DEBUG: "DEBUG", INFO: "INFO", WARN: "WARN", ERROR: "ERROR", CRITICAL: "FATAL" };
+
+export function lambdaLogLevel(powertoolsLevel: string): string {
+  const level = LOG_LEVELS[powertoolsLevel.toUpperCase()];
+  if (!level) throw new Error(`logLevel must be one of ${Object.keys(LOG_LEVELS).join(", ")}, got "${powertoolsLevel}"`);
+  return level;
+}
+
 export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
   const errors = new ArgumentErrors("BundledFunction");
   errors.check(!/\.ts$/.test(args.entry ?? ""), `entry must be a .ts file relative to the repository root, got "${args.entry}"`);
@@ -219,6 +234,12 @@ export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
     !(SUPPORTED_NODE_RUNTIMES as readonly string[]).includes(runtime),
     `runtime must be one of ${SUPPORTED_NODE_RUNTIMES.join(", ")}, got "${runtime}"`,
   );
+  if (isKnown(args.logLevel)) {
+    errors.check(
+      LOG_LEVELS[args.logLevel.toUpperCase()] === undefined,
+      `logLevel must be one of ${Object.keys(LOG_LEVELS).join(", ")}, got "${args.logLevel}"`,
+    );
+  }
   if (isKnown(args.timeoutSeconds)) {
     errors.check(args.timeoutSeconds < 1 || args.timeoutSeconds > 900, `timeoutSeconds must be between 1 and 900, got ${args.timeoutSeconds}`);
   }

@@ -206,8 +206,8 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       const raw = pulumi.output((pool ? args.existingPoolId : args.existingPhoneNumberId) as pulumi.Input<string>);
       this.originationIdentity = raw.apply((id) => id.split("/").pop() ?? id);
       this.originationIdentityUpdateCommand = pulumi
-        .all([raw, this.topic.arn, this.optOutListName])
-        .apply(([id, topicArn, listName]) => originationUpdateCommand(pool ? "pool" : "phone-number", id, topicArn, listName));
+        .all([raw, this.topic.arn, this.optOutListName, region.region])
+        .apply(([id, topicArn, listName, regionName]) => originationUpdateCommand(pool ? "pool" : "phone-number", id, topicArn, listName, regionName));
       // Replies go out from the number the customer texted (inside the pool, unknown here), so a
       // pool needs the phone-number resource type across the account's numbers.
       originationArns = pool
@@ -237,7 +237,12 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     // Events for other systems: existing or created topic.
     let eventsKeyArn: pulumi.Input<string> | undefined;
     if (args.existingEventsTopicArn === undefined) {
-      const events = new EncryptedTopic(`${name}-events`, { displayName: "SMS preference events", publishers: [] }, { parent: this });
+      // Only this function publishes (IAM grants it the key); no AWS service needs the key.
+      const events = new EncryptedTopic(
+        `${name}-events`,
+        { displayName: "SMS preference events", publishers: [], deliverToEncryptedQueues: false },
+        { parent: this },
+      );
       this.eventsTopicArn = events.topic.arn;
       eventsKeyArn = events.key.arn;
     } else {
@@ -249,7 +254,10 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     this.failureQueue = failures.queue;
 
     const configurationSetArn =
-      args.configurationSetName === undefined ? undefined : smsVoiceArn(pulumi.interpolate`configuration-set/${args.configurationSetName}`);
+      args.configurationSetName === undefined
+        ? undefined
+        : // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
+          pulumi.output(args.configurationSetName).apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : smsVoiceArn(`configuration-set/${c}`)));
     const mobileTargetingArn = (resource: pulumi.Input<string>) =>
       pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:${resource}`;
     const handler = new BundledFunction(
@@ -323,7 +331,13 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
  * The one call that configures a number or pool the component does not own (UpdatePhoneNumber /
  * UpdatePool): two-way SMS to the topic, self-managed opt-outs, the opt-out list.
  */
-export function originationUpdateCommand(kind: "phone-number" | "pool", id: string, topicArn: string, optOutListName: string): string {
+export function originationUpdateCommand(
+  kind: "phone-number" | "pool",
+  id: string,
+  topicArn: string,
+  optOutListName: string,
+  region: string,
+): string {
   const idFlag = kind === "pool" ? "--pool-id" : "--phone-number-id";
   return [
     `aws pinpoint-sms-voice-v2 update-${kind} ${idFlag} ${id}`,
@@ -331,6 +345,8 @@ export function originationUpdateCommand(kind: "phone-number" | "pool", id: stri
     `--two-way-channel-arn ${topicArn}`,
     "--self-managed-opt-outs-enabled",
     `--opt-out-list-name ${optOutListName}`,
+    // A bare id resolves in the caller's default region, which need not be the stack's.
+    `--region ${region}`,
   ].join(" ");
 }
 

@@ -170,7 +170,12 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
     let eventsKeyArn: pulumi.Input<string> | undefined;
     if (args.existingEventsTopicArn === undefined) {
-      const events = new EncryptedTopic(`${name}-events`, { displayName: "SMS file drop events", publishers: [] }, { parent: this });
+      // Only the splitter publishes (IAM grants it the key); no AWS service needs the key.
+      const events = new EncryptedTopic(
+        `${name}-events`,
+        { displayName: "SMS file drop events", publishers: [], deliverToEncryptedQueues: false },
+        { parent: this },
+      );
       this.eventsTopicArn = events.topic.arn;
       eventsKeyArn = events.key.arn;
     } else {
@@ -249,7 +254,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
               ? [pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:apps/${args.pinpointApplicationId}/messages`]
               : [
                   ...originationIdentityResources(args.originationIdentities).map((r) => (r.startsWith("arn:") ? pulumi.output(r) : smsVoiceArn(r))),
-                  ...(args.configurationSetName !== undefined ? [smsVoiceArn(`configuration-set/${args.configurationSetName}`)] : []),
+                  // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
+                  ...(args.configurationSetName !== undefined
+                    ? [
+                        pulumi
+                          .output(args.configurationSetName)
+                          .apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : smsVoiceArn(`configuration-set/${c}`))),
+                      ]
+                    : []),
                 ],
           target,
         }),
@@ -386,6 +398,15 @@ export function splitterStatements(resources: {
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
       Resource: pulumi.interpolate`${resources.bucketArn}/${resources.prefix}*`,
+    },
+    {
+      // Without ListBucket S3 answers a deleted file with 403 instead of 404 (NoSuchKey), and the
+      // splitter could not tell "deleted since the event" (skip) from a real failure (retry).
+      Sid: "ListDroppedFiles",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: resources.bucketArn,
+      Condition: { StringLike: { "s3:prefix": `${resources.prefix}*` } },
     },
     {
       // Only `<key>.errors.csv` objects: the splitter cannot overwrite or add input files.

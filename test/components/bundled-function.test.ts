@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BundledFunction, REPO_ROOT, buildBundle, bundleHandler, validateBundledFunctionArgs } from "../../components/shared";
+import { BundledFunction, REPO_ROOT, buildBundle, bundleHandler, lambdaLogLevel, validateBundledFunctionArgs } from "../../components/shared";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn-0000000";
@@ -23,7 +23,7 @@ describe("BundledFunction", () => {
     expect(fn.architectures).to.deep.equal(["arm64"]);
     expect(fn.handler).to.equal("index.handler");
     expect(fn.tracingConfig).to.deep.equal({ mode: "Active" });
-    expect(fn.loggingConfig).to.deep.equal({ logFormat: "JSON", logGroup: "/aws/lambda/fn-0000000" });
+    expect(fn.loggingConfig).to.deep.equal({ logFormat: "JSON", logGroup: "/aws/lambda/fn-0000000", applicationLogLevel: "INFO" });
     expect(fn.environment).to.deep.equal({ variables: { POWERTOOLS_SERVICE_NAME: "fn", POWERTOOLS_LOG_LEVEL: "INFO" } });
     expect(built.inputs("fn-logs")).to.deep.equal({ namePrefix: "/aws/lambda/fn-", retentionInDays: 30 });
   });
@@ -65,6 +65,14 @@ describe("BundledFunction", () => {
     });
   });
 
+  it("keeps Lambda's application log level in step with the Powertools level", async () => {
+    const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], logLevel: "DEBUG" }));
+    const fn = built.inputs("fn-function");
+    expect((fn.loggingConfig as { applicationLogLevel: string }).applicationLogLevel).to.equal("DEBUG");
+    expect((fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_LOG_LEVEL).to.equal("DEBUG");
+    expect(lambdaLogLevel("CRITICAL")).to.equal("FATAL");
+  });
+
   it("omits the X-Ray statement when tracing is PassThrough and creates no async config unless asked", async () => {
     const built = await build(
       () => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], tracing: "PassThrough" }),
@@ -100,6 +108,7 @@ describe("BundledFunction", () => {
           logRetentionInDays: 10,
           asyncMaximumRetryAttempts: 3,
           asyncMaximumEventAgeSeconds: 30,
+          logLevel: "VERBOSE",
         }),
       ),
     ).to.equal(
@@ -107,6 +116,7 @@ describe("BundledFunction", () => {
         "BundledFunction: invalid arguments:",
         '  - entry must be a .ts file relative to the repository root, got "functions/x.js"',
         '  - runtime must be one of nodejs22.x, nodejs24.x, got "nodejs18.x"',
+        '  - logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, got "VERBOSE"',
         "  - timeoutSeconds must be between 1 and 900, got 901",
         "  - memorySizeMb must be between 128 and 10240, got 64",
         "  - logRetentionInDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",

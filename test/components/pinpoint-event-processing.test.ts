@@ -114,7 +114,7 @@ describe("PinpointEventProcessing", () => {
           Effect: "Allow",
           Principal: { Service: "firehose.amazonaws.com" },
           Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+          Condition: { StringEquals: { "sts:ExternalId": ACCOUNT } },
         },
       ]);
     });
@@ -179,7 +179,7 @@ describe("PinpointEventProcessing", () => {
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
           Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/pp-processor-0000000:*`,
         },
-        { Sid: "ReadEventObjects", Effect: "Allow", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/events/*` },
+        { Sid: "ReadEventObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${BUCKET_ARN}/events/*` },
         { Sid: "SuppressAddresses", Effect: "Allow", Action: "ses:PutSuppressedDestination", Resource: "*" },
         { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pp-contacts-0000000` },
         {

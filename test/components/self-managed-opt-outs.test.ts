@@ -241,7 +241,7 @@ describe("SelfManagedOptOuts", () => {
     expect(record?.Resource).to.equal(`${SMS}:opt-out-list/marketing-opt-outs`);
     const component = built.run.result as SelfManagedOptOuts;
     expect(await resolve(component.originationIdentityUpdateCommand)).to.equal(
-      `aws pinpoint-sms-voice-v2 update-phone-number --phone-number-id ${PHONE_ID} --two-way-enabled --two-way-channel-arn ${TOPIC_ARN} --self-managed-opt-outs-enabled --opt-out-list-name marketing-opt-outs`,
+      `aws pinpoint-sms-voice-v2 update-phone-number --phone-number-id ${PHONE_ID} --two-way-enabled --two-way-channel-arn ${TOPIC_ARN} --self-managed-opt-outs-enabled --opt-out-list-name marketing-opt-outs --region us-east-1`,
     );
     expect(await resolve(component.optOutListName)).to.equal("marketing-opt-outs");
   });
@@ -250,8 +250,8 @@ describe("SelfManagedOptOuts", () => {
     const built = await build(make({ existingPoolId: POOL_ID }));
     const send = built.statements("opt-handler-policy").find((s) => s.Sid === "SendReplies");
     expect(send?.Resource).to.deep.equal([`${SMS}:pool/${POOL_ID}`, `${SMS}:phone-number/*`]);
-    expect(originationUpdateCommand("pool", POOL_ID, TOPIC_ARN, LIST_NAME)).to.equal(
-      `aws pinpoint-sms-voice-v2 update-pool --pool-id ${POOL_ID} --two-way-enabled --two-way-channel-arn ${TOPIC_ARN} --self-managed-opt-outs-enabled --opt-out-list-name ${LIST_NAME}`,
+    expect(originationUpdateCommand("pool", POOL_ID, TOPIC_ARN, LIST_NAME, "eu-west-1")).to.equal(
+      `aws pinpoint-sms-voice-v2 update-pool --pool-id ${POOL_ID} --two-way-enabled --two-way-channel-arn ${TOPIC_ARN} --self-managed-opt-outs-enabled --opt-out-list-name ${LIST_NAME} --region eu-west-1`,
     );
   });
 

@@ -162,6 +162,13 @@ describe("SmsFileDrop", () => {
         Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-splitter-0000000:*`,
       },
       { Sid: "ReadDroppedFiles", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `arn:aws:s3:::${BUCKET}/files/*` },
+      {
+        Sid: "ListDroppedFiles",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${BUCKET}`,
+        Condition: { StringLike: { "s3:prefix": "files/*" } },
+      },
       { Sid: "WriteErrorReports", Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/files/*.errors.csv` },
       { Sid: "QueueMessages", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN },
       { Sid: "Checkpoints", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-checkpoints-0000000` },
