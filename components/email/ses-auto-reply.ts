@@ -13,6 +13,8 @@ import {
 } from "../shared";
 import { createAsyncFailureQueue } from "../shared";
 
+const AUTO_REPLY_METRICS_NAMESPACE = "DigitalUserEngagement/SesAutoReply";
+
 /** Secure receipt-rule defaults (spec 01 §2.7): scan for spam and viruses, and require TLS. */
 export const AUTO_REPLY_RULE_DEFAULTS: { scanEnabled: boolean; tlsPolicy: "Require" | "Optional" } = {
   scanEnabled: true,
@@ -274,7 +276,29 @@ export class SesAutoReply extends pulumi.ComponentResource {
       );
     }
 
-    this.alarms = [failures.alarm, ...responder.alarms];
+    // The responder does not throw when the account or the From identity cannot send at all (a
+    // retry minutes later cannot help, and a reply days later is worse than none); it counts
+    // ReplySendingDisabled instead, so that count must page someone.
+    const sendingDisabled = new aws.cloudwatch.MetricAlarm(
+      `${name}-sending-disabled`,
+      {
+        alarmDescription: "Auto-replies are not sent: the SES account is suspended or paused, or the From domain is not verified",
+        namespace: AUTO_REPLY_METRICS_NAMESPACE,
+        metricName: "ReplySendingDisabled",
+        // Powertools adds the service dimension (the function's POWERTOOLS_SERVICE_NAME) to every metric.
+        dimensions: { service: `${name}-responder` },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: args.alarmActions ?? [],
+        okActions: args.alarmActions ?? [],
+      },
+      { parent: this },
+    );
+    this.alarms = [failures.alarm, ...responder.alarms, sendingDisabled];
     this.registerOutputs({
       rule: this.rule,
       ruleName: this.ruleName,
@@ -336,7 +360,7 @@ export function autoReplyEnvironment(input: AutoReplyEnvironmentInput): Record<s
     SKIP_ON_DMARC_FAIL: String(input.skipOnDmarcFail),
     REPLY_WINDOW_SECONDS: String(input.replyWindowSeconds),
     ...(input.configurationSetName ? { CONFIGURATION_SET_NAME: input.configurationSetName } : {}),
-    POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SesAutoReply",
+    POWERTOOLS_METRICS_NAMESPACE: AUTO_REPLY_METRICS_NAMESPACE,
   };
 }
 

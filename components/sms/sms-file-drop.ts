@@ -240,6 +240,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           TARGET: target,
           ORIGINATION_IDENTITIES: identitiesJson,
           OUTCOME_TABLE_NAME: this.outcomeTable.name,
+          DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.url,
           ...(args.pinpointApplicationId !== undefined ? { PINPOINT_APPLICATION_ID: args.pinpointApplicationId } : {}),
           ...(args.preferenceTableName !== undefined ? { PREFERENCE_TABLE_NAME: args.preferenceTableName } : {}),
           ...(args.configurationSetName !== undefined ? { CONFIGURATION_SET_NAME: args.configurationSetName } : {}),
@@ -247,6 +248,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
         },
         policyStatements: senderStatements({
           queueArn: this.queue.arn,
+          deadLetterQueueArn: this.deadLetterQueue.arn,
           outcomeTableArn: this.outcomeTable.arn,
           preferenceTableArn,
           sendResources:
@@ -432,6 +434,7 @@ export function splitterStatements(resources: {
 export function senderStatements(resources: {
   target: (typeof SMS_FILE_DROP_TARGETS)[number];
   queueArn: pulumi.Input<string>;
+  deadLetterQueueArn: pulumi.Input<string>;
   outcomeTableArn: pulumi.Input<string>;
   preferenceTableArn?: pulumi.Input<string>;
   sendResources: pulumi.Input<string>[];
@@ -443,6 +446,8 @@ export function senderStatements(resources: {
       Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       Resource: resources.queueArn,
     },
+    // A malformed message is moved to the DLQ at once instead of holding back its group.
+    { Sid: "MoveMalformedToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.deadLetterQueueArn },
     { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.outcomeTableArn },
   ];
   if (resources.preferenceTableArn !== undefined) {

@@ -102,7 +102,8 @@ export function createInboundHandler(
           results.push(await processOnce({ message, eventAt: Date.parse(record.Sns.Timestamp) }));
         } catch (error) {
           metrics.addMetric("InboundFailed", MetricUnit.Count, 1);
-          logger.error("Inbound SMS failed; the invocation will be retried", { snsMessageId: record.Sns.MessageId, error });
+          // The error's name only: service messages can echo the phone number.
+          logger.error("Inbound SMS failed; the invocation will be retried", { snsMessageId: record.Sns.MessageId, errorName: (error as Error).name });
           firstError ??= error;
         }
       }

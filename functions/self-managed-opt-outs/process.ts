@@ -55,12 +55,18 @@ export interface InboundResult {
 
 /** The confirmation could not be sent; thrown so the async retry and on-failure destination apply. */
 export class ReplyFailedError extends Error {
+  /** The service's own message, for debugging only; never logged at INFO or above. */
+  readonly serviceMessage: string;
+
   constructor(
     readonly errorName: string,
     readonly retryable: boolean,
     message: string,
   ) {
-    super(`Reply failed with ${errorName}${retryable ? " (retryable)" : ""}: ${message}`);
+    // The service's message stays out of the error text: it can echo the phone number, and the
+    // runtime logs a thrown error in full.
+    super(`Reply failed with ${errorName}${retryable ? " (retryable)" : ""}`);
+    this.serviceMessage = message;
     this.name = "ReplyFailedError";
   }
 }
@@ -104,16 +110,28 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
     } catch (error) {
       // The side effect already happened: throwing now would make the retry repeat it.
       metrics.addMetric("JournalWriteFailed", MetricUnit.Count, 1);
-      logger.error("Could not journal a completed step; a later retry may repeat it", { ...log, step, error });
+      logger.error("Could not journal a completed step; a later retry may repeat it", { ...log, step, errorName: (error as Error).name });
     }
   };
 
   let reply: ReplyState = "none";
+  let recorded = false;
+  let replyFailure: ReplyFailedError | undefined;
   for (const step of steps) {
+    // A failed confirmation must not keep an opt-out off the list: later enforce steps still run,
+    // and the failure is thrown afterwards so the retry sends the confirmation.
+    if (replyFailure !== undefined && step.kind !== "enforce") continue;
     switch (step.kind) {
       case "enforce": {
         if (deps.enforcer === undefined) throw new Error("No opt-out enforcer is configured for this mode");
-        await (step.action === "opt-out" ? deps.enforcer.optOut(phone) : deps.enforcer.optIn(phone));
+        let action = step.action;
+        if (recorded) {
+          // Enforcing after recording (STOP confirmed first): a newer message may have changed the
+          // preference since, so the list follows what the table holds now.
+          const current = await deps.preferences.get(phone);
+          if (current !== undefined) action = enforcementActionFor(current.status);
+        }
+        await (action === "opt-out" ? deps.enforcer.optOut(phone) : deps.enforcer.optIn(phone));
         break;
       }
       case "record": {
@@ -137,6 +155,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
           logger.info("A newer inbound SMS was recorded concurrently; no change", log);
           return { inboundMessageId: id, keywordClass, outcome: "stale", reply: "none" };
         }
+        recorded = true;
         break;
       }
       case "publish": {
@@ -168,13 +187,15 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
           logger.warn("Reply refused: the customer is on the opt-out list linked to our number", { ...log, errorName: outcome.errorName });
         } else {
           metrics.addMetric(outcome.throttled ? "ReplyThrottled" : "ReplyFailed", MetricUnit.Count, 1);
-          throw new ReplyFailedError(outcome.errorName, outcome.retryable, outcome.errorMessage);
+          replyFailure = new ReplyFailedError(outcome.errorName, outcome.retryable, outcome.errorMessage);
+          break;
         }
         await journal("reply");
         break;
       }
     }
   }
+  if (replyFailure !== undefined) throw replyFailure;
   logger.info("Inbound SMS processed", { ...log, reply });
   return { inboundMessageId: id, keywordClass, outcome: "processed", reply };
 }

@@ -65,6 +65,9 @@ interface ServiceErrorShape {
   $metadata?: unknown;
 }
 
+/** Errors that say the account or its configuration cannot send right now (quota, access, a deleted configuration set or identity). */
+const SEND_BLOCKING_ERRORS = new Set(["AccessDeniedException", "ServiceQuotaExceededException", "ResourceNotFoundException"]);
+
 /**
  * Classifies an exception from a send call. AWS service errors and retryable network faults become
  * an outcome; anything else (a programming error) is rethrown so it is never recorded as a
@@ -77,7 +80,9 @@ export function classifySendError(error: unknown): SmsSendOutcome {
   if (errorName === "ConflictException" && e.Reason === "DESTINATION_PHONE_NUMBER_OPTED_OUT") {
     return { status: "OPTED_OUT", errorName, errorMessage };
   }
-  if (isRetryableError(error)) {
+  // Account- or configuration-level errors block every send, not just this one: keep the message
+  // for a retry (and the DLQ after redrive) instead of writing it off while the cause is fixed.
+  if (isRetryableError(error) || SEND_BLOCKING_ERRORS.has(errorName)) {
     return { status: "FAILED", retryable: true, throttled: isThrottlingError(error), errorName, errorMessage };
   }
   if (e.$fault !== undefined || e.$metadata !== undefined) {

@@ -22,6 +22,7 @@
  * | PINPOINT_APPLICATION_ID | Pinpoint project id; required when TARGET=pinpoint              | — |
  * | ORIGINATION_IDENTITIES  | JSON array of {identity, mps}: allow-list and send rates        | required |
  * | OUTCOME_TABLE_NAME      | DynamoDB table, partition key rowId (S), TTL attribute expiration | required |
+ * | DEAD_LETTER_QUEUE_URL   | The queue's FIFO DLQ; a malformed message is moved there at once (see sender.ts) | none (the message fails instead) |
  * | PREFERENCE_TABLE_NAME   | Preference table of the self-managed opt-outs; PROMOTIONAL rows to OPTED_OUT numbers are skipped | none (no check) |
  * | CONFIGURATION_SET_NAME  | SMS configuration set (end-user-messaging only)                 | none |
  * | OUTCOME_TTL_DAYS        | Days an outcome item is kept (1–3650)                           | 90 |
@@ -97,6 +98,7 @@ const SenderEnvSchema = z
     PINPOINT_APPLICATION_ID: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
     ORIGINATION_IDENTITIES: jsonEnv(OriginationIdentitiesSchema),
     OUTCOME_TABLE_NAME: requiredString,
+    DEAD_LETTER_QUEUE_URL: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the URL of a FIFO queue").optional(),
     PREFERENCE_TABLE_NAME: z.string().trim().min(1).optional(),
     CONFIGURATION_SET_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
     OUTCOME_TTL_DAYS: intEnv(1, 3650).default(90),
@@ -113,6 +115,8 @@ export interface SenderConfig {
   identities: readonly OriginationIdentityConfig[];
   identityRates: ReadonlyMap<string, number>;
   outcomeTableName: string;
+  /** Where a malformed message is moved at once, so it does not hold back its group. */
+  deadLetterQueueUrl?: string;
   preferenceTableName?: string;
   configurationSetName?: string;
   outcomeTtlSeconds: number;
@@ -126,6 +130,7 @@ export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
     identities: e.ORIGINATION_IDENTITIES,
     identityRates: identityRates(e.ORIGINATION_IDENTITIES),
     outcomeTableName: e.OUTCOME_TABLE_NAME,
+    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     preferenceTableName: e.PREFERENCE_TABLE_NAME,
     configurationSetName: e.CONFIGURATION_SET_NAME,
     outcomeTtlSeconds: e.OUTCOME_TTL_DAYS * 86_400,

@@ -90,8 +90,10 @@ export async function sendQueuedMessage(
       if (!kept) logger.warn("Outcome not recorded: the claim's lease had expired and was taken over", { ...log, status: request.status });
     } catch (error) {
       metrics.addMetric("OutcomeWriteFailed", MetricUnit.Count, 1);
-      logger.error("Could not record the row's outcome", { ...log, status: request.status, error });
-      if (request.status === "RETRYING") throw error;
+      logger.error("Could not record the row's outcome", { ...log, status: request.status, errorName: (error as Error).name });
+      // Only after a delivered SMS is the failure swallowed: throwing then would send it again.
+      // Otherwise the message is retried and the outcome written on the next delivery.
+      if (request.status !== "SENT") throw error;
     }
   };
 
@@ -146,11 +148,11 @@ export async function sendQueuedMessage(
         await finish({ status: "RETRYING", errorName: sent.errorName, errorMessage: sent.errorMessage });
         metrics.addMetric(sent.throttled ? "SmsThrottled" : "SmsRetryableFailure", MetricUnit.Count, 1);
         logger.warn("SMS not sent; will be retried", { ...log, errorName: sent.errorName });
-        throw new RetryableSendError(`${sent.errorName}: ${sent.errorMessage}`, sent.throttled);
+        throw new RetryableSendError(sent.errorName, sent.throttled);
       }
       await finish({ status: "FAILED", errorName: sent.errorName, errorMessage: sent.errorMessage });
       metrics.addMetric("SmsFailed", MetricUnit.Count, 1);
-      logger.error("SMS failed permanently; recorded, not retried", { ...log, errorName: sent.errorName, errorMessage: sent.errorMessage });
+      logger.error("SMS failed permanently; recorded, not retried", { ...log, errorName: sent.errorName });
       return "FAILED";
   }
 }

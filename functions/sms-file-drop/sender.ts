@@ -15,8 +15,10 @@
  * `throwOnFullBatchFailure: false` so an all-throttled batch is reported as item failures rather
  * than as a function error.
  *
- * A malformed body fails its record, so it reaches the queue's DLQ after maxReceiveCount receives
- * instead of being deleted.
+ * A malformed body can never succeed, and failing it would hold back every later message of its
+ * group for maxReceiveCount receives (and carry them into the DLQ untried). So, when
+ * DEAD_LETTER_QUEUE_URL is set, it is moved to the DLQ at once (same group, its message id as the
+ * deduplication id) and acknowledged; if that move fails, the record fails as before.
  *
  * Idempotency: DynamoDB conditional writes on the outcome table (rowId), not Powertools
  * idempotency, because the record's outcome IS the idempotency record and other systems read it.
@@ -27,6 +29,7 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointClient } from "@aws-sdk/client-pinpoint";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as z from "zod";
@@ -68,7 +71,31 @@ export function parseQueuedMessage(body: string): QueuedSms {
   return result.data;
 }
 
-export type SenderPorts = Omit<SendDeps, "logger" | "metrics">;
+/** Moves a message that can never be processed to the dead-letter queue. */
+export interface DeadLetterSink {
+  send(record: SQSRecord): Promise<void>;
+}
+
+export class SqsDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(record: SQSRecord): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId ?? "malformed",
+        MessageDeduplicationId: record.messageId,
+        MessageAttributes: { reason: { DataType: "String", StringValue: "MalformedMessage" } },
+      }),
+    );
+  }
+}
+
+export type SenderPorts = Omit<SendDeps, "logger" | "metrics"> & { deadLetters?: DeadLetterSink };
 
 /** Builds the SDK-backed ports and the per-identity token buckets. Called once per container. */
 export function createSenderPorts(config: SenderConfig): SenderPorts {
@@ -81,6 +108,7 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
         ? new PinpointSmsSender(new PinpointClient({ ...sdkClientConfig() }), config.pinpointApplicationId!)
         : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sdkClientConfig() })),
     buckets: new TokenBucketRegistry(config.identityRates),
+    deadLetters: config.deadLetterQueueUrl ? new SqsDeadLetterSink(new SQSClient({ ...sdkClientConfig() }), config.deadLetterQueueUrl) : undefined,
   };
 }
 
@@ -102,8 +130,13 @@ export function createSenderHandler(
           message = parseQueuedMessage(record.body);
         } catch (error) {
           metrics.addMetric("MalformedMessage", MetricUnit.Count, 1);
-          logger.error("Malformed queued message; failing it so it reaches the DLQ", { messageId: record.messageId, error });
-          throw error;
+          if (ports.deadLetters === undefined) {
+            logger.error("Malformed queued message; failing it so it reaches the DLQ", { messageId: record.messageId, errorName: (error as Error).name });
+            throw error;
+          }
+          await ports.deadLetters.send(record);
+          logger.error("Malformed queued message moved to the DLQ", { messageId: record.messageId, errorName: (error as Error).name });
+          return "MOVED_TO_DLQ";
         }
         return sendQueuedMessage(message, { leaseUntil }, config, { ...ports, logger, metrics });
       };

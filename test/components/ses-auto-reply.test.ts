@@ -30,6 +30,21 @@ const BASE: SesAutoReplyArgs = {
 const make = (overrides: Partial<SesAutoReplyArgs> = {}) => () => new SesAutoReply("reply", { ...BASE, ...overrides });
 
 describe("SesAutoReply", () => {
+  it("alarms as soon as replies stop because the account or the From identity cannot send", async () => {
+    const built = await build(make({ alarmActions: ["arn:aws:sns:us-east-1:123456789012:oncall"] }));
+    expect(built.inputs("reply-sending-disabled")).to.include({
+      namespace: "DigitalUserEngagement/SesAutoReply",
+      metricName: "ReplySendingDisabled",
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    expect(built.inputs("reply-sending-disabled").dimensions).to.deep.equal({ service: "reply-responder" });
+    expect(built.inputs("reply-sending-disabled").alarmActions).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:oncall"]);
+    const env = (built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env.POWERTOOLS_SERVICE_NAME).to.equal("reply-responder");
+  });
+
   it("creates exactly the template, state table, failure queue, responder, scoped permission and rule", async () => {
     const built = await build(make());
     expect(built.childrenOf("reply")).to.deep.equal([
@@ -41,6 +56,7 @@ describe("SesAutoReply", () => {
       "due:shared:BundledFunction::reply-responder",
       "aws:lambda/permission:Permission::reply-invoke-permission",
       "aws:ses/receiptRule:ReceiptRule::reply-rule",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::reply-sending-disabled",
     ]);
     expect(built.childrenOf("reply-responder")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::reply-responder-logs",

@@ -191,6 +191,7 @@ describe("SmsFileDrop", () => {
         Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-sender-0000000:*`,
       },
       { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: QUEUE_ARN },
+      { Sid: "MoveMalformedToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
       { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
       { Sid: "ReadPreferences", Effect: "Allow", Action: "dynamodb:GetItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences` },
       {
@@ -234,6 +235,7 @@ describe("SmsFileDrop", () => {
       TARGET: "end-user-messaging",
       ORIGINATION_IDENTITIES: IDENTITIES_JSON,
       OUTCOME_TABLE_NAME: "drop-outcomes-0000000",
+      DEAD_LETTER_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/digital-user-engagement-test-drop-messages-dlq.fifo`,
       PREFERENCE_TABLE_NAME: "sms-preferences",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });

@@ -264,7 +264,7 @@ describe("self-managed opt-outs handler", () => {
 
     let error: unknown;
     await invoke(event).catch((e: unknown) => (error = e));
-    expect((error as Error).message).to.equal("Reply failed with ThrottlingException (retryable): Rate exceeded");
+    expect((error as Error).message).to.equal("Reply failed with ThrottlingException (retryable)");
     expect(sns.commandCalls(PublishCommand)).to.have.length(1);
 
     const [result] = await invoke(event);
@@ -324,6 +324,35 @@ describe("self-managed opt-outs handler", () => {
     expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(0);
     expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(0);
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+  });
+
+  it("by default still adds the number to the opt-out list when the confirmation fails, then throws so the confirmation is retried", async () => {
+    smsV2.on(SendTextMessageCommand).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }));
+    let error: unknown;
+    await build()(snsEvent("STOP", { inboundMessageId: "reply-fails-1" })).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal("Reply failed with ThrottlingException (retryable)");
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand).map((c) => c.args[0].input)).to.deep.equal([
+      { OptOutListName: "self-managed-opt-outs", OptedOutNumber: CUSTOMER },
+    ]);
+    expect(tables.get("sms-preferences", CUSTOMER)).to.include({ status: "OPTED_OUT" });
+  });
+
+  it("by default enforces what the table holds when a newer START was recorded while the STOP was being confirmed", async () => {
+    smsV2.on(SendTextMessageCommand).callsFake(() => {
+      // A START published later is recorded while this STOP's confirmation is in flight.
+      tables.put("sms-preferences", {
+        phoneNumber: CUSTOMER,
+        status: "OPTED_IN",
+        lastEventAt: Date.parse(PUBLISHED_AT) + 1000,
+        lastInboundMessageId: "newer-start",
+      });
+      return { MessageId: "reply-1" };
+    });
+    await build()(snsEvent("STOP", { inboundMessageId: "older-stop-1" }));
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(0);
+    expect(smsV2.commandCalls(DeleteOptedOutNumberCommand).map((c) => c.args[0].input)).to.deep.equal([
+      { OptOutListName: "self-managed-opt-outs", OptedOutNumber: CUSTOMER },
+    ]);
   });
 
   it("by default retries a failed PutOptedOutNumber after the confirmation without confirming twice", async () => {
@@ -390,7 +419,7 @@ describe("self-managed opt-outs handler", () => {
     });
     let error: unknown;
     await build({ TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123" })(snsEvent("STOP")).catch((e: unknown) => (error = e));
-    expect((error as Error).message).to.equal("Reply failed with THROTTLED (retryable): 429");
+    expect((error as Error).message).to.equal("Reply failed with THROTTLED (retryable)");
   });
 
   it("rejects a malformed inbound payload with a clear error and no side effects", async () => {

@@ -8,6 +8,7 @@ import {
   ValidationException,
   type SendTextMessageCommandInput,
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
@@ -65,6 +66,7 @@ describe("SMS file drop sender", () => {
   const smsV2 = mockClient(PinpointSMSVoiceV2Client);
   const pinpoint = mockClient(PinpointClient);
   const documents = mockClient(DynamoDBDocumentClient);
+  const sqs = mockClient(SQSClient);
   let tables: FakeDocumentTables;
   let unfreeze: () => void;
   let sleeps: number[];
@@ -75,7 +77,7 @@ describe("SMS file drop sender", () => {
   });
 
   beforeEach(() => {
-    for (const m of [smsV2, pinpoint, documents]) m.reset();
+    for (const m of [smsV2, pinpoint, documents, sqs]) m.reset();
     tables = new FakeDocumentTables(documents, { "sms-outcomes": "rowId", "sms-preferences": "phoneNumber" });
     let n = 0;
     smsV2.on(SendTextMessageCommand).callsFake(() => ({ MessageId: `sms-${++n}` }));
@@ -261,11 +263,47 @@ describe("SMS file drop sender", () => {
     expect(outcome(1)).to.include({ status: "REJECTED", errorName: "IdentityNotAllowed" });
   });
 
-  it("fails a malformed message and the later records of its group so it reaches the DLQ in order", async () => {
+  it("without a DLQ URL, fails a malformed message and the later records of its group so it reaches the DLQ in order", async () => {
     const response = await build()(sqsEvent([{ raw: "{not json", group: LONG_CODE }, queued(2), queued(3, { originationIdentity: POOL })]));
     expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }] });
     expect(sentTo()).to.deep.equal([[queued(3).destination, POOL]]);
     expect(metricNames).to.include("MalformedMessage");
+  });
+
+  it("moves a malformed message to the DLQ at once, so the rest of its group is sent", async () => {
+    const dlq = "https://sqs.us-east-1.amazonaws.com/123456789012/sms-dlq.fifo";
+    sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
+    const response = await build({ DEAD_LETTER_QUEUE_URL: dlq })(sqsEvent([{ raw: "{not json", group: LONG_CODE }, queued(2)]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).to.deep.equal([
+      {
+        QueueUrl: dlq,
+        MessageBody: "{not json",
+        MessageGroupId: LONG_CODE,
+        MessageDeduplicationId: "msg-1",
+        MessageAttributes: { reason: { DataType: "String", StringValue: "MalformedMessage" } },
+      },
+    ]);
+    expect(sentTo()).to.deep.equal([[queued(2).destination, LONG_CODE]]);
+  });
+
+  it("fails the malformed message and its group, losing nothing, when the move to the DLQ fails", async () => {
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error("boom"), { name: "InternalError", $metadata: { httpStatusCode: 500 } }));
+    const response = await build({ DEAD_LETTER_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/sms-dlq.fifo" })(
+      sqsEvent([{ raw: "{not json", group: LONG_CODE }, queued(2)]),
+    );
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }] });
+    expect(sentTo()).to.deep.equal([]);
+  });
+
+  it("keeps a message for retry when the account cannot send (quota, access, missing configuration set)", async () => {
+    for (const name of ["ServiceQuotaExceededException", "AccessDeniedException", "ResourceNotFoundException"]) {
+      smsV2.reset();
+      smsV2.on(SendTextMessageCommand).rejects(Object.assign(new Error("cannot send"), { name, $metadata: { httpStatusCode: 400 } }));
+      const response = await build()(sqsEvent([queued(1)]));
+      expect(response, name).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
+      expect(outcome(1), name).to.include({ status: "RETRYING", errorName: name });
+    }
   });
 
   it("holds each identity to its configured message parts per second", async () => {
