@@ -50,7 +50,9 @@ export interface ObjectReport {
  * that is not a valid email address). Everything else, including access and configuration errors,
  * fails the object so it is retried and then reaches the on-failure destination.
  */
-const PERMANENT_RECORD_ERRORS = new Set(["BadRequestException", "ValidationException"]);
+// SES v2 answers an invalid address with BadRequestException. A DynamoDB ValidationException is a
+// fault in our own request, not in the record, so it is retried like any other error.
+const PERMANENT_RECORD_ERRORS = new Set(["BadRequestException"]);
 
 export function shouldRetry(error: unknown): boolean {
   if (isRetryableError(error)) return true;

@@ -43,7 +43,8 @@ const MAX_COUNTER_ROUNDS = 3;
  * - `firstEventAt`, `lastEventAt`: ISO-8601 feedback times;
  * - `eventCount`: feedback events recorded for the address;
  * - `transientBounceCount`, `transientWindowStart`: the rolling transient-bounce window;
- * - `lastTransientEventKey`: the last counted bounce, so a retried bounce is not counted twice.
+ * - `countedTransientKeys`: the bounces counted in the current window (a string set, reset with the
+ *   window), so a retried bounce is never counted twice, even after later bounces were counted.
  *
  * Timestamps are `Date#toISOString()` strings, so DynamoDB's string comparison orders them.
  */
@@ -85,34 +86,34 @@ export class DynamoDbContactStore implements ContactStore {
    * One UpdateItem in the common case (the window is still open): ADD 1 to the counter under the
    * condition that the window started at or after the cutoff. If the window is missing or stale, a
    * second conditional UpdateItem starts a new window at this bounce with count 1. A lost race
-   * between the two conditions loops (bounded). Both conditions refuse an event key already
-   * counted, and on that refusal the stored counter (ReturnValuesOnConditionCheckFailure=ALL_OLD)
-   * is returned unchanged.
+   * between the two conditions loops (bounded). Both conditions refuse an event key already in
+   * the window's counted set, and on that refusal the stored counter
+   * (ReturnValuesOnConditionCheckFailure=ALL_OLD) is returned unchanged.
    */
   async recordTransientBounce(record: TransientBounceRecord): Promise<TransientBounceHistory> {
-    const notCounted = "(attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)";
+    const notCounted = "(attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))";
     const common = [
       "#status = if_not_exists(#status, :active)",
       "lastReason = :reason",
       "firstEventAt = if_not_exists(firstEventAt, :at)",
       "lastEventAt = :at",
-      "lastTransientEventKey = :key",
     ];
     const values: Record<string, AttributeValue> = {
       ":active": { S: "ACTIVE" },
       ":reason": { S: TRANSIENT_REASON },
       ":at": { S: record.at },
       ":key": { S: record.eventKey },
+      ":keys": { SS: [record.eventKey] },
       ":one": { N: "1" },
       ":cutoff": { S: record.windowStartCutoff },
     };
     const attempts = [
       {
-        UpdateExpression: `SET ${common.join(", ")} ADD eventCount :one, transientBounceCount :one`,
+        UpdateExpression: `SET ${common.join(", ")} ADD eventCount :one, transientBounceCount :one, countedTransientKeys :keys`,
         ConditionExpression: `transientWindowStart >= :cutoff AND ${notCounted}`,
       },
       {
-        UpdateExpression: `SET ${[...common, "transientBounceCount = :one", "transientWindowStart = :at"].join(", ")} ADD eventCount :one`,
+        UpdateExpression: `SET ${[...common, "transientBounceCount = :one", "transientWindowStart = :at", "countedTransientKeys = :keys"].join(", ")} ADD eventCount :one`,
         ConditionExpression: `(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND ${notCounted}`,
       },
     ];
@@ -134,7 +135,7 @@ export class DynamoDbContactStore implements ContactStore {
           return toHistory(output.Attributes, record);
         } catch (error) {
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          if (error.Item?.lastTransientEventKey?.S === record.eventKey) return toHistory(error.Item, record);
+          if (error.Item?.countedTransientKeys?.SS?.includes(record.eventKey)) return toHistory(error.Item, record);
         }
       }
     }

@@ -235,7 +235,9 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
   opened.body.destroy();
   const syntaxError = csv.syntaxError();
   if (syntaxError !== undefined && !rejected && !outOfTime) {
-    report.addFileError(`CSV syntax error after data row ${row}: ${syntaxError.message}. Later rows were not read.`);
+    // The parser's code and line, not its message: csv-parse quotes field values in its messages,
+    // and this text also goes out in the file summary event.
+    report.addFileError(`CSV syntax error after data row ${row} (${syntaxError.code} at line ${syntaxError.line}). Later rows were not read.`);
     rejected = true;
   }
   await enqueuer.flush();

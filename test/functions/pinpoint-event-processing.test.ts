@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { JsonRecordSplitter, splitJsonRecords, type Segment } from "../../functions/pinpoint-event-processing/json-stream";
+import { shouldRetry } from "../../functions/pinpoint-event-processing/object-processor";
 import { mapPinpointRecord } from "../../functions/pinpoint-event-processing/pinpoint-records";
 import { decodeS3Key } from "../../functions/pinpoint-event-processing/s3-event";
 import { gunzipIfNeeded } from "../../functions/pinpoint-event-processing/s3-object";
@@ -462,5 +463,17 @@ describe("pinpoint-event-processing", () => {
     it("validates its environment (architecture #1's variables) at cold start", () => {
       expect(() => processor.buildHandler({ CONTACT_TABLE_NAME: "contact-status" })).to.throw("IDEMPOTENCY_TABLE_NAME is required");
     });
+  });
+});
+
+describe("pinpoint-event-processing: which record failures are retried", () => {
+  const named = (name: string, status = 400) => Object.assign(new Error("x"), { name, $metadata: { httpStatusCode: status } });
+
+  it("skips only what the record's own data causes (SES BadRequestException) and retries everything else", () => {
+    expect(
+      ["BadRequestException", "ValidationException", "AccessDeniedException", "TooManyRequestsException", "InternalFailure"].map((name) =>
+        shouldRetry(named(name, name === "InternalFailure" ? 500 : 400)),
+      ),
+    ).to.deep.equal([false, true, true, true, true]);
   });
 });

@@ -396,6 +396,7 @@ describe("ses-event-processing: SDK adapters", () => {
       ":reason": { S: "TRANSIENT_BOUNCE" },
       ":at": { S: at },
       ":key": { S: "msg-1#fb-1" },
+      ":keys": { SS: ["msg-1#fb-1"] },
       ":one": { N: "1" },
       ":cutoff": { S: cutoff },
     };
@@ -403,9 +404,9 @@ describe("ses-event-processing: SDK adapters", () => {
       TableName: "due-contacts",
       Key: { emailAddress: { S: "full.mailbox@example.net" } },
       UpdateExpression:
-        "SET #status = if_not_exists(#status, :active), lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at, lastTransientEventKey = :key ADD eventCount :one, transientBounceCount :one",
+        "SET #status = if_not_exists(#status, :active), lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at ADD eventCount :one, transientBounceCount :one, countedTransientKeys :keys",
       ConditionExpression:
-        "transientWindowStart >= :cutoff AND (attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)",
+        "transientWindowStart >= :cutoff AND (attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: counterValues,
       ReturnValues: "ALL_NEW",
@@ -414,9 +415,9 @@ describe("ses-event-processing: SDK adapters", () => {
     const newWindow: UpdateItemCommandInput = {
       ...continueWindow,
       UpdateExpression:
-        "SET #status = if_not_exists(#status, :active), lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at, lastTransientEventKey = :key, transientBounceCount = :one, transientWindowStart = :at ADD eventCount :one",
+        "SET #status = if_not_exists(#status, :active), lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at, transientBounceCount = :one, transientWindowStart = :at, countedTransientKeys = :keys ADD eventCount :one",
       ConditionExpression:
-        "(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND (attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)",
+        "(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND (attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))",
     };
     const record: TransientBounceRecord = { address: "full.mailbox@example.net", at, windowStartCutoff: cutoff, eventKey: "msg-1#fb-1" };
     const ccf = (item?: Record<string, AttributeValue>) =>
@@ -466,13 +467,13 @@ describe("ses-event-processing: SDK adapters", () => {
       expect(ddb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input)).to.deep.equal([continueWindow, newWindow]);
     });
 
-    it("recordTransientBounce does not count the same bounce twice and returns the stored counter", async () => {
+    it("recordTransientBounce does not count the same bounce twice, even after later bounces were counted, and returns the stored counter", async () => {
       ddb.on(UpdateItemCommand).rejects(
         ccf({
           emailAddress: { S: "full.mailbox@example.net" },
           transientBounceCount: { N: "2" },
           transientWindowStart: { S: "2025-03-13T08:00:00.000Z" },
-          lastTransientEventKey: { S: "msg-1#fb-1" },
+          countedTransientKeys: { SS: ["msg-0#fb-0", "msg-1#fb-1", "msg-2#fb-2"] },
         }),
       );
       const history = await store().recordTransientBounce(record);
@@ -765,11 +766,11 @@ class FakeDynamoDb {
   }
 }
 
-const notCounted = (item: Item, v: Item) => item.lastTransientEventKey?.S !== v[":key"].S;
+const notCounted = (item: Item, v: Item) => !(item.countedTransientKeys?.SS ?? []).includes(v[":key"].S!);
 const CONTACT_CONDITIONS: Record<string, (item: Item, values: Item) => boolean> = {
-  "transientWindowStart >= :cutoff AND (attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)": (item, v) =>
+  "transientWindowStart >= :cutoff AND (attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))": (item, v) =>
     item.transientWindowStart !== undefined && item.transientWindowStart.S! >= v[":cutoff"].S! && notCounted(item, v),
-  "(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND (attribute_not_exists(lastTransientEventKey) OR lastTransientEventKey <> :key)":
+  "(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND (attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))":
     (item, v) => (item.transientWindowStart === undefined || item.transientWindowStart.S! < v[":cutoff"].S!) && notCounted(item, v),
 };
 
@@ -791,7 +792,12 @@ function applySet(item: Item, input: UpdateItemCommandInput): void {
   }
   for (const clause of match[2]?.split(/,\s*/) ?? []) {
     const [attr, value] = clause.split(" ");
-    item[name(attr)] = { N: String(Number(item[name(attr)]?.N ?? "0") + Number(values[value].N)) };
+    const added = values[value];
+    if (added.SS !== undefined) {
+      item[name(attr)] = { SS: [...new Set([...(item[name(attr)]?.SS ?? []), ...added.SS])] };
+    } else {
+      item[name(attr)] = { N: String(Number(item[name(attr)]?.N ?? "0") + Number(added.N)) };
+    }
   }
 }
 

@@ -326,7 +326,7 @@ describe("SMS file drop splitter", () => {
     expect(sentEntries().map((e) => e.Id)).to.deep.equal(["row-1"]);
     const event = summary();
     expect(event).to.include({ status: "REJECTED", rowsTotal: 1, rowsQueued: 1 });
-    expect(event.fileError).to.match(/^CSV syntax error after data row 1: Invalid Closing Quote/);
+    expect(event.fileError).to.match(/^CSV syntax error after data row 1 \(CSV_INVALID_CLOSING_QUOTE at line \d+\)\. Later rows were not read\.$/);
   });
 
   it("stops before the timeout, checkpoints what was queued and throws so the retry resumes", async () => {
