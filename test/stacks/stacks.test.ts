@@ -75,6 +75,14 @@ describe("stacks", () => {
     expect(env.CONFIGURATION_SET_NAME).to.equal("digital-user-engagement-compose-ses-event-processing");
   });
 
+  it("loads through Pulumi's own TypeScript loader (its vendored ts-node, type-checking on), as `pulumi up` does", function () {
+    this.timeout(180_000);
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "test/harness/pulumi-ts-node-run.cjs"), "dev"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(result.status, result.stderr).to.equal(0);
+    const registered = Number(/registered (\d+)/.exec(result.stdout)?.[1]);
+    expect(registered).to.be.greaterThan(50);
+  });
+
   it("the offline plan command prints the resources, writes the diagram and exits 0", function () {
     this.timeout(120_000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
