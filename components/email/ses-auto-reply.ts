@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  anyAboveZeroAlarm,
   ArgumentErrors,
   BundledFunction,
   consolidate,
+  createAsyncFailureQueue,
   createTable,
   functionPlatform,
   isKnown,
@@ -11,7 +13,6 @@ import {
   PolicyStatement,
   stableName,
 } from "../shared";
-import { createAsyncFailureQueue } from "../shared";
 
 const AUTO_REPLY_METRICS_NAMESPACE = "DigitalUserEngagement/SesAutoReply";
 
@@ -279,22 +280,16 @@ export class SesAutoReply extends pulumi.ComponentResource {
     // The responder does not throw when the account or the From identity cannot send at all (a
     // retry minutes later cannot help, and a reply days later is worse than none); it counts
     // ReplySendingDisabled instead, so that count must page someone.
-    const sendingDisabled = new aws.cloudwatch.MetricAlarm(
+    const sendingDisabled = anyAboveZeroAlarm(
       `${name}-sending-disabled`,
       {
-        alarmDescription: "Auto-replies are not sent: the SES account is suspended or paused, or the From domain is not verified",
         namespace: AUTO_REPLY_METRICS_NAMESPACE,
         metricName: "ReplySendingDisabled",
         // Powertools adds the service dimension (the function's POWERTOOLS_SERVICE_NAME) to every metric.
         dimensions: { service: `${name}-responder` },
         statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: args.alarmActions ?? [],
-        okActions: args.alarmActions ?? [],
+        description: "Auto-replies are not sent: the SES account is suspended or paused, or the From domain is not verified",
+        alarmActions: args.alarmActions,
       },
       { parent: this },
     );

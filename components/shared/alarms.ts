@@ -2,6 +2,40 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ALARM_DEFAULTS } from "./defaults";
 
+/** An alarm that fires as soon as a metric is above zero in a period: errors, DLQ messages, refusals. */
+export function anyAboveZeroAlarm(
+  name: string,
+  args: {
+    namespace: string;
+    metricName: string;
+    dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** "Sum" for counts, "Maximum" for gauges such as queue depth. */
+    statistic: "Sum" | "Maximum";
+    description: pulumi.Input<string>;
+    alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+  },
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  return new aws.cloudwatch.MetricAlarm(
+    name,
+    {
+      alarmDescription: args.description,
+      namespace: args.namespace,
+      metricName: args.metricName,
+      dimensions: args.dimensions,
+      statistic: args.statistic,
+      period: ALARM_DEFAULTS.periodSeconds,
+      evaluationPeriods: ALARM_DEFAULTS.evaluationPeriods,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: args.alarmActions ?? [],
+      okActions: args.alarmActions ?? [],
+    },
+    opts,
+  );
+}
+
 /** An alarm that fires as soon as a queue holds a message (DLQs and on-failure queues). */
 export function queueDepthAlarm(
   name: string,
@@ -12,21 +46,15 @@ export function queueDepthAlarm(
   },
   opts: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.MetricAlarm {
-  return new aws.cloudwatch.MetricAlarm(
+  return anyAboveZeroAlarm(
     name,
     {
-      alarmDescription: args.description,
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: args.queueName },
       statistic: "Maximum",
-      period: ALARM_DEFAULTS.periodSeconds,
-      evaluationPeriods: ALARM_DEFAULTS.evaluationPeriods,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: args.alarmActions ?? [],
-      okActions: args.alarmActions ?? [],
+      description: args.description,
+      alarmActions: args.alarmActions,
     },
     opts,
   );

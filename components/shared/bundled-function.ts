@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { anyAboveZeroAlarm } from "./alarms";
 import { bundleHandler, esbuildTargetFor, handlerArchive } from "./bundle";
 import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "./defaults";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
@@ -151,21 +152,15 @@ export class BundledFunction extends pulumi.ComponentResource {
       : undefined;
 
     this.alarms = [
-      new aws.cloudwatch.MetricAlarm(
+      anyAboveZeroAlarm(
         `${name}-errors`,
         {
-          alarmDescription: pulumi.interpolate`Lambda ${this.function.name} reported errors`,
           namespace: "AWS/Lambda",
           metricName: "Errors",
           dimensions: { FunctionName: this.function.name },
           statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: args.alarmActions ?? [],
-          okActions: args.alarmActions ?? [],
+          description: pulumi.interpolate`Lambda ${this.function.name} reported errors`,
+          alarmActions: args.alarmActions,
         },
         { parent: this },
       ),

@@ -76,3 +76,20 @@ export function topicPublishStatements(
     }),
   ];
 }
+
+/**
+ * The topic a component's own functions publish domain events to: an existing topic (with its KMS
+ * key, when it has one, so the publisher can be granted it), or a created EncryptedTopic that no
+ * AWS service publishes into (IAM grants the publishing function the key).
+ */
+export function domainEventsTopic(
+  name: string,
+  args: { displayName: string; existingTopicArn?: pulumi.Input<string>; existingKmsKeyArn?: pulumi.Input<string> },
+  parent: pulumi.Resource,
+): { topicArn: pulumi.Output<string>; keyArn: pulumi.Input<string> | undefined } {
+  if (args.existingTopicArn !== undefined) {
+    return { topicArn: pulumi.output(args.existingTopicArn), keyArn: args.existingKmsKeyArn };
+  }
+  const events = new EncryptedTopic(name, { displayName: args.displayName, publishers: [], deliverToEncryptedQueues: false }, { parent });
+  return { topicArn: events.topic.arn, keyArn: events.key.arn };
+}

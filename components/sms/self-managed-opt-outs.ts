@@ -6,6 +6,7 @@ import {
   BundledFunction,
   createAsyncFailureQueue,
   createTable,
+  domainEventsTopic,
   EncryptedTopic,
   FUNCTION_DEFAULTS,
   functionPlatform,
@@ -235,20 +236,13 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     );
 
     // Events for other systems: existing or created topic.
-    let eventsKeyArn: pulumi.Input<string> | undefined;
-    if (args.existingEventsTopicArn === undefined) {
-      // Only this function publishes (IAM grants it the key); no AWS service needs the key.
-      const events = new EncryptedTopic(
-        `${name}-events`,
-        { displayName: "SMS preference events", publishers: [], deliverToEncryptedQueues: false },
-        { parent: this },
-      );
-      this.eventsTopicArn = events.topic.arn;
-      eventsKeyArn = events.key.arn;
-    } else {
-      this.eventsTopicArn = pulumi.output(args.existingEventsTopicArn);
-      eventsKeyArn = args.existingEventsTopicKmsKeyArn;
-    }
+    const events = domainEventsTopic(
+      `${name}-events`,
+      { displayName: "SMS preference events", existingTopicArn: args.existingEventsTopicArn, existingKmsKeyArn: args.existingEventsTopicKmsKeyArn },
+      this,
+    );
+    this.eventsTopicArn = events.topicArn;
+    const eventsKeyArn = events.keyArn;
 
     const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
     this.failureQueue = failures.queue;

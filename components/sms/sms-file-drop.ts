@@ -5,7 +5,7 @@ import {
   BundledFunction,
   createAsyncFailureQueue,
   createTable,
-  EncryptedTopic,
+  domainEventsTopic,
   functionPlatform,
   isKnown,
   PlatformArgs,
@@ -168,20 +168,13 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    let eventsKeyArn: pulumi.Input<string> | undefined;
-    if (args.existingEventsTopicArn === undefined) {
-      // Only the splitter publishes (IAM grants it the key); no AWS service needs the key.
-      const events = new EncryptedTopic(
-        `${name}-events`,
-        { displayName: "SMS file drop events", publishers: [], deliverToEncryptedQueues: false },
-        { parent: this },
-      );
-      this.eventsTopicArn = events.topic.arn;
-      eventsKeyArn = events.key.arn;
-    } else {
-      this.eventsTopicArn = pulumi.output(args.existingEventsTopicArn);
-      eventsKeyArn = args.existingEventsTopicKmsKeyArn;
-    }
+    const events = domainEventsTopic(
+      `${name}-events`,
+      { displayName: "SMS file drop events", existingTopicArn: args.existingEventsTopicArn, existingKmsKeyArn: args.existingEventsTopicKmsKeyArn },
+      this,
+    );
+    this.eventsTopicArn = events.topicArn;
+    const eventsKeyArn = events.keyArn;
 
     const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
     this.failureQueue = failures.queue;
