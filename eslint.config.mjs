@@ -23,6 +23,16 @@ export default tseslint.config(
       "pulumi/no-output-instance-in-template-literal": "error",
     },
   },
+  // Plain CommonJS scripts run by node itself (e.g. the harness that loads the program the way
+  // `pulumi up` does): require() is the point.
+  {
+    files: ["**/*.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "readonly", __dirname: "readonly", process: "readonly", console: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
   {
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off", "@typescript-eslint/no-non-null-assertion": "off" },
