@@ -44,23 +44,6 @@ export function denyInsecureTransport(action: string, resources: pulumi.Input<st
   };
 }
 
-/** True when an action is a wildcard ("*", "service:*" or any pattern containing "*" or "?"). */
-export function isWildcardAction(action: string): boolean {
-  return action.includes("*") || action.includes("?");
-}
-
-/** Every action named by a policy document (a parsed object or its JSON), across all statements. */
-export function actionsOf(document: unknown): string[] {
-  const doc = typeof document === "string" ? (JSON.parse(document) as unknown) : document;
-  if (typeof doc !== "object" || doc === null) return [];
-  const raw = (doc as { Statement?: unknown }).Statement;
-  const statements = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return statements.flatMap((s: { Action?: string | string[]; NotAction?: string | string[] }) => {
-    const actions = s.Action ?? s.NotAction ?? [];
-    return Array.isArray(actions) ? actions : [actions];
-  });
-}
-
 /**
  * A statement id for a service grant: "sms-voice.amazonaws.com" + "Publish" → "AllowSMSVOICEPublish".
  * IAM accepts only ASCII letters and digits in a Sid.
