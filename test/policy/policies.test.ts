@@ -9,6 +9,7 @@ import {
   queuesFeedingFunctionsHaveDeadLetterQueues,
   runPolicies,
 } from "../../policy/policies";
+import { PACK_POLICIES } from "../../policy/pack";
 
 function resource(type: string, name: string, props: Record<string, unknown> = {}, dependencies: string[] = []): PolicyResource {
   return { key: `${type}::${name}`, type, name, props, dependencies };
@@ -147,5 +148,33 @@ describe("runPolicies", () => {
   it("runs every policy and concatenates their violations", () => {
     const violations = runPolicies([resource(QUEUE, "q"), resource("aws:cloudwatch/logGroup:LogGroup", "l")]);
     expect(violations.map((v) => v.policy)).to.deep.equal(["encryption-at-rest", "log-group-retention"]);
+  });
+});
+
+describe("the Pulumi policy pack", () => {
+  it("runs each plain policy over the engine's resources, relating them through their dependencies", async () => {
+    const bucket = { type: BUCKET, name: "b", urn: "urn:b", props: {}, dependencies: [] };
+    const sse = {
+      type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      name: "b-sse",
+      urn: "urn:sse",
+      props: {},
+      dependencies: [bucket],
+    };
+    const queue = { type: QUEUE, name: "q", urn: "urn:q", props: {}, dependencies: [] };
+    const resources = [bucket, sse, queue] as unknown as Parameters<NonNullable<(typeof PACK_POLICIES)[number]["validateStack"]>>[0]["resources"];
+    const reported: string[] = [];
+    const encryption = PACK_POLICIES.find((p) => p.name === "encryption-at-rest")!;
+    expect(encryption.enforcementLevel).to.equal("mandatory");
+    await encryption.validateStack({ resources, getConfig: () => ({}) } as never, (message: string) => reported.push(message));
+    expect(reported).to.deep.equal(["aws:sqs/queue:Queue::q: queue has neither SSE-SQS nor a KMS key"]);
+    expect(PACK_POLICIES.map((p) => p.name)).to.deep.equal([
+      "encryption-at-rest",
+      "queue-feeding-function-has-dlq",
+      "no-wildcard-iam-actions",
+      "log-group-retention",
+      "bucket-private-and-tls-only",
+      "no-deprecated-lambda-runtime",
+    ]);
   });
 });
