@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EncryptedTopic, hashSuffix } from "../components/shared";
+import { EncryptedTopic, accountContext, hashSuffix } from "../components/shared";
 import { ARCHITECTURES, ArchitectureModule, BuildContext } from "./architectures";
 import { StackConfig, StackDefaults } from "./config";
 
@@ -9,9 +9,7 @@ function alarmActions(defaults: StackDefaults): { actions: pulumi.Input<string>[
   const alarms = defaults.alarms;
   if (alarms.existingTopicArn) return { actions: [alarms.existingTopicArn], topicArn: pulumi.output(alarms.existingTopicArn) };
   if (!alarms.createTopic) return { actions: [] };
-  const identity = aws.getCallerIdentityOutput();
-  const region = aws.getRegionOutput();
-  const partition = aws.getPartitionOutput();
+  const { identity, region, partition } = accountContext();
   const topic = new EncryptedTopic("alarms", {
     displayName: "Digital User Engagement alarms",
     // CloudWatch publishes alarm state changes; limited to this account's alarms.

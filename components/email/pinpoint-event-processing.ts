@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  accountContext,
   ArgumentErrors,
   BundledFunction,
   createTable,
@@ -137,9 +138,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
 
     this.sesEventProcessing = undefined;
     const invokeOpts = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-    const region = aws.getRegionOutput({}, invokeOpts);
-    const partition = aws.getPartitionOutput({}, invokeOpts);
+    const { identity, region, partition } = accountContext(invokeOpts);
 
     // Pinpoint project: existing or created.
     if (args.createPinpointApplication) {

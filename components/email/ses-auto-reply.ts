@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  accountContext,
   anyAboveZeroAlarm,
   ArgumentErrors,
   BundledFunction,
@@ -136,9 +137,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
     super("due:email:SesAutoReply", name, {}, opts);
     validateSesAutoReplyArgs(args);
     const invokeOpts = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-    const region = aws.getRegionOutput({}, invokeOpts);
-    const partition = aws.getPartitionOutput({}, invokeOpts);
+    const { identity, region, partition } = accountContext(invokeOpts);
     const arnPrefix = (service: string) => pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}`;
 
     const ruleSettings = consolidate("SesAutoReply", AUTO_REPLY_RULE_DEFAULTS, {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  accountContext,
   ArgumentErrors,
   BundledFunction,
   createTable,
@@ -108,9 +109,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     super("due:email:SesEventProcessing", name, {}, opts);
     validateSesEventProcessingArgs(args);
     const invokeOpts = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-    const region = aws.getRegionOutput({}, invokeOpts);
-    const partition = aws.getPartitionOutput({}, invokeOpts);
+    const { identity, region, partition } = accountContext(invokeOpts);
     const sesArn = (resource: pulumi.Input<string>) =>
       pulumi.interpolate`arn:${partition.partition}:ses:${region.region}:${identity.accountId}:${resource}`;
 

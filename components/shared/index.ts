@@ -12,3 +12,4 @@ export * from "./table";
 export * from "./alarms";
 export * from "./async-failure-queue";
 export * from "./platform";
+export * from "./account";

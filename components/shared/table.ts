@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { accountContext } from "./account";
 import type { PolicyStatement } from "./iam";
 
 export interface TableArgs {
@@ -35,9 +36,7 @@ export function createTable(name: string, args: TableArgs, opts: pulumi.CustomRe
 
 /** The ARN of a table known only by name, in this stack's account and region. */
 export function tableArnFromName(tableName: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string> {
-  const identity = aws.getCallerIdentityOutput({}, opts);
-  const region = aws.getRegionOutput({}, opts);
-  const partition = aws.getPartitionOutput({}, opts);
+  const { identity, region, partition } = accountContext(opts);
   return pulumi.interpolate`arn:${partition.partition}:dynamodb:${region.region}:${identity.accountId}:table/${tableName}`;
 }
 

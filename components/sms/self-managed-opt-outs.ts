@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { buildKeywordSets } from "../../functions/shared/inbound-sms";
 import {
+  accountContext,
   ArgumentErrors,
   BundledFunction,
   createAsyncFailureQueue,
@@ -144,9 +145,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     super("due:sms:SelfManagedOptOuts", name, {}, opts);
     validateSelfManagedOptOutsArgs(args);
     const invokeOpts = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-    const region = aws.getRegionOutput({}, invokeOpts);
-    const partition = aws.getPartitionOutput({}, invokeOpts);
+    const { identity, region, partition } = accountContext(invokeOpts);
     const smsVoiceArn = (resource: pulumi.Input<string>) =>
       pulumi.interpolate`arn:${partition.partition}:sms-voice:${region.region}:${identity.accountId}:${resource}`;
     const target = args.target ?? "end-user-messaging";

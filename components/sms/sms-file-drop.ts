@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  accountContext,
   ArgumentErrors,
   BundledFunction,
   createAsyncFailureQueue,
@@ -115,9 +116,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     super("due:sms:SmsFileDrop", name, {}, opts);
     validateSmsFileDropArgs(args);
     const invokeOpts = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, invokeOpts);
-    const region = aws.getRegionOutput({}, invokeOpts);
-    const partition = aws.getPartitionOutput({}, invokeOpts);
+    const { identity, region, partition } = accountContext(invokeOpts);
     const prefix = args.prefix ?? "files/";
     const target = args.target ?? "end-user-messaging";
 
