@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
   ArgumentErrors,
@@ -265,13 +266,13 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     // Tables shared in shape (and optionally in fact) with #1.
     const contactTable =
       args.existingContactTableName === undefined
-        ? createTable(`${name}-contacts`, { partitionKey: "emailAddress", deletionProtection: args.tableDeletionProtection }, { parent: this })
+        ? createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection }, { parent: this })
         : undefined;
     const contactTableName = contactTable ? contactTable.name : pulumi.output(args.existingContactTableName as pulumi.Input<string>);
     const contactTableArn = contactTable ? contactTable.arn : tableArnFromName(contactTableName, invokeOpts);
     const idempotencyTable = createTable(
       `${name}-idempotency`,
-      { partitionKey: "id", ttlAttribute: "expiration", deletionProtection: args.tableDeletionProtection },
+      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
   anyAboveZeroAlarm,
@@ -178,7 +179,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
 
     this.stateTable = createTable(
       `${name}-state`,
-      { partitionKey: "pk", ttlAttribute: "expiresAt", deletionProtection: args.tableDeletionProtection },
+      { schema: AUTO_REPLY_STATE_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
   ArgumentErrors,
@@ -207,7 +208,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     if (args.existingContactTableName === undefined) {
       this.contactTable = createTable(
         `${name}-contacts`,
-        { partitionKey: "emailAddress", deletionProtection: args.tableDeletionProtection },
+        { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection },
         { parent: this },
       );
       this.contactTableName = this.contactTable.name;
@@ -218,7 +219,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     const contactTableArn = this.contactTable ? this.contactTable.arn : tableArnFromName(this.contactTableName, invokeOpts);
     this.idempotencyTable = createTable(
       `${name}-idempotency`,
-      { partitionKey: "id", ttlAttribute: "expiration", deletionProtection: args.tableDeletionProtection },
+      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
 

@@ -1,13 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountContext } from "./account";
+import type { TableSchema } from "../../functions/shared/tables";
 import type { PolicyStatement } from "./iam";
 
 export interface TableArgs {
-  /** Partition key attribute (type S). */
-  partitionKey: string;
-  /** Attribute holding an epoch-seconds expiry; enables DynamoDB TTL. Default: no TTL. */
-  ttlAttribute?: string;
+  /** Key schema and TTL attribute, from the shared definitions in functions/shared/tables.ts. */
+  schema: TableSchema;
   /** Point-in-time recovery. Default true. */
   pointInTimeRecovery?: pulumi.Input<boolean>;
   /** Deletion protection. Default false, so dev stacks can be destroyed; production stacks turn it on. */
@@ -23,12 +22,12 @@ export function createTable(name: string, args: TableArgs, opts: pulumi.CustomRe
     name,
     {
       billingMode: "PAY_PER_REQUEST",
-      hashKey: args.partitionKey,
-      attributes: [{ name: args.partitionKey, type: "S" }],
+      hashKey: args.schema.partitionKey,
+      attributes: [{ name: args.schema.partitionKey, type: "S" }],
       serverSideEncryption: { enabled: true },
       pointInTimeRecovery: { enabled: args.pointInTimeRecovery ?? true },
       deletionProtectionEnabled: args.deletionProtection ?? false,
-      ...(args.ttlAttribute === undefined ? {} : { ttl: { attributeName: args.ttlAttribute, enabled: true } }),
+      ...(args.schema.ttlAttribute === undefined ? {} : { ttl: { attributeName: args.schema.ttlAttribute, enabled: true } }),
     },
     opts,
   );

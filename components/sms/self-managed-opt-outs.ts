@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
 import { buildKeywordSets } from "../../functions/shared/inbound-sms";
 import {
   accountContext,
@@ -219,7 +220,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     if (args.existingPreferenceTableName === undefined) {
       this.preferenceTable = createTable(
         `${name}-preferences`,
-        { partitionKey: "phoneNumber", deletionProtection: args.tableDeletionProtection },
+        { schema: SMS_PREFERENCE_TABLE, deletionProtection: args.tableDeletionProtection },
         { parent: this },
       );
       this.preferenceTableName = this.preferenceTable.name;
@@ -230,7 +231,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     const preferenceTableArn = this.preferenceTable ? this.preferenceTable.arn : tableArnFromName(this.preferenceTableName, invokeOpts);
     this.idempotencyTable = createTable(
       `${name}-idempotency`,
-      { partitionKey: "id", ttlAttribute: "expiration", deletionProtection: args.tableDeletionProtection },
+      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
   ArgumentErrors,
@@ -158,12 +159,12 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
     this.checkpointTable = createTable(
       `${name}-checkpoints`,
-      { partitionKey: "fileId", ttlAttribute: "expiration", deletionProtection: args.tableDeletionProtection },
+      { schema: SMS_FILE_CHECKPOINT_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
     this.outcomeTable = createTable(
       `${name}-outcomes`,
-      { partitionKey: "rowId", ttlAttribute: "expiration", deletionProtection: args.tableDeletionProtection },
+      { schema: SMS_OUTCOME_TABLE, deletionProtection: args.tableDeletionProtection },
       { parent: this },
     );
 
