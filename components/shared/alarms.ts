@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
 import { ALARM_DEFAULTS } from "./defaults";
 
 /** An alarm that fires as soon as a metric is above zero in a period: errors, DLQ messages, refusals. */
@@ -54,6 +55,34 @@ export function queueDepthAlarm(
       dimensions: { QueueName: args.queueName },
       statistic: "Maximum",
       description: args.description,
+      alarmActions: args.alarmActions,
+    },
+    opts,
+  );
+}
+
+/**
+ * An alarm on a sending function's `SendOutcomeUnknown` metric: a send timed out or failed after it
+ * may have gone out, so under at-most-once it was not retried. Powertools adds the `service`
+ * dimension, which the function block sets to the function's name.
+ */
+export function sendOutcomeUnknownAlarm(
+  name: string,
+  args: {
+    namespace: string;
+    serviceName: pulumi.Input<string>;
+    alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+  },
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  return anyAboveZeroAlarm(
+    name,
+    {
+      namespace: args.namespace,
+      metricName: SEND_OUTCOME_UNKNOWN_METRIC,
+      dimensions: { service: args.serviceName },
+      statistic: "Sum",
+      description: pulumi.interpolate`A send by ${args.serviceName} has an unknown outcome (timed out or failed after it may have been accepted); check the recipient before re-sending`,
       alarmActions: args.alarmActions,
     },
     opts,

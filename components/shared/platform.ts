@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEE_ENV, type SendGuarantee } from "../../functions/shared/send-guarantee";
 
 /**
  * Settings every architecture component takes for the functions, tables and alarms it creates.
@@ -18,6 +19,12 @@ export interface PlatformArgs {
   logLevel?: string;
   /** Deletion protection on the tables the component creates. Default false. */
   tableDeletionProtection?: boolean;
+  /**
+   * What the component's senders do when a send's outcome is unknown (timeout, reset, 5xx):
+   * "at-most-once" records it as UNKNOWN and alarms; "at-least-once" sends again. Default
+   * "at-most-once". See functions/shared/send-guarantee.ts.
+   */
+  sendGuarantee?: SendGuarantee;
   /** SNS topics (ARNs) notified by every alarm the component creates. Default none. */
   alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -31,4 +38,9 @@ export function functionPlatform(args: PlatformArgs) {
     tracing: args.tracing,
     logLevel: args.logLevel,
   };
+}
+
+/** The environment a sending function needs for its send guarantee. */
+export function sendGuaranteeEnvironment(args: PlatformArgs): Record<string, string> {
+  return { [SEND_GUARANTEE_ENV]: args.sendGuarantee ?? DEFAULT_SEND_GUARANTEE };
 }

@@ -13,7 +13,7 @@
  */
 import { SendMessagesCommand, type MessageResult, type PinpointClient } from "@aws-sdk/client-pinpoint";
 import { SendTextMessageCommand, type PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { isRetryableError, isThrottlingError } from "./errors";
+import { isOutcomeUnknown, isRetryableError, isThrottlingError } from "./errors";
 import type { SmsMessageType } from "./sms-config";
 
 export interface SmsSendRequest {
@@ -29,6 +29,8 @@ export interface SmsSendRequest {
 export type SmsSendOutcome =
   | { status: "SENT"; messageId: string }
   | { status: "OPTED_OUT"; errorName: string; errorMessage: string }
+  /** The call failed after it may have been executed (timeout, reset, 5xx): the SMS may have gone out. */
+  | { status: "UNKNOWN"; errorName: string; errorMessage: string }
   | { status: "FAILED"; retryable: boolean; throttled: boolean; errorName: string; errorMessage: string };
 
 export interface SmsSender {
@@ -69,8 +71,9 @@ interface ServiceErrorShape {
 const SEND_BLOCKING_ERRORS = new Set(["AccessDeniedException", "ServiceQuotaExceededException", "ResourceNotFoundException"]);
 
 /**
- * Classifies an exception from a send call. AWS service errors and retryable network faults become
- * an outcome; anything else (a programming error) is rethrown so it is never recorded as a
+ * Classifies an exception from a send call. AWS service errors and network faults become an
+ * outcome: throttling and refused connections are retryable FAILED (nothing was sent), timeouts,
+ * resets and 5xx are UNKNOWN (something may have been sent); anything else (a programming error) is rethrown so it is never recorded as a
  * delivery result.
  */
 export function classifySendError(error: unknown): SmsSendOutcome {
@@ -79,6 +82,11 @@ export function classifySendError(error: unknown): SmsSendOutcome {
   const errorMessage = e.message ?? "";
   if (errorName === "ConflictException" && e.Reason === "DESTINATION_PHONE_NUMBER_OPTED_OUT") {
     return { status: "OPTED_OUT", errorName, errorMessage };
+  }
+  // Timed out, reset or 5xx: the message may have been accepted. The caller decides (at-most-once
+  // or at-least-once); the SDK client did not retry it (sendClientConfig).
+  if (isOutcomeUnknown(error)) {
+    return { status: "UNKNOWN", errorName, errorMessage };
   }
   // Account- or configuration-level errors block every send, not just this one: keep the message
   // for a retry (and the DLQ after redrive) instead of writing it off while the cause is fixed.

@@ -41,6 +41,7 @@ export function platformArgs(ctx: BuildContext, logRetentionInDays?: number): Pl
     tracing: ctx.defaults.tracing,
     logLevel: ctx.defaults.logLevel,
     tableDeletionProtection: ctx.defaults.tableDeletionProtection,
+    sendGuarantee: ctx.defaults.sendGuarantee,
     alarmActions: ctx.alarmActions,
   };
 }

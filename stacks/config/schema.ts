@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES } from "../../functions/shared/send-guarantee";
 import { SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "../../components/shared/defaults";
 
 /** The Pulumi project name: every key of ours in a stack file is `digital-user-engagement:<key>`. */
@@ -22,6 +23,8 @@ export const defaultsSchema = z.strictObject({
   tracing: z.enum(["Active", "PassThrough"]).default("Active"),
   /** Powertools log level; PII is masked at INFO and above. */
   logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  /** What senders do with a send whose outcome is unknown (timed out after AWS may have accepted it). */
+  sendGuarantee: z.enum(SEND_GUARANTEES).default(DEFAULT_SEND_GUARANTEE),
   /** Deletion protection on every table the stack creates. */
   tableDeletionProtection: z.boolean().default(false),
   /** Where alarms go: create a topic (optionally with e-mail subscriptions), use an existing one, or none. */

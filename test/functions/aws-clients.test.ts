@@ -11,8 +11,9 @@
  */
 import { PutSuppressedDestinationCommand, SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
 import { expect } from "chai";
-import { sdkClientConfig } from "../../functions/shared/aws-clients";
-import { isRetryableError, isThrottlingError } from "../../functions/shared/errors";
+import { SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { sdkClientConfig, sendClientConfig } from "../../functions/shared/aws-clients";
+import { isOutcomeUnknown, isRetryableError, isThrottlingError, provenNotExecuted } from "../../functions/shared/errors";
 
 interface ScriptedResponse {
   statusCode: number;
@@ -54,11 +55,11 @@ function scriptedHandler(script: ScriptedResponse[]) {
  * (sinon defines an own `send` on the prototype) for as long as their suites live; this test needs
  * the SDK's real middleware stack, so it binds the base Smithy `Client#send` onto its instance.
  */
-function realClient(requestHandler: SESv2ClientConfig["requestHandler"]): SESv2Client {
+function realClient(requestHandler: SESv2ClientConfig["requestHandler"], config: Partial<SESv2ClientConfig> = sdkClientConfig()): SESv2Client {
   const client = new SESv2Client({
     region: "us-east-1",
     credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
-    ...sdkClientConfig(),
+    ...config,
     requestHandler,
   });
   const smithySend = (Object.getPrototypeOf(SESv2Client.prototype) as { send: SESv2Client["send"] }).send;
@@ -175,5 +176,87 @@ describe("AWS SDK client configuration (functions/shared/aws-clients)", () => {
     expect(error!.name).to.equal("BadRequestException");
     expect(error!.$metadata.attempts).to.equal(1);
     expect(isRetryableError(error)).to.equal(false);
+  });
+
+  describe("sendClientConfig(): sends are retried only when they provably did not execute", () => {
+    const send = (client: SESv2Client) =>
+      client
+        .send(new SendEmailCommand({ FromEmailAddress: "a@example.com", Destination: { ToAddresses: ["b@example.net"] }, Content: { Simple: { Subject: { Data: "s" }, Body: { Text: { Data: "b" } } } } }))
+        .then(
+          (output) => ({ output, error: undefined }),
+          (error: unknown) => ({ output: undefined, error: error as Error & { $metadata: { attempts?: number } } }),
+        );
+
+    it("retries a throttled SendEmail (the service refused it) and succeeds", async () => {
+      const { seen, requestHandler } = scriptedHandler([THROTTLED, OK]);
+      const { output, error } = await send(realClient(requestHandler, sendClientConfig()));
+      expect(error).to.equal(undefined);
+      expect(seen).to.have.length(2);
+      expect(output!.$metadata.attempts).to.equal(2);
+    });
+
+    it("does not retry a SendEmail answered with a 500: it may have been sent, so the error is surfaced as an unknown outcome", async () => {
+      const { seen, requestHandler } = scriptedHandler([{ statusCode: 500, errorType: "InternalFailure", body: { message: "oops" } }, OK]);
+      const { error } = await send(realClient(requestHandler, sendClientConfig()));
+      expect(seen).to.have.length(1);
+      expect(error!.name).to.equal("InternalFailure");
+      expect(isOutcomeUnknown(error)).to.equal(true);
+    });
+
+    it("the ordinary client config would have retried that same 500 (the duplicate this prevents)", async () => {
+      const { seen, requestHandler } = scriptedHandler([{ statusCode: 500, errorType: "InternalFailure", body: { message: "oops" } }, OK]);
+      const { error } = await send(realClient(requestHandler, sdkClientConfig()));
+      expect(error).to.equal(undefined);
+      expect(seen).to.have.length(2);
+    });
+
+    it("does not retry a timed-out SendEmail", async () => {
+      let calls = 0;
+      const requestHandler = {
+        async handle() {
+          calls += 1;
+          throw Object.assign(new Error("socket timed out"), { name: "TimeoutError", code: "ETIMEDOUT" });
+        },
+      } as unknown as SESv2ClientConfig["requestHandler"];
+      const { error } = await send(realClient(requestHandler, sendClientConfig()));
+      expect(calls).to.equal(1);
+      expect(error!.name).to.equal("TimeoutError");
+      expect(isOutcomeUnknown(error)).to.equal(true);
+    });
+
+    it("retries a connection that was refused before anything was sent", async () => {
+      let calls = 0;
+      const requestHandler = {
+        async handle() {
+          calls += 1;
+          if (calls === 1) throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+          return { response: { statusCode: 200, headers: { "content-type": "application/json" }, body: new TextEncoder().encode("{}") } };
+        },
+      } as unknown as SESv2ClientConfig["requestHandler"];
+      const { error } = await send(realClient(requestHandler, sendClientConfig()));
+      expect(error).to.equal(undefined);
+      expect(calls).to.equal(2);
+    });
+  });
+
+  describe("provenNotExecuted / isOutcomeUnknown", () => {
+    const cases: [string, unknown, boolean, boolean][] = [
+      ["ThrottlingException", { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } }, true, false],
+      ["HTTP 429", { name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } }, true, false],
+      ["ECONNREFUSED", { name: "Error", code: "ECONNREFUSED" }, true, false],
+      ["ENOTFOUND", { name: "Error", code: "ENOTFOUND" }, true, false],
+      ["TimeoutError", { name: "TimeoutError" }, false, true],
+      ["ECONNRESET", { name: "Error", code: "ECONNRESET" }, false, true],
+      ["HTTP 500", { name: "InternalServerException", $metadata: { httpStatusCode: 500 } }, false, true],
+      ["HTTP 503", { name: "ServiceUnavailableException", $metadata: { httpStatusCode: 503 } }, false, true],
+      ["ValidationException", { name: "ValidationException", $metadata: { httpStatusCode: 400 } }, false, false],
+      ["a non-object", "boom", false, false],
+    ];
+    for (const [label, error, notExecuted, unknown] of cases) {
+      it(`${label}: proven not executed ${notExecuted}, outcome unknown ${unknown}`, () => {
+        expect(provenNotExecuted(error)).to.equal(notExecuted);
+        expect(isOutcomeUnknown(error)).to.equal(unknown);
+      });
+    }
   });
 });
