@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   PolicyResource,
   bucketsArePrivateAndTlsOnly,
+  DECLARED_WITHOUT_DATA_AT_REST,
   encryptionAtRest,
   logGroupsHaveRetention,
   noDeprecatedLambdaRuntime,
@@ -50,6 +51,38 @@ describe("policy: encryption-at-rest", () => {
         resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "b-sse", {}, [`${BUCKET}::b`]),
       ]),
     ).to.deep.equal([]);
+  });
+});
+
+describe("policy: encryption-at-rest fails closed", () => {
+  it("fails on a resource type it neither checks nor declares as holding no data, naming the type", () => {
+    expect(encryptionAtRest.validate([resource("aws:glue/catalogTable:CatalogTable", "events")])).to.deep.equal([
+      {
+        policy: "encryption-at-rest",
+        resource: "aws:glue/catalogTable:CatalogTable::events",
+        message:
+          "resource type aws:glue/catalogTable:CatalogTable is neither checked for encryption nor declared as holding no data (policy/policies.ts)",
+      },
+    ]);
+  });
+
+  it("passes declared data-free types, this project's components and the engine's own resources", () => {
+    expect(
+      encryptionAtRest.validate([
+        resource("aws:iam/role:Role", "r"),
+        resource("aws:cloudwatch/logGroup:LogGroup", "lg", { retentionInDays: 30 }),
+        resource("due:email:SesEventProcessing", "c"),
+        resource("pulumi:pulumi:Stack", "s"),
+        resource("pulumi:providers:aws", "p"),
+      ]),
+    ).to.deep.equal([]);
+  });
+
+  it("gives a reason for every declared type", () => {
+    for (const [type, reason] of Object.entries(DECLARED_WITHOUT_DATA_AT_REST)) {
+      expect(type, type).to.match(/^aws:[a-z0-9]+\/[A-Za-z0-9]+:[A-Za-z0-9]+$/);
+      expect(reason.length, type).to.be.greaterThan(5);
+    }
   });
 });
 
