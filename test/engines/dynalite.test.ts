@@ -1,4 +1,6 @@
-import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { IDEMPOTENCY_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "./dynalite";
@@ -76,6 +78,33 @@ describe("dynalite engine (test harness)", () => {
       caught = error;
     }
     expect((caught as { Item?: unknown }).Item).to.deep.equal({ rowId: { S: "r" }, n: { N: "1" } });
+  });
+
+  it("emulates ALL_OLD through a document client, attaching the item in DynamoDB JSON", async () => {
+    const table = await engine.createTable(SMS_OUTCOME_TABLE);
+    const documents = withAllOldOnConditionFailure(engine.documents, engine.client);
+    await documents.send(new PutCommand({ TableName: table, Item: { rowId: "r", status: "SENT" } }));
+    let caught: unknown;
+    try {
+      await documents.send(
+        new PutCommand({ TableName: table, Item: { rowId: "r", status: "SENDING" }, ConditionExpression: "attribute_not_exists(rowId)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" }),
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { Item?: unknown }).Item).to.deep.equal({ rowId: { S: "r" }, status: { S: "SENT" } });
+  });
+
+  it("sends for real even while another suite stubs the client prototypes with aws-sdk-client-mock", async () => {
+    const stubs = [mockClient(DynamoDBClient), mockClient(DynamoDBDocumentClient)];
+    try {
+      const table = await engine.createTable(SMS_OUTCOME_TABLE);
+      await engine.documents.send(new PutCommand({ TableName: table, Item: { rowId: "real" } }));
+      const { Item } = await engine.client.send(new GetItemCommand({ TableName: table, Key: { rowId: { S: "real" } } }));
+      expect(Item).to.deep.equal({ rowId: { S: "real" } });
+    } finally {
+      for (const stub of stubs) stub.restore();
+    }
   });
 
   it("leaves the error alone when ALL_OLD was not asked for", async () => {
