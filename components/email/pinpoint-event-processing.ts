@@ -7,7 +7,9 @@ import {
   BundledFunction,
   createTable,
   functionPlatform,
+  boundedName,
   isKnown,
+  NAME_LIMITS,
   PlatformArgs,
   policyDocument,
   PolicyStatement,
@@ -183,6 +185,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     const firehoseRole = new aws.iam.Role(
       `${name}-firehose-role`,
       {
+        name: boundedName(`${name}-firehose-role`, NAME_LIMITS.iamRole),
         // Firehose documents sts:ExternalId = the account id as its confused-deputy condition.
         // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
         assumeRolePolicy: policyDocument([
@@ -199,6 +202,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     const firehosePolicy = new aws.iam.RolePolicy(
       `${name}-firehose-policy`,
       {
+        name: boundedName(`${name}-firehose-policy`, NAME_LIMITS.iamRolePolicy),
         role: firehoseRole.id,
         policy: policyDocument(
           firehoseDeliveryStatements({
@@ -212,6 +216,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
       `${name}-delivery-stream`,
       {
+        name: boundedName(`${name}-delivery-stream`, NAME_LIMITS.firehoseStream),
         destination: "extended_s3",
         serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
         extendedS3Configuration: {
@@ -233,6 +238,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     const streamRole = new aws.iam.Role(
       `${name}-stream-role`,
       {
+        name: boundedName(`${name}-stream-role`, NAME_LIMITS.iamRole),
         assumeRolePolicy: serviceTrustPolicy(
           "pinpoint.amazonaws.com",
           identity.accountId,
@@ -244,6 +250,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     const streamPolicy = new aws.iam.RolePolicy(
       `${name}-stream-policy`,
       {
+        name: boundedName(`${name}-stream-policy`, NAME_LIMITS.iamRolePolicy),
         role: streamRole.id,
         policy: policyDocument([
           {
@@ -308,6 +315,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     const permission = new aws.lambda.Permission(
       `${name}-s3-invoke-permission`,
       {
+        statementId: boundedName(`${name}-s3-invoke-permission`, NAME_LIMITS.lambdaStatementId),
         action: "lambda:InvokeFunction",
         function: this.function.name,
         principal: "s3.amazonaws.com",

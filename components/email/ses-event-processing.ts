@@ -12,6 +12,7 @@ import {
   hashSuffix,
   idempotencyTableStatement,
   isKnown,
+  NAME_LIMITS,
   PlatformArgs,
   PolicyStatement,
   QueueWithDeadLetter,
@@ -100,6 +101,8 @@ export class SesEventProcessing extends pulumi.ComponentResource {
   public readonly configurationSet: aws.sesv2.ConfigurationSet | undefined;
   public readonly configurationSetName: pulumi.Output<string>;
   public readonly configurationSetArn: pulumi.Output<string>;
+  /** The name of the event destination this component adds to the configuration set. */
+  public readonly eventDestinationName: string;
   /** The created contact-status table, or undefined when an existing one is used. */
   public readonly contactTable: aws.dynamodb.Table | undefined;
   public readonly contactTableName: pulumi.Output<string>;
@@ -119,7 +122,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       this.configurationSet = new aws.sesv2.ConfigurationSet(
         `${name}-configuration-set`,
         {
-          configurationSetName: stableName(name, 64),
+          configurationSetName: stableName(name, NAME_LIMITS.sesConfigurationSet),
           deliveryOptions: { tlsPolicy: "REQUIRE" },
           reputationOptions: { reputationMetricsEnabled: true },
         },
@@ -170,11 +173,14 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       { parent: this, dependsOn: [queue.queuePolicy] },
     );
 
+    this.eventDestinationName = eventDestinationName(name);
     const eventDestination = new aws.sesv2.ConfigurationSetEventDestination(
       `${name}-event-destination`,
       {
         configurationSetName: this.configurationSetName,
-        eventDestinationName: "feedback-to-sns",
+        // Named after this component: a second pipeline in the same configuration set (another
+        // stack, or #4's composed #1) must not collide with AlreadyExistsException.
+        eventDestinationName: this.eventDestinationName,
         eventDestination: {
           enabled: true,
           matchingEventTypes: matchingEventTypes(args.additionalEventTypes),
@@ -273,11 +279,21 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       function: this.function,
       logGroup: this.logGroup,
       configurationSetName: this.configurationSetName,
+      eventDestinationName: this.eventDestinationName,
       contactTableName: this.contactTableName,
       idempotencyTable: this.idempotencyTable,
       alarms: this.alarms,
     });
   }
+}
+
+/**
+ * The event destination's name: `<project>-<stack>-<component>-feedback`, within SES's 64
+ * characters (letters, digits, "_" and "-"), so two components or stacks sharing a configuration
+ * set never collide. https://docs.aws.amazon.com/ses/latest/APIReference/API_EventDestination.html
+ */
+export function eventDestinationName(componentName: string): string {
+  return stableName(`${componentName}-feedback`, NAME_LIMITS.sesEventDestination);
 }
 
 /** BOUNCE and COMPLAINT, plus the extra types, each once, in SES's documented order. */

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
 import { ALARM_DEFAULTS } from "./defaults";
+import { NAME_LIMITS, boundedName } from "./naming";
 
 /** An alarm that fires as soon as a metric is above zero in a period: errors, DLQ messages, refusals. */
 export function anyAboveZeroAlarm(
@@ -20,6 +21,7 @@ export function anyAboveZeroAlarm(
   return new aws.cloudwatch.MetricAlarm(
     name,
     {
+      name: boundedName(name, NAME_LIMITS.cloudwatchAlarm),
       alarmDescription: args.description,
       namespace: args.namespace,
       metricName: args.metricName,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { queueDepthAlarm } from "./alarms";
 import { QUEUE_DEFAULTS } from "./defaults";
 import { denyInsecureTransport, policyDocument } from "./iam";
+import { NAME_LIMITS, boundedName } from "./naming";
 
 /**
  * The on-failure destination of an asynchronously invoked function: an encrypted queue (SSE-SQS,
@@ -27,7 +28,7 @@ export function createAsyncFailureQueue(
 ): AsyncFailureQueue {
   const queue = new aws.sqs.Queue(
     name,
-    { messageRetentionSeconds: QUEUE_DEFAULTS.deadLetterRetentionSeconds, sqsManagedSseEnabled: true },
+    { name: boundedName(name, NAME_LIMITS.sqsQueue), messageRetentionSeconds: QUEUE_DEFAULTS.deadLetterRetentionSeconds, sqsManagedSseEnabled: true },
     { parent },
   );
   const queuePolicy = new aws.sqs.QueuePolicy(

@@ -4,6 +4,7 @@ import { anyAboveZeroAlarm } from "./alarms";
 import { bundleHandler, esbuildTargetFor, handlerArchive } from "./bundle";
 import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "./defaults";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+import { NAME_LIMITS, boundedName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
 
 export interface BundledFunctionArgs {
@@ -84,7 +85,10 @@ export class BundledFunction extends pulumi.ComponentResource {
 
     this.role = new aws.iam.Role(
       `${name}-role`,
-      { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", identity.accountId) },
+      {
+        name: boundedName(`${name}-role`, NAME_LIMITS.iamRole),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", identity.accountId),
+      },
       { parent: this },
     );
 
@@ -95,13 +99,14 @@ export class BundledFunction extends pulumi.ComponentResource {
       );
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
-      { role: this.role.id, policy: policyDocument(statements) },
+      { name: boundedName(`${name}-policy`, NAME_LIMITS.iamRolePolicy), role: this.role.id, policy: policyDocument(statements) },
       { parent: this },
     );
 
     this.function = new aws.lambda.Function(
       `${name}-function`,
       {
+        name: boundedName(`${name}-function`, NAME_LIMITS.lambdaFunction),
         description: args.description,
         code: handlerArchive(bundle),
         handler: "index.handler",
@@ -115,8 +120,10 @@ export class BundledFunction extends pulumi.ComponentResource {
         loggingConfig: {
           logFormat: "JSON",
           logGroup: this.logGroup.name,
-          // With JSON logs Lambda filters application logs itself; keep its level in step with
-          // Powertools', or DEBUG set for troubleshooting would be dropped by Lambda.
+          // With JSON logs Lambda filters application logs itself, and gives a line without a
+          // "level" the level INFO. Powertools' metric (EMF) lines have none, so Lambda must keep
+          // INFO; Powertools filters its own logs by POWERTOOLS_LOG_LEVEL.
+          // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
           applicationLogLevel: pulumi.output(args.logLevel ?? FUNCTION_DEFAULTS.logLevel).apply(lambdaLogLevel),
         },
         environment: {
@@ -212,8 +219,11 @@ export function bundledFunctionStatements(input: {
   return statements;
 }
 
-/** Powertools log levels, and Lambda's application log level for each. */
-const LOG_LEVELS: Record<string, string> = { TRACE: "TRACE", DEBUG: "DEBUG", INFO: "INFO", WARN: "WARN", ERROR: "ERROR", CRITICAL: "FATAL" };
+/**
+ * Powertools log levels, and Lambda's application log level for each: never above INFO, so
+ * Lambda keeps the level-less metric lines of a function that logs only warnings or errors.
+ */
+const LOG_LEVELS: Record<string, string> = { TRACE: "TRACE", DEBUG: "DEBUG", INFO: "INFO", WARN: "INFO", ERROR: "INFO", CRITICAL: "INFO" };
 
 export function lambdaLogLevel(powertoolsLevel: string): string {
   const level = LOG_LEVELS[powertoolsLevel.toUpperCase()];

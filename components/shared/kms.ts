@@ -2,13 +2,25 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyDocument, serviceSid } from "./iam";
 
-/** An AWS service that must use a key, on behalf of one source resource (or any in this account). */
-export interface KeyServiceGrant {
+/**
+ * One AWS service's use of a key: the data-key actions, scoped by `condition`. A service principal
+ * statement without a condition would let the service use the key for any resource of any account.
+ */
+export interface KeyServiceUse {
   /** Service principal, e.g. "ses.amazonaws.com". */
   service: string;
-  /** Resources the service acts for (aws:SourceArn, ArnLike). Omit only where the service sends none. */
-  sourceArns?: pulumi.Input<string>[];
+  condition: NonNullable<PolicyStatement["Condition"]>;
 }
+
+/**
+ * What a service needs to encrypt into (GenerateDataKey) and read from (Decrypt) an SNS topic or
+ * SQS queue. AWS's SNS guide lists "kms:GenerateDataKey*"; the SES, SQS and End User Messaging
+ * guides list kms:GenerateDataKey, the only variant that returns the plaintext key SNS and SQS
+ * encrypt with, so the wildcard (which our policy pack rejects) is not needed.
+ * https://docs.aws.amazon.com/ses/latest/dg/configure-sns-notifications.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+ */
+export const SERVICE_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
 
 /**
  * Key administration and use by the account's IAM principals. Listed action by action (no
@@ -47,11 +59,11 @@ export const ACCOUNT_KEY_ACTIONS = [
   "kms:UpdateKeyDescription",
 ];
 
-/** The key policy: account delegation plus one scoped statement per service. */
+/** The key policy: account delegation plus one scoped statement per service use. */
 export function serviceKeyPolicyStatements(
   partition: pulumi.Input<string>,
   accountId: pulumi.Input<string>,
-  grants: KeyServiceGrant[],
+  uses: KeyServiceUse[],
 ): PolicyStatement[] {
   return [
     {
@@ -61,18 +73,16 @@ export function serviceKeyPolicyStatements(
       Action: ACCOUNT_KEY_ACTIONS,
       Resource: "*",
     },
-    ...grants.map((grant): PolicyStatement => {
-      const condition: NonNullable<PolicyStatement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
-      if (grant.sourceArns && grant.sourceArns.length > 0) condition.ArnLike = { "aws:SourceArn": grant.sourceArns };
-      return {
-        Sid: serviceSid(grant.service),
+    ...uses.map(
+      (use): PolicyStatement => ({
+        Sid: serviceSid(use.service),
         Effect: "Allow",
-        Principal: { Service: grant.service },
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Principal: { Service: use.service },
+        Action: SERVICE_KEY_ACTIONS,
         Resource: "*",
-        Condition: condition,
-      };
-    }),
+        Condition: use.condition,
+      }),
+    ),
   ];
 }
 
@@ -84,7 +94,7 @@ export function serviceKeyPolicyStatements(
 export function createServiceKey(
   name: string,
   description: string,
-  grants: KeyServiceGrant[],
+  uses: KeyServiceUse[],
   opts: pulumi.CustomResourceOptions,
 ): aws.kms.Key {
   const identity = aws.getCallerIdentityOutput({}, { parent: opts.parent });
@@ -95,7 +105,7 @@ export function createServiceKey(
       description,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: policyDocument(serviceKeyPolicyStatements(partition.partition, identity.accountId, grants)),
+      policy: policyDocument(serviceKeyPolicyStatements(partition.partition, identity.accountId, uses)),
     },
     opts,
   );

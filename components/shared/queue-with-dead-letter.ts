@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { queueDepthAlarm } from "./alarms";
 import { QUEUE_DEFAULTS } from "./defaults";
 import { PolicyStatement, denyInsecureTransport, policyDocument, serviceSid } from "./iam";
-import { stableName } from "./naming";
+import { NAME_LIMITS, boundedName, stableName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
 
 /** A service allowed to send to the queue, only on behalf of one source resource. */
@@ -66,7 +66,7 @@ export class QueueWithDeadLetter extends pulumi.ComponentResource {
       this.deadLetterQueue = new aws.sqs.Queue(
         `${name}-dlq`,
         {
-          ...(fifo ? { name: fifoQueueName(`${name}-dlq`), fifoQueue: true } : {}),
+          ...(fifo ? { name: fifoQueueName(`${name}-dlq`), fifoQueue: true } : { name: boundedName(`${name}-dlq`, NAME_LIMITS.sqsQueue) }),
           messageRetentionSeconds: QUEUE_DEFAULTS.deadLetterRetentionSeconds,
           ...encryption,
         },
@@ -83,7 +83,7 @@ export class QueueWithDeadLetter extends pulumi.ComponentResource {
       {
         ...(fifo
           ? { name: fifoQueueName(`${name}-queue`), fifoQueue: true, contentBasedDeduplication: args.contentBasedDeduplication ?? false }
-          : {}),
+          : { name: boundedName(`${name}-queue`, NAME_LIMITS.sqsQueue) }),
         visibilityTimeoutSeconds: args.visibilityTimeoutSeconds ?? QUEUE_DEFAULTS.visibilityTimeoutSeconds,
         messageRetentionSeconds: args.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds,
         redrivePolicy: pulumi.jsonStringify({
@@ -148,7 +148,7 @@ export function serviceSendStatement(queueArn: pulumi.Input<string>, sender: Que
 
 /** FIFO queue names must end in ".fifo", which autonaming does not guarantee; SQS allows 80 characters. */
 export function fifoQueueName(logicalName: string): string {
-  return stableName(logicalName, 80, ".fifo");
+  return stableName(logicalName, NAME_LIMITS.sqsQueue, ".fifo");
 }
 
 export function validateQueueArgs(args: QueueWithDeadLetterArgs): void {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BUCKET_DEFAULTS } from "./defaults";
 import { PolicyStatement, denyInsecureTransport, policyDocument } from "./iam";
+import { NAME_LIMITS, boundedName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
 
 /** One lifecycle rule, flat: what happens to objects under a prefix. */
@@ -52,7 +53,11 @@ export class SecureBucket extends pulumi.ComponentResource {
     super("due:shared:SecureBucket", name, {}, opts);
     validateSecureBucketArgs(args);
 
-    this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy ?? false }, { parent: this });
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucket: boundedName(`${name}-bucket`, NAME_LIMITS.s3Bucket, { lowercase: true }), forceDestroy: args.forceDestroy ?? false },
+      { parent: this },
+    );
     const bucketId = this.bucket.id;
 
     this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountContext } from "./account";
 import type { TableSchema } from "../../functions/shared/tables";
 import type { PolicyStatement } from "./iam";
+import { NAME_LIMITS, boundedName } from "./naming";
 
 export interface TableArgs {
   /** Key schema and TTL attribute, from the shared definitions in functions/shared/tables.ts. */
@@ -21,6 +22,7 @@ export function createTable(name: string, args: TableArgs, opts: pulumi.CustomRe
   return new aws.dynamodb.Table(
     name,
     {
+      name: boundedName(name, NAME_LIMITS.dynamodbTable),
       billingMode: "PAY_PER_REQUEST",
       hashKey: args.schema.partitionKey,
       attributes: [{ name: args.schema.partitionKey, type: "S" }],

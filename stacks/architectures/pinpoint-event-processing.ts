@@ -52,6 +52,11 @@ export const pinpointEventProcessingArchitecture = defineArchitecture({
   title: "#4 Pinpoint Event Processing",
   schema: pinpointEventProcessingSchema,
   minimalConfig: { enabled: true },
+  // Source "configuration-set" composes #1, which adds its destination to this configuration set.
+  sesEventDestinations: (config) =>
+    config.source === "configuration-set" && config.configurationSetName !== undefined
+      ? [{ configurationSetName: config.configurationSetName, key: "configurationSetName" }]
+      : [],
   build(config, ctx) {
     const { enabled: _enabled, logRetentionInDays, ...settings } = config;
     const component = new PinpointEventProcessing("pinpoint-event-processing", {
@@ -64,7 +69,7 @@ export const pinpointEventProcessingArchitecture = defineArchitecture({
       outputs: {
         source: component.source,
         functionName: component.function.name,
-        ...(ses ? { configurationSetName: ses.configurationSetName, queueUrl: ses.queue.url } : {}),
+        ...(ses ? { configurationSetName: ses.configurationSetName, eventDestinationName: ses.eventDestinationName, queueUrl: ses.queue.url } : {}),
         ...(component.bucket ? { eventsBucketName: component.bucket.bucket } : {}),
         ...(component.deliveryStream ? { deliveryStreamName: component.deliveryStream.name } : {}),
         ...(component.applicationId ? { pinpointApplicationId: component.applicationId } : {}),

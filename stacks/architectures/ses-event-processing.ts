@@ -29,6 +29,8 @@ export const sesEventProcessingArchitecture = defineArchitecture({
   title: "#1 SES Event Processing",
   schema: sesEventProcessingSchema,
   minimalConfig: { enabled: true },
+  sesEventDestinations: (config) =>
+    config.existingConfigurationSetName === undefined ? [] : [{ configurationSetName: config.existingConfigurationSetName, key: "existingConfigurationSetName" }],
   build(config, ctx) {
     const { enabled: _enabled, logRetentionInDays, ...settings } = config;
     const component = new SesEventProcessing("ses-event-processing", {
@@ -39,6 +41,7 @@ export const sesEventProcessingArchitecture = defineArchitecture({
       component,
       outputs: {
         configurationSetName: component.configurationSetName,
+        eventDestinationName: component.eventDestinationName,
         topicArn: component.topic.arn,
         queueUrl: component.queue.url,
         deadLetterQueueUrl: component.deadLetterQueue.url,

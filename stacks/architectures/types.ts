@@ -25,6 +25,19 @@ export interface ArchitectureModule<Schema extends z.ZodType<{ enabled: boolean 
   /** The smallest config that enables it: used to build every architecture at once in tests. */
   minimalConfig: Record<string, unknown> & { enabled: true };
   build(config: z.infer<Schema>, ctx: BuildContext): { component: pulumi.ComponentResource; outputs: Record<string, pulumi.Input<unknown>> };
+  /**
+   * The existing SES configuration sets this architecture adds an event destination to, each with
+   * the config key that names it. The stack rejects two destinations in one configuration set.
+   * Omit when the architecture adds none (or only to a configuration set it creates).
+   */
+  sesEventDestinations?(config: z.infer<Schema>): SesEventDestinationUse[];
+}
+
+/** An existing configuration set an architecture routes events from, and the key that names it. */
+export interface SesEventDestinationUse {
+  configurationSetName: string;
+  /** Path of the key within the architecture's config, e.g. "existingConfigurationSetName". */
+  key: string;
 }
 
 /** Helper so each module is type-checked against its own schema. */

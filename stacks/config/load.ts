@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
 import { ARCHITECTURES, ArchitectureModule } from "../architectures";
+import { offlinePlanRunning, placeholderIssues } from "./placeholders";
 import { PROJECT, StackDefaults, defaultsSchema } from "./schema";
 
 export interface StackConfig {
@@ -27,12 +28,25 @@ function describeIssues(key: string, error: z.ZodError): string[] {
   });
 }
 
+export interface ParseOptions {
+  /**
+   * What to do with an ARN in one of AWS's documentation account IDs (see placeholders.ts):
+   * "reject" (a config error) or "allow" (the offline plan, which runs in no account, reports them
+   * itself). Default: "allow" while the offline plan runs, else "reject".
+   */
+  placeholders?: "reject" | "allow";
+}
+
 /**
  * Validates a whole stack config before any resource exists. `raw` maps our keys (without the
  * project prefix) to their values. Unknown keys are errors: a typo must not silently switch a
  * safeguard off. All problems are reported at once.
  */
-export function parseStackConfig(raw: Record<string, unknown>, modules: ArchitectureModule[] = ARCHITECTURES): StackConfig {
+export function parseStackConfig(
+  raw: Record<string, unknown>,
+  modules: ArchitectureModule[] = ARCHITECTURES,
+  options: ParseOptions = {},
+): StackConfig {
   const issues: string[] = [];
   const known = new Map(modules.map((m) => [m.key, m]));
   for (const key of Object.keys(raw)) {
@@ -53,8 +67,38 @@ export function parseStackConfig(raw: Record<string, unknown>, modules: Architec
     if (parsed.success) architectures[module.key] = parsed.data as StackConfig["architectures"][string];
     else issues.push(...describeIssues(module.key, parsed.error));
   }
+  issues.push(...eventDestinationClashes(architectures, modules));
+  if ((options.placeholders ?? (offlinePlanRunning() ? "allow" : "reject")) === "reject") issues.push(...placeholderIssues(raw));
   if (issues.length > 0) throw new StackConfigError(issues);
   return { defaults: defaults.data!, architectures };
+}
+
+/**
+ * Two enabled architectures that add an event destination to the same existing SES configuration
+ * set (e.g. #1's existingConfigurationSetName and #4's configurationSetName): every bounce and
+ * complaint would go through two pipelines, each suppressing and counting it. One line per clash,
+ * naming both keys.
+ */
+function eventDestinationClashes(architectures: StackConfig["architectures"], modules: ArchitectureModule[]): string[] {
+  const issues: string[] = [];
+  const seen = new Map<string, string>();
+  for (const module of modules) {
+    const config = architectures[module.key];
+    if (!config?.enabled || !module.sesEventDestinations) continue;
+    for (const use of module.sesEventDestinations(config)) {
+      const key = `${PROJECT}:${module.key}.${use.key}`;
+      const first = seen.get(use.configurationSetName);
+      if (first === undefined) {
+        seen.set(use.configurationSetName, key);
+        continue;
+      }
+      issues.push(
+        `${key}: configuration set "${use.configurationSetName}" already gets an event destination from ${first}; ` +
+          "each bounce and complaint would be processed twice (enable one of them, or give each its own configuration set)",
+      );
+    }
+  }
+  return issues;
 }
 
 /** Our keys from Pulumi's runtime config ("project:key" → JSON string), as `pulumi up` sees them. */
@@ -76,6 +120,15 @@ export function rawConfigFromRuntime(): Record<string, unknown> {
 export function readStackFile(path: string): Record<string, unknown> {
   const document = parseYaml(fs.readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
   return document?.config ?? {};
+}
+
+/** Our keys of a stack file's config map, without the project prefix: what parseStackConfig takes. */
+export function ourConfig(stackFileConfig: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(stackFileConfig)
+      .filter(([key]) => key.startsWith(`${PROJECT}:`))
+      .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+  );
 }
 
 /** Converts a stack file's config map to Pulumi's runtime form ("project:key" → string, objects as JSON). */

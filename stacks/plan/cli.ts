@@ -51,6 +51,10 @@ async function main(): Promise<number> {
   console.log(`\nDiagram: ${path.relative(process.cwd(), diagram)}`);
   console.log(`Plan:    ${path.relative(process.cwd(), path.join(outDir, "plan.json"))}`);
 
+  if (plan.placeholders.length > 0) {
+    console.log(`\nPlaceholders to replace before \`pulumi preview\`/\`pulumi up\` (which reject them):\n${plan.placeholders.map((p) => `  - ${p}`).join("\n")}`);
+  }
+
   if (plan.violations.length > 0) {
     console.error(`\nPolicy violations (${plan.violations.length}):\n${renderViolations(plan.violations)}`);
     return 1;

@@ -65,12 +65,19 @@ describe("BundledFunction", () => {
     });
   });
 
-  it("keeps Lambda's application log level in step with the Powertools level", async () => {
-    const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], logLevel: "DEBUG" }));
-    const fn = built.inputs("fn-function");
-    expect((fn.loggingConfig as { applicationLogLevel: string }).applicationLogLevel).to.equal("DEBUG");
-    expect((fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_LOG_LEVEL).to.equal("DEBUG");
-    expect(lambdaLogLevel("CRITICAL")).to.equal("FATAL");
+  it("lets Lambda keep INFO lines (Powertools' level-less metric lines) at WARN and ERROR, and follows DEBUG", async () => {
+    const levels = async (logLevel: string) => {
+      const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], logLevel }));
+      const fn = built.inputs("fn-function");
+      return {
+        lambda: (fn.loggingConfig as { applicationLogLevel: string }).applicationLogLevel,
+        powertools: (fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_LOG_LEVEL,
+      };
+    };
+    expect(await levels("ERROR")).to.deep.equal({ lambda: "INFO", powertools: "ERROR" });
+    expect(await levels("WARN")).to.deep.equal({ lambda: "INFO", powertools: "WARN" });
+    expect(await levels("DEBUG")).to.deep.equal({ lambda: "DEBUG", powertools: "DEBUG" });
+    expect(["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"].map(lambdaLogLevel)).to.deep.equal(["TRACE", "DEBUG", "INFO", "INFO", "INFO", "INFO"]);
   });
 
   it("omits the X-Ray statement when tracing is PassThrough and creates no async config unless asked", async () => {

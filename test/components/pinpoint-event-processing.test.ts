@@ -6,6 +6,7 @@ import {
 } from "../../components/email/pinpoint-event-processing";
 import { pinpointEventProcessingArchitecture } from "../../stacks/architectures/pinpoint-event-processing";
 import { defaultsSchema } from "../../stacks/config/schema";
+import { physicalNameProblems, physicalNames } from "../harness/physical-names";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const ACCOUNT = "123456789012";
@@ -29,6 +30,13 @@ describe("PinpointEventProcessing", () => {
       expect(built.inputs("pp-ses-events-account-suppression")).to.deep.equal({ suppressedReasons: ["BOUNCE", "COMPLAINT"] });
       expect(built.ofType("aws:pinpoint/eventStream:EventStream")).to.deep.equal([]);
       expect(built.ofType("aws:pinpoint/app:App")).to.deep.equal([]);
+    });
+
+    it("gives the composed #1 its own event destination name, within SES's 64 characters", async () => {
+      const built = await build(make({ configurationSetName: "pinpoint-email" }));
+      expect(built.inputs("pp-ses-events-event-destination").eventDestinationName).to.equal("digital-user-engagement-test-pp-ses-events-feedback");
+      const long = await build(() => new PinpointEventProcessing(`pp-${"z".repeat(57)}`, { configurationSetName: "pinpoint-email" }));
+      expect(physicalNameProblems(long.resources)).to.deep.equal([]);
     });
 
     it("lets #1 create a configuration set when none is given", async () => {
@@ -58,6 +66,18 @@ describe("PinpointEventProcessing", () => {
         "due:shared:BundledFunction::pp-processor",
         "aws:lambda/permission:Permission::pp-s3-invoke-permission",
         "aws:s3/bucketNotification:BucketNotification::pp-notification",
+      ]);
+    });
+
+    it("keeps every physical name within its AWS limit when the component has a 60-character name", async () => {
+      const built = await build(() => new PinpointEventProcessing(`pp-${"y".repeat(57)}`, LEGACY));
+      expect(physicalNameProblems(built.resources)).to.deep.equal([]);
+      expect(physicalNames(built.resources).map((n) => n.resource.split("::")[0])).to.include.members([
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+        "aws:s3/bucket:Bucket",
+        "aws:iam/role:Role",
+        "aws:lambda/permission:Permission",
+        "aws:lambda/function:Function",
       ]);
     });
 

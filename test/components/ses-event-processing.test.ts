@@ -5,12 +5,13 @@ import {
   matchingEventTypes,
   validateSesEventProcessingArgs,
 } from "../../components/email/ses-event-processing";
+import { physicalNameProblems, physicalNames } from "../harness/physical-names";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const ACCOUNT = "123456789012";
 const CONFIG_SET_ARN = `arn:aws:ses:us-east-1:${ACCOUNT}:configuration-set/digital-user-engagement-test-ses`;
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:ses-events-queue-0000000`;
-const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:ses-notifications-topic-0000000`;
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:digital-user-engagement-test-ses-notifications`;
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/ses-notifications-key`;
 
 const make = (args: SesEventProcessingArgs = {}) => () => new SesEventProcessing("ses", args);
@@ -41,7 +42,7 @@ describe("SesEventProcessing", () => {
     });
     expect(built.inputs("ses-event-destination")).to.deep.equal({
       configurationSetName: "digital-user-engagement-test-ses",
-      eventDestinationName: "feedback-to-sns",
+      eventDestinationName: "digital-user-engagement-test-ses-feedback",
       eventDestination: { enabled: true, matchingEventTypes: ["BOUNCE", "COMPLAINT", "DELIVERY"], snsDestination: { topicArn: TOPIC_ARN } },
     });
     expect(built.one("ses-event-destination").dependencies).to.include.members([
@@ -54,6 +55,7 @@ describe("SesEventProcessing", () => {
     const built = await build(make({ existingConfigurationSetName: "marketing" }));
     expect(built.has("ses-configuration-set")).to.equal(false);
     expect(built.inputs("ses-event-destination").configurationSetName).to.equal("marketing");
+    expect(built.inputs("ses-event-destination").eventDestinationName).to.equal("digital-user-engagement-test-ses-feedback");
     const sesGrant = built.statements("ses-notifications-policy").find((s) => s.Sid === "AllowSESPublish");
     expect(sesGrant?.Condition).to.deep.equal({
       StringEquals: { "aws:SourceAccount": ACCOUNT },
@@ -192,6 +194,47 @@ describe("SesEventProcessing", () => {
     const built = await build(make({ alarmActions: ["arn:aws:sns:us-east-1:123456789012:oncall"] }));
     for (const alarm of ["ses-events-dlq-depth", "ses-processor-errors"]) {
       expect(built.inputs(alarm).alarmActions).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:oncall"]);
+    }
+  });
+
+  it("names each component's event destination after it, so two pipelines in one configuration set do not collide", async () => {
+    const built = await build(() => {
+      new SesEventProcessing("transactional", { existingConfigurationSetName: "shared" });
+      new SesEventProcessing("marketing", { existingConfigurationSetName: "shared" });
+    });
+    const destinations = built.ofType("aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination").map((r) => r.inputs);
+    expect(destinations.map((d) => [d.configurationSetName, d.eventDestinationName])).to.deep.equal([
+      ["shared", "digital-user-engagement-test-transactional-feedback"],
+      ["shared", "digital-user-engagement-test-marketing-feedback"],
+    ]);
+  });
+
+  it("keeps every physical name within its AWS limit when the component has a 60-character name", async () => {
+    const name = `ses-${"x".repeat(56)}`;
+    for (const args of [{}, { existingConfigurationSetName: "shared", legacyNotificationIdentities: ["example.com"] }]) {
+      const built = await build(() => new SesEventProcessing(name, args));
+      expect(physicalNameProblems(built.resources)).to.deep.equal([]);
+      const named = physicalNames(built.resources).map((n) => n.resource.split("::")[0]);
+      // The check covered the names that used to overflow: function, role, queues, destination.
+      expect(named).to.include.members([
+        "aws:lambda/function:Function",
+        "aws:iam/role:Role",
+        "aws:sqs/queue:Queue",
+        "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination",
+        "aws:sns/topic:Topic",
+        "aws:dynamodb/table:Table",
+      ]);
+    }
+    const built = await build(() => new SesEventProcessing(name, {}));
+    // Long names become <project>-<stack>-<logical name> cut to the limit, ending in a hash.
+    expect(built.inputs(`${name}-processor-function`).name).to.match(/^digital-user-engagement-test-ses-x+-[0-9a-f]{8}$/);
+    expect(String(built.inputs(`${name}-processor-function`).name)).to.have.length(64);
+  });
+
+  it("keeps Pulumi's autonames for names that fit, so existing stacks see no change", async () => {
+    const built = await build(make());
+    for (const logical of ["ses-processor-function", "ses-processor-role", "ses-events-queue", "ses-events-dlq", "ses-contacts"]) {
+      expect(built.inputs(logical).name, logical).to.equal(undefined);
     }
   });
 

@@ -21,6 +21,9 @@ require(tsnodeRequire).register({
     ...tsutils.loadTypeScriptCompilerOptions(tsConfigPath),
   },
 });
+// Like the offline plan, this runs in no account: documentation placeholders in the stack file are
+// allowed (stacks/config/placeholders.ts); a real `pulumi up` rejects them.
+process.env.DUE_OFFLINE_PLAN = "1";
 const pulumi = require(path.join(root, "node_modules/@pulumi/pulumi"));
 const { parse } = require(path.join(root, "node_modules/yaml"));
 const stack = process.argv[2] || "dev";

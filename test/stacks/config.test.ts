@@ -2,11 +2,11 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { REPO_ROOT } from "../../components/shared/bundle";
 import { ARCHITECTURES } from "../../stacks/architectures";
-import { StackConfigError, parseStackConfig, readStackFile } from "../../stacks/config";
+import { OFFLINE_PLAN_ENV, StackConfigError, ourConfig, parseStackConfig, readStackFile } from "../../stacks/config";
 
-function issuesOf(raw: Record<string, unknown>): string[] {
+function issuesOf(raw: Record<string, unknown>, options: Parameters<typeof parseStackConfig>[2] = {}): string[] {
   try {
-    parseStackConfig(raw);
+    parseStackConfig(raw, undefined, options);
   } catch (error) {
     expect(error).to.be.instanceOf(StackConfigError);
     return (error as StackConfigError).issues;
@@ -16,23 +16,23 @@ function issuesOf(raw: Record<string, unknown>): string[] {
 
 /** A stack file's config map in the form parseStackConfig takes (our namespace, prefix removed). */
 function ours(stack: string): Record<string, unknown> {
-  const raw = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
-  return Object.fromEntries(
-    Object.entries(raw)
-      .filter(([k]) => k.startsWith("digital-user-engagement:"))
-      .map(([k, v]) => [k.slice("digital-user-engagement:".length), v]),
-  );
+  return ourConfig(readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`)));
 }
 
+const DEV_PLACEHOLDER_ISSUE =
+  "digital-user-engagement:smsFileDrop.originationIdentities.0.arn: account 123456789012 is a placeholder from AWS's documentation; " +
+  'replace "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef" with the ARN in your account';
+
 describe("stack config", () => {
-  it("parses the dev stack with its defaults filled in", () => {
-    const config = parseStackConfig(ours("dev"));
+  it("parses the dev stack with its defaults filled in, once its placeholders are allowed (the offline plan)", () => {
+    const config = parseStackConfig(ours("dev"), undefined, { placeholders: "allow" });
     expect(config.defaults).to.deep.equal({
       logRetentionInDays: 14,
       runtime: "nodejs22.x",
       architecture: "arm64",
       tracing: "Active",
       logLevel: "INFO",
+      sendGuarantee: "at-most-once",
       tableDeletionProtection: false,
       alarms: { createTopic: false, emailEndpoints: [] },
     });
@@ -43,6 +43,68 @@ describe("stack config", () => {
       batchSize: 10,
       complaintExemptFeedbackTypes: ["not-spam"],
     });
+  });
+
+  it("rejects the dev stack's placeholder account ID for a real deployment, naming the key", () => {
+    expect(issuesOf(ours("dev"))).to.deep.equal([DEV_PLACEHOLDER_ISSUE]);
+  });
+
+  it("allows placeholders by default only while the offline plan runs", () => {
+    const previous = process.env[OFFLINE_PLAN_ENV];
+    try {
+      process.env[OFFLINE_PLAN_ENV] = "1";
+      expect(parseStackConfig(ours("dev")).architectures.smsFileDrop.enabled).to.equal(true);
+      delete process.env[OFFLINE_PLAN_ENV];
+      expect(issuesOf(ours("dev"))).to.deep.equal([DEV_PLACEHOLDER_ISSUE]);
+    } finally {
+      if (previous === undefined) delete process.env[OFFLINE_PLAN_ENV];
+      else process.env[OFFLINE_PLAN_ENV] = previous;
+    }
+  });
+
+  it("finds every documentation account ID in any ARN-valued key, and accepts a real one", () => {
+    const raw = {
+      defaults: { alarms: { existingTopicArn: "arn:aws:sns:us-east-1:111122223333:oncall" } },
+      selfManagedOptOuts: {
+        enabled: true,
+        existingPoolId: "pool-1",
+        existingEventsTopicArn: "arn:aws:sns:us-east-1:444455556666:events",
+        existingEventsTopicKmsKeyArn: "arn:aws:kms:us-east-1:210987654321:key/abc",
+      },
+    };
+    expect(issuesOf(raw)).to.deep.equal([
+      "digital-user-engagement:defaults.alarms.existingTopicArn: account 111122223333 is a placeholder from AWS's documentation; " +
+        'replace "arn:aws:sns:us-east-1:111122223333:oncall" with the ARN in your account',
+      "digital-user-engagement:selfManagedOptOuts.existingEventsTopicArn: account 444455556666 is a placeholder from AWS's documentation; " +
+        'replace "arn:aws:sns:us-east-1:444455556666:events" with the ARN in your account',
+    ]);
+  });
+
+  it("rejects two architectures that add an event destination to the same configuration set, naming both keys", () => {
+    expect(
+      issuesOf({
+        sesEventProcessing: { enabled: true, existingConfigurationSetName: "newsletters" },
+        pinpointEventProcessing: { enabled: true, configurationSetName: "newsletters" },
+      }),
+    ).to.deep.equal([
+      'digital-user-engagement:pinpointEventProcessing.configurationSetName: configuration set "newsletters" already gets an event destination ' +
+        "from digital-user-engagement:sesEventProcessing.existingConfigurationSetName; each bounce and complaint would be processed twice " +
+        "(enable one of them, or give each its own configuration set)",
+    ]);
+  });
+
+  it("accepts #1 and #4 on different configuration sets, or with one of them disabled or on the legacy source", () => {
+    for (const raw of [
+      { sesEventProcessing: { enabled: true, existingConfigurationSetName: "a" }, pinpointEventProcessing: { enabled: true, configurationSetName: "b" } },
+      { sesEventProcessing: { enabled: true }, pinpointEventProcessing: { enabled: true } },
+      { sesEventProcessing: { enabled: false, existingConfigurationSetName: "a" }, pinpointEventProcessing: { enabled: true, configurationSetName: "a" } },
+      {
+        sesEventProcessing: { enabled: true, existingConfigurationSetName: "a" },
+        pinpointEventProcessing: { enabled: true, source: "pinpoint-event-stream", createPinpointApplication: true },
+      },
+    ]) {
+      expect(() => parseStackConfig(raw), JSON.stringify(raw)).to.not.throw();
+    }
   });
 
   it("parses the prod stack: long retention, protected tables, alarms to a created topic", () => {
@@ -87,7 +149,7 @@ describe("stack config", () => {
   });
 
   it("rejects contradictory alarm settings", () => {
-    expect(issuesOf({ defaults: { alarms: { createTopic: true, existingTopicArn: "arn:aws:sns:us-east-1:123456789012:oncall" } } })).to.deep.equal([
+    expect(issuesOf({ defaults: { alarms: { createTopic: true, existingTopicArn: "arn:aws:sns:us-east-1:210987654321:oncall" } } })).to.deep.equal([
       "digital-user-engagement:defaults.alarms: set either createTopic or existingTopicArn, not both",
     ]);
     expect(issuesOf({ defaults: { alarms: { emailEndpoints: ["a@example.com"] } } })).to.deep.equal([

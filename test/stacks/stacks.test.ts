@@ -5,10 +5,12 @@ import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { REPO_ROOT } from "../../components/shared/bundle";
 import { runPolicies } from "../../policy/policies";
-import { ARCHITECTURES, createStack, parseStackConfig, readStackFile } from "../../stacks";
+import { ARCHITECTURES, PROJECT, createStack, parseStackConfig, rawConfigFromRuntime, readStackFile, toRuntimeConfig } from "../../stacks";
 import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { availableStacks, planStack } from "../../stacks/plan/plan";
 import { toPolicyResources } from "../../stacks/plan/render";
+
+const ALARM_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:digital-user-engagement-prod-alarms";
 
 function enabledIn(stack: string): string[] {
   const raw = readStackFile(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`));
@@ -52,8 +54,55 @@ describe("stacks", () => {
     const plan = await planStack("prod");
     const alarms = plan.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
     expect(alarms.length).to.be.greaterThan(0);
-    for (const alarm of alarms) expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:alarms-topic-0000000"]);
+    for (const alarm of alarms) expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([ALARM_TOPIC_ARN]);
     expect(plan.resources.find((r) => r.name === "alarms-topic")?.inputs.kmsMasterKeyId).to.be.a("string");
+  });
+
+  it("lets CloudWatch publish to the alarm topic only for this account's alarms, and use its key only for that topic", async () => {
+    const plan = await planStack("prod");
+    const statements = (name: string) => JSON.parse(plan.resources.find((r) => r.name === name)!.inputs.policy as string).Statement as unknown[];
+    expect(statements("alarms-policy")).to.deep.equal([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:*",
+        Resource: [ALARM_TOPIC_ARN],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "AllowCLOUDWATCHPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: ALARM_TOPIC_ARN,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ArnLike: { "aws:SourceArn": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"] },
+        },
+      },
+    ]);
+    expect(statements("alarms-key").slice(1)).to.deep.equal([
+      {
+        Sid: "AllowCLOUDWATCH",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": ALARM_TOPIC_ARN } },
+      },
+    ]);
+  });
+
+  it("fails a real deployment of the dev stack on its placeholder account ID, before creating anything", async () => {
+    const config = toRuntimeConfig(readStackFile(path.join(REPO_ROOT, "Pulumi.dev.yaml")));
+    let message = "";
+    try {
+      await runUnderMocks(() => createStack(parseStackConfig(rawConfigFromRuntime())), { project: PROJECT, stack: "dev", config });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).to.contain("digital-user-engagement:smsFileDrop.originationIdentities.0.arn: account 123456789012 is a placeholder");
   });
 
   it("builds every architecture at once with no duplicate URN and no policy violation", async () => {
@@ -93,6 +142,9 @@ describe("stacks", () => {
     expect(result.status, result.stderr).to.equal(0);
     expect(result.stdout).to.contain("aws:sesv2/configurationSet:ConfigurationSet  ses-event-processing-configuration-set");
     expect(result.stdout).to.contain("Policies: all passed");
+    // A fresh clone plans the dev stack; its documentation placeholders are listed, not fatal.
+    expect(result.stdout).to.contain("Placeholders to replace before `pulumi preview`/`pulumi up` (which reject them):");
+    expect(result.stdout).to.contain("  - digital-user-engagement:smsFileDrop.originationIdentities.0.arn: account 123456789012 is a placeholder");
     const diagram = fs.readFileSync(path.join(out, "graph.mmd"), "utf8");
     expect(diagram.startsWith("flowchart LR\n")).to.equal(true);
     expect(diagram).to.match(/subgraph r\d+\["ses-event-processing<br\/>/);
