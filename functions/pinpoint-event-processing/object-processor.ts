@@ -1,4 +1,6 @@
 import { isRetryableError } from "../shared/errors";
+import { maskEmail } from "../shared/pii";
+import type { SesAddressProblem } from "../shared/ses-events";
 import {
   createBatchDeduplicator,
   errorName,
@@ -26,6 +28,15 @@ export interface FailedRecord {
   retry: boolean;
 }
 
+/** A recipient that was not suppressed because SES cannot take its address. */
+export interface InvalidAddress {
+  line: number;
+  sesMessageId: string;
+  /** Masked (pii.ts). */
+  recipient: string;
+  problem: SesAddressProblem | undefined;
+}
+
 export interface ObjectReport {
   /** Well-formed JSON records found. */
   records: number;
@@ -39,6 +50,10 @@ export interface ObjectReport {
   duplicates: number;
   /** Recipients the policy ignored (e.g. a not-spam complaint). */
   ignoredRecipients: number;
+  /** Recipients whose address SES cannot take: not suppressed, not retried. */
+  invalidAddressCount: number;
+  /** The first `maxReported` of them. */
+  invalidAddresses: InvalidAddress[];
   badRecordCount: number;
   /** The first `maxReported` bad records. */
   badRecords: BadRecord[];
@@ -64,11 +79,16 @@ export interface ProcessObjectOptions extends SplitterOptions {
   maxReported?: number;
 }
 
-function tally(report: ObjectReport, outcomes: readonly RecipientOutcome[]): void {
+function tally(report: ObjectReport, outcomes: readonly RecipientOutcome[], where: { line: number; sesMessageId: string }, maxReported: number): void {
   for (const outcome of outcomes) {
     if (outcome.duplicate) report.duplicates++;
     else if (outcome.action === "suppressed" && outcome.reason) {
       report.suppressed[outcome.reason] = (report.suppressed[outcome.reason] ?? 0) + 1;
+    } else if (outcome.action === "invalid-address") {
+      report.invalidAddressCount++;
+      if (report.invalidAddresses.length < maxReported) {
+        report.invalidAddresses.push({ ...where, recipient: maskEmail(outcome.address), problem: outcome.problem });
+      }
     } else report.ignoredRecipients++;
   }
 }
@@ -91,6 +111,8 @@ export async function processEventObject(
     suppressed: {},
     duplicates: 0,
     ignoredRecipients: 0,
+    invalidAddressCount: 0,
+    invalidAddresses: [],
     badRecordCount: 0,
     badRecords: [],
     failures: [],
@@ -125,11 +147,12 @@ export async function processEventObject(
       continue;
     }
     report.feedbackEvents++;
+    const where = { line: segment.line, sesMessageId: mapped.event.sesMessageId };
     try {
-      tally(report, await feedback.processEvent(mapped.event, { batch }));
+      tally(report, await feedback.processEvent(mapped.event, { batch }), where, maxReported);
     } catch (error) {
       const errors = error instanceof RecipientFailuresError ? error.failures.map((f) => f.error) : [error];
-      if (error instanceof RecipientFailuresError) tally(report, error.outcomes);
+      if (error instanceof RecipientFailuresError) tally(report, error.outcomes, where, maxReported);
       report.failures.push({
         line: segment.line,
         sesMessageId: mapped.event.sesMessageId,

@@ -10,6 +10,8 @@
  * Failure handling:
  * - a bad record (truncated, not JSON, wrong shape) is counted (MalformedRecord), logged by line
  *   number without content, and the rest of the object is processed;
+ * - a recipient whose address SES cannot take is not suppressed, counted (InvalidAddress) and
+ *   logged masked; it does not fail the invocation;
  * - a record whose suppression failed with a retryable or unexpected error fails the invocation
  *   after the whole object was processed, so Lambda's async retry and then the on-failure
  *   destination apply. Reprocessing is safe: PutSuppressedDestination is an upsert and each
@@ -68,6 +70,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
     counter.count("FeedbackRecords", undefined, report.feedbackEvents);
     counter.count("IgnoredRecords", undefined, report.ignoredRecords);
     counter.count("Duplicate", undefined, report.duplicates);
+    counter.count("InvalidAddress", undefined, report.invalidAddressCount);
     counter.count("MalformedRecord", undefined, report.badRecordCount);
     counter.count("FailedRecord", undefined, report.failures.length);
   }
@@ -107,6 +110,15 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
             firstMalformed: report.badRecords,
           });
         }
+        if (report.invalidAddressCount > 0) {
+          // Acknowledged, not retried: no retry can make the address one SES accepts.
+          logger.warn("Recipient addresses not accepted by SES; not suppressed", {
+            bucket,
+            key,
+            invalidAddresses: report.invalidAddressCount,
+            firstInvalid: report.invalidAddresses,
+          });
+        }
         if (report.failures.length > 0) {
           logger.error("Suppression failed for some records", { bucket, key, failures: report.failures });
           if (report.failures.some((f) => f.retry)) mustRetry.push(key);
@@ -120,6 +132,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
           suppressed: report.suppressed,
           duplicates: report.duplicates,
           ignoredRecipients: report.ignoredRecipients,
+          invalidAddresses: report.invalidAddressCount,
           malformedRecords: report.badRecordCount,
           failedRecords: report.failures.length,
         });

@@ -8,6 +8,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { PutSuppressedDestinationCommand, type SESv2Client } from "@aws-sdk/client-sesv2";
 import type { SuppressionReason, TransientBounceHistory } from "./feedback-policy";
@@ -37,11 +38,23 @@ const TRANSIENT_REASON = "TRANSIENT_BOUNCE";
 const MAX_COUNTER_ROUNDS = 3;
 
 /**
+ * How many counted suppression events an address remembers (`countedEventKeys`). A list of recent
+ * keys rather than a condition on the last key alone: a redelivery after a failed idempotency save
+ * arrives a visibility timeout later, and another event for the same address (a complaint after
+ * the bounce, #4's copy of another bounce) may have been counted in between; "last key" would then
+ * count the redelivered event again. Ten keys cover that interleaving with room to spare, and
+ * keep the item small (about 1 KB of keys at most).
+ */
+export const COUNTED_EVENT_KEYS_LIMIT = 10;
+
+/**
  * The contact-status table. Partition key `emailAddress` (S), no sort key. Attributes maintained:
  * - `status`: "SUPPRESSED" | "ACTIVE" (a transient bounce never downgrades SUPPRESSED);
  * - `lastReason`: "BOUNCE" | "COMPLAINT" | "TRANSIENT_BOUNCE", the classification of the latest event;
  * - `firstEventAt`, `lastEventAt`: ISO-8601 feedback times;
  * - `eventCount`: feedback events recorded for the address;
+ * - `countedEventKeys`: the last {@link COUNTED_EVENT_KEYS_LIMIT} suppression events counted (a
+ *   list, oldest first), so a re-sent or redelivered suppression is never counted twice;
  * - `transientBounceCount`, `transientWindowStart`: the rolling transient-bounce window;
  * - `countedTransientKeys`: the bounces counted in the current window (a string set, reset with the
  *   window), so a retried bounce is never counted twice, even after later bounces were counted.
@@ -54,6 +67,15 @@ export class DynamoDbContactStore implements ContactStore {
     private readonly tableName: string,
   ) {}
 
+  /**
+   * Marks the address SUPPRESSED. When the event is to be counted, one UpdateItem in the common
+   * case: append the event key to `countedEventKeys` and ADD 1 to `eventCount`, on condition that
+   * the key is not in the list and the list is not full. If the condition fails, the stored item
+   * (ReturnValuesOnConditionCheckFailure=ALL_OLD) tells why: the key is there (a re-sent update or
+   * a redelivery; nothing to do, the first write already set everything), or the list is full,
+   * and then one UpdateItem replaces it with its newest keys plus this one, conditional on
+   * `eventCount` being unchanged since it was read. A lost race loops (bounded).
+   */
   async recordSuppression(record: SuppressionRecord): Promise<void> {
     const set = [
       "#status = :suppressed",
@@ -66,20 +88,63 @@ export class DynamoDbContactStore implements ContactStore {
       ":reason": { S: record.reason },
       ":at": { S: record.at },
     };
-    let update = `SET ${set.join(", ")}`;
-    if (record.countEvent) {
-      update += " ADD eventCount :one";
-      values[":one"] = { N: "1" };
+    const update = (input: Pick<UpdateItemCommandInput, "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeValues">) =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { emailAddress: { S: record.address } },
+          ...input,
+          ExpressionAttributeNames: { "#status": "status" },
+          ...(input.ConditionExpression ? { ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } : {}),
+        }),
+      );
+    if (!record.countEvent) {
+      await update({ UpdateExpression: `SET ${set.join(", ")}`, ExpressionAttributeValues: values });
+      return;
     }
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { emailAddress: { S: record.address } },
-        UpdateExpression: update,
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: values,
-      }),
-    );
+
+    for (let round = 0; round < MAX_COUNTER_ROUNDS; round++) {
+      let stored: Record<string, AttributeValue> | undefined;
+      try {
+        await update({
+          UpdateExpression: `SET ${set.join(", ")}, countedEventKeys = list_append(if_not_exists(countedEventKeys, :none), :keys) ADD eventCount :one`,
+          ConditionExpression: "attribute_not_exists(countedEventKeys) OR (NOT contains(countedEventKeys, :key) AND size(countedEventKeys) < :limit)",
+          ExpressionAttributeValues: {
+            ...values,
+            ":none": { L: [] },
+            ":keys": { L: [{ S: record.eventKey }] },
+            ":key": { S: record.eventKey },
+            ":limit": { N: String(COUNTED_EVENT_KEYS_LIMIT) },
+            ":one": { N: "1" },
+          },
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        stored = error.Item;
+      }
+      const counted = (stored?.countedEventKeys?.L ?? []).map((key) => key.S ?? "");
+      if (counted.includes(record.eventKey)) return;
+      // Without the stored item, or with a list that is not full, the item changed under us: retry.
+      if (stored === undefined || counted.length < COUNTED_EVENT_KEYS_LIMIT) continue;
+      const seenCount = stored.eventCount?.N;
+      try {
+        await update({
+          UpdateExpression: `SET ${set.join(", ")}, countedEventKeys = :keys ADD eventCount :one`,
+          ConditionExpression: seenCount === undefined ? "attribute_not_exists(eventCount)" : "eventCount = :seen",
+          ExpressionAttributeValues: {
+            ...values,
+            ":keys": { L: [...counted.slice(-(COUNTED_EVENT_KEYS_LIMIT - 1)), record.eventKey].map((key) => ({ S: key })) },
+            ":one": { N: "1" },
+            ...(seenCount === undefined ? {} : { ":seen": { N: seenCount } }),
+          },
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    throw new ContactStoreConflictError(`suppression counter conflicted ${MAX_COUNTER_ROUNDS} times`);
   }
 
   /**

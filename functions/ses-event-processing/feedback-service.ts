@@ -9,8 +9,15 @@
  * - transient bounce: the contact store counts it atomically (guarded by an event key, so a retry
  *   of the same bounce is not counted twice); if that reaches the threshold, suppress and mark
  *   the contact SUPPRESSED without counting the event again.
+ * - the contact store also guards the suppression's event count by event key, so a re-sent update
+ *   or a redelivery after a failed idempotency save counts the event once.
+ *
+ * An address SES cannot take (bad syntax, see `sesAddressProblem`) has no side effect at all: it
+ * is neither put on the suppression list nor written to the contact table, and its outcome is
+ * "invalid-address", which the handlers count and log (masked). It is acknowledged, not failed:
+ * no retry can make the address valid, so failing it would only cycle it into the DLQ.
  */
-import type { FeedbackEvent } from "../shared/ses-events";
+import { sesAddressProblem, type FeedbackEvent, type SesAddressProblem } from "../shared/ses-events";
 import {
   classifyFeedback,
   decideRecipientAction,
@@ -33,6 +40,8 @@ export interface SuppressionRecord {
   at: string;
   /** False when the same event was already counted (a transient bounce that reached the threshold). */
   countEvent: boolean;
+  /** Identifies the event, so counting it twice (a re-sent update, a redelivery) counts it once. */
+  eventKey: string;
 }
 
 export interface TransientBounceRecord {
@@ -47,7 +56,7 @@ export interface TransientBounceRecord {
 
 /** The per-address contact-status table (DynamoDB, partition key `emailAddress`). */
 export interface ContactStore {
-  /** Marks the address SUPPRESSED with the reason. */
+  /** Marks the address SUPPRESSED with the reason; counts the event once per event key. */
   recordSuppression(record: SuppressionRecord): Promise<void>;
   /** Counts a transient bounce in the rolling window; returns the counter including this bounce. */
   recordTransientBounce(record: TransientBounceRecord): Promise<TransientBounceHistory>;
@@ -55,8 +64,10 @@ export interface ContactStore {
 
 /** What happened to one recipient. JSON-serialisable and free of the address (it is persisted by idempotency). */
 export interface RecipientResult {
-  action: "suppressed" | "transient-recorded" | "ignored";
+  action: "suppressed" | "transient-recorded" | "ignored" | "invalid-address";
   reason?: SuppressionReason;
+  /** Set with action "invalid-address". */
+  problem?: SesAddressProblem;
   transientBounceCount?: number;
   detail: string;
 }
@@ -88,23 +99,39 @@ export type RecipientGuard = (
 
 export interface RecipientOutcome extends RecipientResult {
   address: string;
-  /** "batch": same address and action already handled in this batch; "redelivery": idempotency hit. */
+  /** "batch": same address and action already handled successfully in this batch; "redelivery": idempotency hit. */
   duplicate?: "batch" | "redelivery";
 }
 
-/** Remembers which (address, action) pairs a batch has already handled. Create one per invocation. */
+/**
+ * Deduplicates work within one batch (create one per invocation). Records of a batch may run
+ * concurrently (Powertools processes SQS records in parallel), so a duplicate waits for its twin:
+ * it is acknowledged only once the twin SUCCEEDED. If the twin failed, the duplicate runs its own
+ * work instead, so a failure is never acknowledged on the strength of a record that was not done.
+ */
 export interface BatchDeduplicator {
-  /** True the first time a key is claimed, false afterwards. */
-  claim(key: string): boolean;
+  run<T>(key: string, work: () => Promise<T>): Promise<{ duplicate: true } | { duplicate: false; value: T }>;
 }
 
 export function createBatchDeduplicator(): BatchDeduplicator {
-  const seen = new Set<string>();
+  /** Per key, whether the latest run of it succeeded (never rejects). */
+  const runs = new Map<string, Promise<boolean>>();
   return {
-    claim(key) {
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
+    async run(key, work) {
+      for (let twin = runs.get(key); twin !== undefined; twin = runs.get(key)) {
+        if (await twin) return { duplicate: true };
+        // The twin failed. If another duplicate already took over, wait for that one instead.
+        if (runs.get(key) === twin) break;
+      }
+      const pending = work();
+      runs.set(
+        key,
+        pending.then(
+          () => true,
+          () => false,
+        ),
+      );
+      return { duplicate: false, value: await pending };
     },
   };
 }
@@ -131,7 +158,7 @@ export interface FeedbackServiceDeps {
 }
 
 export interface ProcessEventOptions {
-  /** Skips a recipient whose (address, action) this batch already handled. */
+  /** Acknowledges a recipient whose (address, action) this batch already handled successfully. */
   batch?: BatchDeduplicator;
 }
 
@@ -149,9 +176,9 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
   const { suppressionList, contactStore, settings } = deps;
   const guard: RecipientGuard = deps.recipientGuard ?? ((work, run) => run(work));
 
-  async function suppress(address: string, reason: SuppressionReason, at: string, countEvent: boolean) {
+  async function suppress(event: FeedbackEvent, address: string, reason: SuppressionReason, countEvent: boolean) {
     await suppressionList.suppress(address, reason);
-    await contactStore.recordSuppression({ address, reason, at, countEvent });
+    await contactStore.recordSuppression({ address, reason, at: event.timestamp, countEvent, eventKey: suppressionEventKey(event) });
   }
 
   async function processRecipient(work: RecipientWork): Promise<RecipientResult> {
@@ -162,7 +189,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       case "ignore":
         return { action: "ignored", detail: intent.detail };
       case "suppress":
-        await suppress(address, intent.reason, event.timestamp, true);
+        await suppress(event, address, intent.reason, true);
         return { action: "suppressed", reason: intent.reason, detail: intent.detail };
       case "count-transient": {
         const history = await contactStore.recordTransientBounce({
@@ -173,7 +200,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         });
         const action = decideRecipientAction(event, address, history, settings);
         if (action.type === "suppress") {
-          await suppress(address, action.reason, event.timestamp, false);
+          await suppress(event, address, action.reason, false);
           return {
             action: "suppressed",
             reason: action.reason,
@@ -199,13 +226,20 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         outcomes.push({ address, action: "ignored", detail: intent.detail });
         continue;
       }
-      if (options.batch && !options.batch.claim(batchKey(intent, event, address))) {
-        outcomes.push({ address, ...plannedResult(intent), duplicate: "batch" });
+      const problem = sesAddressProblem(address);
+      if (problem !== undefined) {
+        outcomes.push({ address, action: "invalid-address", problem, detail: `${intent.detail}: address not accepted by SES (${problem})` });
         continue;
       }
       const work: RecipientWork = { key: recipientKey(event, address), event };
+      const guarded = () => guard(work, processRecipient);
       try {
-        const { duplicate, ...result } = await guard(work, processRecipient);
+        const ran = options.batch ? await options.batch.run(batchKey(intent, event, address), guarded) : { duplicate: false as const, value: await guarded() };
+        if (ran.duplicate) {
+          outcomes.push({ address, ...plannedResult(intent), duplicate: "batch" });
+          continue;
+        }
+        const { duplicate, ...result } = ran.value;
         outcomes.push(duplicate ? { address, ...result, duplicate: "redelivery" } : { address, ...result });
       } catch (error) {
         failures.push({ address, error });
@@ -235,6 +269,15 @@ function batchKey(intent: Exclude<FeedbackIntent, { type: "ignore" }>, event: Fe
 
 function transientEventKey(event: FeedbackEvent): string {
   return `${event.sesMessageId}#${event.feedbackId ?? ""}`;
+}
+
+/**
+ * The key a suppression's event count is guarded by. Unlike the transient key it names the event
+ * type, so a bounce and a complaint about the same message (when a source omits feedbackId) are
+ * two events. #1 and #4 build the same key for the same SES event.
+ */
+function suppressionEventKey(event: FeedbackEvent): string {
+  return `${event.eventType}#${event.sesMessageId}#${event.feedbackId ?? ""}`;
 }
 
 function plannedResult(intent: Exclude<FeedbackIntent, { type: "ignore" }>): RecipientResult {

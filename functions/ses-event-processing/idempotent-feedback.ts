@@ -8,6 +8,7 @@ import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
+import { IDEMPOTENCY_TABLE } from "../shared/tables";
 import { DynamoDbContactStore, SesV2SuppressionList } from "./adapters";
 import type { ProcessorConfig } from "./config";
 import { createFeedbackService, type RecipientResult, type RecipientRunner, type RecipientWork } from "./feedback-service";
@@ -29,8 +30,9 @@ export function createIdempotentFeedbackService(config: ProcessorConfig, clients
     {
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: config.idempotencyTableName,
-        keyAttr: "id",
-        expiryAttr: "expiration",
+        // The table the component creates from the same schema.
+        keyAttr: IDEMPOTENCY_TABLE.partitionKey,
+        expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
         awsSdkV3Client: clients.dynamo,
       }),
       config: idempotencyConfig,

@@ -9,6 +9,8 @@
  *   keyed on sesMessageId + eventType + feedbackId + recipient), and deduplicated within the batch.
  * - Any error that survives the SDK's adaptive retries fails the record (batchItemFailures); only
  *   error names are logged.
+ * - A recipient address SES cannot take is not suppressed: it is counted (InvalidAddress metric),
+ *   logged masked with the problem code, and acknowledged, since no retry can fix it.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
@@ -45,6 +47,7 @@ interface Tally {
   suppressed: Record<string, number>;
   transient: number;
   ignored: number;
+  invalidAddress: number;
   duplicate: number;
   malformed: number;
   failedRecords: number;
@@ -55,7 +58,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   logger.addContext(context);
   idempotencyConfig.registerLambdaContext(context);
   const batch = createBatchDeduplicator();
-  const tally: Tally = { suppressed: {}, transient: 0, ignored: 0, duplicate: 0, malformed: 0, failedRecords: 0, throttled: 0 };
+  const tally: Tally = { suppressed: {}, transient: 0, ignored: 0, invalidAddress: 0, duplicate: 0, malformed: 0, failedRecords: 0, throttled: 0 };
   try {
     return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch, tally), processor, {
       context,
@@ -91,7 +94,10 @@ async function processRecord(record: SQSRecord, batch: BatchDeduplicator, tally:
     const failures = error instanceof RecipientFailuresError ? error.failures : [];
     const errors = failures.length > 0 ? failures.map((f) => f.error) : [error];
     if (errors.some((e) => isThrottlingError(e) || isThrottlingError(causeOf(e)))) tally.throttled++;
-    if (error instanceof RecipientFailuresError) count(error.outcomes, tally);
+    if (error instanceof RecipientFailuresError) {
+      count(error.outcomes, tally);
+      warnInvalidAddresses(error.outcomes, summary);
+    }
     logger.error("SES feedback record failed", {
       ...summary,
       errors: [...new Set(errors.map(errorName))],
@@ -102,7 +108,17 @@ async function processRecord(record: SQSRecord, batch: BatchDeduplicator, tally:
     throw error;
   }
   count(outcomes, tally);
+  warnInvalidAddresses(outcomes, summary);
   logger.info("SES feedback processed", { ...summary, outcomes: outcomes.map(logOutcome) });
+}
+
+function warnInvalidAddresses(outcomes: readonly RecipientOutcome[], summary: Record<string, unknown>): void {
+  const invalid = outcomes.filter((o) => o.action === "invalid-address");
+  if (invalid.length === 0) return;
+  logger.warn("Recipient address not accepted by SES; not suppressed", {
+    ...summary,
+    recipients: invalid.map((o) => ({ recipient: maskEmail(o.address), problem: o.problem })),
+  });
 }
 
 /** Powertools idempotency wraps persistence-layer failures; the SDK error is the cause. */
@@ -127,6 +143,7 @@ function logOutcome(o: RecipientOutcome) {
     reason: o.reason,
     transientBounceCount: o.transientBounceCount,
     duplicate: o.duplicate,
+    problem: o.problem,
     detail: o.detail,
   };
 }
@@ -143,6 +160,8 @@ function count(outcomes: readonly RecipientOutcome[], tally: Tally): void {
       tally.transient++;
     } else if (outcome.action === "ignored") {
       tally.ignored++;
+    } else if (outcome.action === "invalid-address") {
+      tally.invalidAddress++;
     }
   }
 }
@@ -158,6 +177,7 @@ function publishTally(tally: Tally): void {
   const counters: [string, number][] = [
     ["TransientBounce", tally.transient],
     ["Ignored", tally.ignored],
+    ["InvalidAddress", tally.invalidAddress],
     ["Duplicate", tally.duplicate],
     ["MalformedRecord", tally.malformed],
     ["FailedRecord", tally.failedRecords],

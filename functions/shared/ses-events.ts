@@ -326,6 +326,48 @@ export function normaliseRecipients(addresses: readonly string[]): string[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Address syntax
+
+/** Why an address cannot go on the SES suppression list. Codes only: safe to log and to count. */
+export type SesAddressProblem =
+  | "not-an-address"
+  | "non-ascii"
+  | "local-part-too-long"
+  | "local-part-syntax"
+  | "domain-too-long"
+  | "domain-syntax";
+
+// RFC 5322 dot-atom: atext runs separated by single dots. Quoted local parts ("a b"@x) are rare in
+// practice and not something we can be sure SES accepts, so they are refused too.
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+// RFC 1035/1123 host labels (letters, digits, inner hyphens; Punycode "xn--" labels included).
+const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * Checks that an (already normalised) address is one SES can take as a destination, before it is
+ * put on the suppression list: 7-bit ASCII only (SES does not support SMTPUTF8; a non-ASCII domain
+ * must arrive as Punycode), an RFC 5321 local part of at most 64 octets in dot-atom form, and a
+ * domain name of at most 253 octets with at least two DNS labels and a non-numeric top label
+ * (no IP literals, no bare host names). Returns undefined when the address is acceptable.
+ * https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_Destination.html
+ */
+export function sesAddressProblem(address: string): SesAddressProblem | undefined {
+  const at = address.lastIndexOf("@");
+  if (at <= 0 || at === address.length - 1) return "not-an-address";
+  if (/[\u0080-\uffff]/.test(address)) return "non-ascii";
+  const local = address.slice(0, at);
+  const domain = address.slice(at + 1);
+  if (local.length > 64) return "local-part-too-long";
+  if (!DOT_ATOM.test(local)) return "local-part-syntax";
+  if (domain.length > 253) return "domain-too-long";
+  const labels = domain.split(".");
+  if (labels.length < 2 || !labels.every((label) => DNS_LABEL.test(label)) || /^\d+$/.test(labels[labels.length - 1])) {
+    return "domain-syntax";
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
 // helpers
 
 const UNKNOWN_TIME = new Date(0).toISOString();

@@ -47,6 +47,21 @@ async function* chunksOf(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield part;
 }
 
+/** A stream that delivers `first`, then fails the way a dropped S3 connection does. */
+function failingAfter(first: Uint8Array, error: Error): Readable {
+  let sent = false;
+  return new Readable({
+    read() {
+      if (!sent) {
+        sent = true;
+        this.push(first);
+      } else {
+        this.destroy(error);
+      }
+    },
+  });
+}
+
 class Recorder implements HandlerLogger, HandlerCounter {
   logs: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
   counts = new Map<string, number>();
@@ -241,6 +256,21 @@ describe("pinpoint-event-processing", () => {
       const plain = Buffer.concat(await collect(gunzipIfNeeded(chunksOf(Buffer.from(text)))));
       expect(plain.toString("utf8")).to.equal(text);
     });
+
+    it("rejects, instead of crashing the process, when the gzip source fails mid-read", async () => {
+      const gz = gzipSync(Buffer.from(fixtureText("stream-concatenated.json")));
+      const caught = await collect(gunzipIfNeeded(failingAfter(gz.subarray(0, 64), new Error("socket hang up")))).catch((e: unknown) => e);
+      expect((caught as Error).message).to.equal("socket hang up");
+    });
+
+    it("rejects corrupt and truncated gzip data with zlib's error", async () => {
+      const corrupt = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), Buffer.alloc(32, 0xff)]);
+      const corruptError = await collect(gunzipIfNeeded(chunksOf(corrupt))).catch((e: unknown) => e);
+      expect((corruptError as { code?: string }).code).to.equal("Z_DATA_ERROR");
+      const gz = gzipSync(Buffer.from(fixtureText("stream-concatenated.json")));
+      const truncatedError = await collect(gunzipIfNeeded(chunksOf(gz.subarray(0, gz.length - 20)))).catch((e: unknown) => e);
+      expect((truncatedError as { code?: string }).code).to.equal("Z_BUF_ERROR");
+    });
   });
 
   // ---------------------------------------------------------------------------------------------
@@ -349,6 +379,7 @@ describe("pinpoint-event-processing", () => {
         FeedbackRecords: 3,
         IgnoredRecords: 2,
         Duplicate: 0,
+        InvalidAddress: 0,
         MalformedRecord: 1,
         FailedRecord: 0,
       });
@@ -434,6 +465,52 @@ describe("pinpoint-event-processing", () => {
       await build()(s3Event("events/bad-request"), context);
       expect(recorder.counts.get("FailedRecord")).to.equal(1);
       expect(recorder.counts.get("Suppressed{Reason=BOUNCE}")).to.equal(1);
+    });
+
+    it("fails the object, without an uncaught exception, when the gzip body errors mid-read", async () => {
+      const gz = gzipSync(Buffer.from(fixtureText("stream-concatenated.json")));
+      s3.on(GetObjectCommand).resolves({ Body: sdkStreamMixin(failingAfter(gz.subarray(0, 100), Object.assign(new Error("aborted"), { name: "ECONNRESET" }))) });
+      const caught = await build()(s3Event("events/2026/03/02/14/reset.gz"), context).catch((e: unknown) => e);
+      expect((caught as Error).name).to.equal("EventObjectFailedError");
+      expect(recorder.counts.get("ObjectReadFailed")).to.equal(1);
+      expect(recorder.logs.find((l) => l.message === "Event object could not be read")?.attributes).to.deep.equal({
+        bucket: "pinpoint-events-bucket",
+        key: "events/2026/03/02/14/reset.gz",
+        errorName: "ECONNRESET",
+      });
+    });
+
+    it("fails the object when its gzip data is corrupt", async () => {
+      const gz = gzipSync(Buffer.from(fixtureText("stream-concatenated.json")));
+      gz.fill(0xff, 10, 40);
+      s3.on(GetObjectCommand).resolves({ Body: body(gz) });
+      const caught = await build()(s3Event("events/2026/03/02/14/corrupt.gz"), context).catch((e: unknown) => e);
+      expect((caught as Error).name).to.equal("EventObjectFailedError");
+      expect(recorder.counts.get("ObjectReadFailed")).to.equal(1);
+      expect(suppressions()).to.deep.equal([]);
+    });
+
+    it("does not suppress an address SES would reject, counts it as InvalidAddress and does not retry the object", async () => {
+      const text = fixtureText("stream-concatenated.json").replace('"email_address":"no.such.box@other.example"', '"email_address":"no such box@other.example"');
+      s3.on(GetObjectCommand).resolves({ Body: body(text) });
+      await build()(s3Event("events/2026/03/02/14/invalid-address"), context);
+      expect(suppressions().map((s) => s.EmailAddress)).to.deep.equal(["gone.user@customer.example", "angry.reader@mailbox.example"]);
+      expect(contactUpdates().map(([address]) => address)).to.deep.equal(["gone.user@customer.example", "angry.reader@mailbox.example"]);
+      expect(recorder.counts.get("InvalidAddress")).to.equal(1);
+      expect(recorder.counts.get("FailedRecord")).to.equal(0);
+      expect(recorder.logs.find((l) => l.message === "Recipient addresses not accepted by SES; not suppressed")).to.deep.equal({
+        level: "WARN",
+        message: "Recipient addresses not accepted by SES; not suppressed",
+        attributes: {
+          bucket: "pinpoint-events-bucket",
+          key: "events/2026/03/02/14/invalid-address",
+          invalidAddresses: 1,
+          firstInvalid: [
+            { line: 1, sesMessageId: "0100018e1a2b3c4d-44444444-aaaa-bbbb-cccc-000000000004-000000", recipient: "n***@o***.example", problem: "local-part-syntax" },
+          ],
+        },
+      });
+      expect(JSON.stringify(recorder.logs)).not.to.contain("no such box");
     });
 
     it("throws when the object cannot be read", async () => {

@@ -25,7 +25,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { ContactStoreConflictError, DynamoDbContactStore, SesV2SuppressionList } from "../../functions/ses-event-processing/adapters";
+import { COUNTED_EVENT_KEYS_LIMIT, ContactStoreConflictError, DynamoDbContactStore, SesV2SuppressionList } from "../../functions/ses-event-processing/adapters";
 import { ConfigError, loadProcessorConfig } from "../../functions/ses-event-processing/config";
 import {
   DEFAULT_FEEDBACK_POLICY_SETTINGS,
@@ -423,24 +423,79 @@ describe("ses-event-processing: SDK adapters", () => {
     const ccf = (item?: Record<string, AttributeValue>) =>
       new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, Item: item });
 
-    it("recordSuppression marks the address SUPPRESSED and counts the event in one UpdateItem", async () => {
+    const suppressionKey = "Bounce#msg-1#fb-1";
+    const appendKey: UpdateItemCommandInput = {
+      TableName: "due-contacts",
+      Key: { emailAddress: { S: "jane.doe@example.net" } },
+      UpdateExpression:
+        "SET #status = :suppressed, lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at, countedEventKeys = list_append(if_not_exists(countedEventKeys, :none), :keys) ADD eventCount :one",
+      ConditionExpression: "attribute_not_exists(countedEventKeys) OR (NOT contains(countedEventKeys, :key) AND size(countedEventKeys) < :limit)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":suppressed": { S: "SUPPRESSED" },
+        ":reason": { S: "BOUNCE" },
+        ":at": { S: at },
+        ":none": { L: [] },
+        ":keys": { L: [{ S: suppressionKey }] },
+        ":key": { S: suppressionKey },
+        ":limit": { N: String(COUNTED_EVENT_KEYS_LIMIT) },
+        ":one": { N: "1" },
+      },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    };
+    const suppression: SuppressionRecord = { address: "jane.doe@example.net", reason: "BOUNCE", at, countEvent: true, eventKey: suppressionKey };
+
+    it("recordSuppression marks the address SUPPRESSED and counts the event once per event key, in one UpdateItem", async () => {
       ddb.on(UpdateItemCommand).resolves({});
-      await store().recordSuppression({ address: "jane.doe@example.net", reason: "BOUNCE", at, countEvent: true });
+      await store().recordSuppression(suppression);
+      expect(ddb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input)).to.deep.equal([appendKey]);
+    });
+
+    it("recordSuppression writes nothing more when the stored item already counted the event key (a re-sent update)", async () => {
+      ddb.on(UpdateItemCommand).rejects(ccf({ emailAddress: { S: "jane.doe@example.net" }, eventCount: { N: "2" }, countedEventKeys: { L: [{ S: "Complaint#msg-0#fb-0" }, { S: suppressionKey }] } }));
+      await store().recordSuppression(suppression);
+      expect(ddb.commandCalls(UpdateItemCommand)).to.have.length(1);
+    });
+
+    it("recordSuppression keeps only the newest keys when the list is full, conditional on the count it read", async () => {
+      const full = Array.from({ length: COUNTED_EVENT_KEYS_LIMIT }, (_, i) => ({ S: `Bounce#old-${i}#` }));
+      ddb
+        .on(UpdateItemCommand)
+        .rejectsOnce(ccf({ emailAddress: { S: "jane.doe@example.net" }, eventCount: { N: "12" }, countedEventKeys: { L: full } }))
+        .resolvesOnce({});
+      await store().recordSuppression(suppression);
       expect(ddb.commandCalls(UpdateItemCommand).map((c) => c.args[0].input)).to.deep.equal([
+        appendKey,
         {
           TableName: "due-contacts",
           Key: { emailAddress: { S: "jane.doe@example.net" } },
           UpdateExpression:
-            "SET #status = :suppressed, lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at ADD eventCount :one",
+            "SET #status = :suppressed, lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at, countedEventKeys = :keys ADD eventCount :one",
+          ConditionExpression: "eventCount = :seen",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":suppressed": { S: "SUPPRESSED" }, ":reason": { S: "BOUNCE" }, ":at": { S: at }, ":one": { N: "1" } },
+          ExpressionAttributeValues: {
+            ":suppressed": { S: "SUPPRESSED" },
+            ":reason": { S: "BOUNCE" },
+            ":at": { S: at },
+            ":keys": { L: [...full.slice(1), { S: suppressionKey }] },
+            ":one": { N: "1" },
+            ":seen": { N: "12" },
+          },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       ]);
     });
 
+    it("recordSuppression gives up with a retryable error after losing the race three times", async () => {
+      ddb.on(UpdateItemCommand).rejects(ccf({ emailAddress: { S: "jane.doe@example.net" }, eventCount: { N: "1" }, countedEventKeys: { L: [{ S: "Bounce#other#" }] } }));
+      const error = await store().recordSuppression(suppression).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ContactStoreConflictError);
+      expect(ddb.commandCalls(UpdateItemCommand)).to.have.length(3);
+    });
+
     it("recordSuppression does not count an event that was already counted", async () => {
       ddb.on(UpdateItemCommand).resolves({});
-      await store().recordSuppression({ address: "jane.doe@example.net", reason: "COMPLAINT", at, countEvent: false });
+      await store().recordSuppression({ address: "jane.doe@example.net", reason: "COMPLAINT", at, countEvent: false, eventKey: "Bounce#msg-1#fb-1" });
       const input = ddb.commandCalls(UpdateItemCommand)[0].args[0].input;
       expect(input.UpdateExpression).to.equal(
         "SET #status = :suppressed, lastReason = :reason, firstEventAt = if_not_exists(firstEventAt, :at), lastEventAt = :at",
@@ -534,9 +589,15 @@ class FakeContactStore implements ContactStore {
 class FakeSuppressionList implements SuppressionList {
   readonly calls: [string, SuppressionReason][] = [];
   failFor = new Map<string, Error>();
+  failOnceFor = new Map<string, Error>();
+  /** When set, every call waits for it (to hold a call in flight). */
+  gate: Promise<void> | undefined;
   async suppress(address: string, reason: SuppressionReason): Promise<void> {
     this.calls.push([address, reason]);
-    const failure = this.failFor.get(address);
+    if (this.gate) await this.gate;
+    const once = this.failOnceFor.get(address);
+    this.failOnceFor.delete(address);
+    const failure = once ?? this.failFor.get(address);
     if (failure) throw failure;
   }
 }
@@ -567,6 +628,7 @@ describe("ses-event-processing: feedback service", () => {
         reason: "BOUNCE",
         at: "2025-03-14T10:02:11.000Z",
         countEvent: true,
+        eventKey: "Bounce#0100019a2b3c5b20-2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a-000000#0100019a2b3c5e6f-7a8b9c0d-2e3f-4a5b-8c9d-0e1f2a3b4c5d-000000",
       })),
     );
     expect(outcomes.map((o) => [o.address, o.action, o.reason])).to.deep.equal([
@@ -607,7 +669,7 @@ describe("ses-event-processing: feedback service", () => {
       ["suppressed", 3],
     ]);
     expect(suppressionList.calls).to.deep.equal([[address, "BOUNCE"]]);
-    expect(contactStore.suppressions).to.deep.equal([{ address, reason: "BOUNCE", at: hoursAfter(T0, 20), countEvent: false }]);
+    expect(contactStore.suppressions).to.deep.equal([{ address, reason: "BOUNCE", at: hoursAfter(T0, 20), countEvent: false, eventKey: "Bounce#msg-2#fb-2" }]);
     expect(contactStore.transients.map((t) => [t.at, t.windowStartCutoff, t.eventKey])).to.deep.equal([
       [T0, hoursAfter(T0, -72), "msg-0#fb-0"],
       [hoursAfter(T0, 10), hoursAfter(T0, -62), "msg-1#fb-1"],
@@ -660,6 +722,71 @@ describe("ses-event-processing: feedback service", () => {
         duplicate: "batch",
       },
     ]);
+  });
+
+  it("does not acknowledge a batch duplicate whose twin failed: the duplicate is processed itself", async () => {
+    const { service, suppressionList, contactStore } = setup();
+    const batch = createBatchDeduplicator();
+    const throttled = new TooManyRequestsException({ message: "Too many requests", $metadata: {} });
+    suppressionList.failOnceFor.set("no.such.user@example.net", throttled);
+    const first = await service.processEvent(event("bounce-permanent"), { batch }).catch((e: unknown) => e);
+    expect(first).to.be.instanceOf(RecipientFailuresError);
+    const second = await service.processEvent({ ...event("bounce-permanent"), sesMessageId: "another-message" }, { batch });
+    expect(suppressionList.calls).to.deep.equal([
+      ["no.such.user@example.net", "BOUNCE"],
+      ["no.such.user@example.net", "BOUNCE"],
+    ]);
+    expect(second).to.deep.equal([{ address: "no.such.user@example.net", action: "suppressed", reason: "BOUNCE", detail: "Permanent/General bounce" }]);
+    expect(contactStore.suppressions.map((r) => r.eventKey)).to.deep.equal([
+      "Bounce#another-message#0100019a2b3c4d5e-6f7a8b9c-1d2e-4f3a-9b8c-7d6e5f4a3b2c-000000",
+    ]);
+  });
+
+  it("makes a concurrent batch duplicate wait for its twin, and acknowledges it only once the twin succeeded", async () => {
+    const { service, suppressionList } = setup();
+    const batch = createBatchDeduplicator();
+    let release!: () => void;
+    suppressionList.gate = new Promise<void>((resolve) => (release = resolve));
+    const first = service.processEvent(event("bounce-permanent"), { batch });
+    const second = service.processEvent({ ...event("bounce-permanent"), sesMessageId: "another-message" }, { batch });
+    let secondSettled = false;
+    void second.then(() => (secondSettled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secondSettled, "the duplicate settled before its twin").to.equal(false);
+    release();
+    expect((await first)[0].duplicate).to.equal(undefined);
+    expect((await second)[0].duplicate).to.equal("batch");
+    expect(suppressionList.calls).to.have.length(1);
+  });
+
+  it("fails a concurrent batch duplicate whose twin failed and whose own attempt fails too, so neither is acknowledged", async () => {
+    const { service, suppressionList } = setup();
+    const batch = createBatchDeduplicator();
+    suppressionList.failFor.set("no.such.user@example.net", new TooManyRequestsException({ message: "Too many requests", $metadata: {} }));
+    const results = await Promise.allSettled([
+      service.processEvent(event("bounce-permanent"), { batch }),
+      service.processEvent({ ...event("bounce-permanent"), sesMessageId: "another-message" }, { batch }),
+      service.processEvent({ ...event("bounce-permanent"), sesMessageId: "a-third-message" }, { batch }),
+    ]);
+    expect(results.map((r) => r.status)).to.deep.equal(["rejected", "rejected", "rejected"]);
+    // Each one tried in turn, one at a time: a failed twin never lets a duplicate through.
+    expect(suppressionList.calls).to.have.length(3);
+  });
+
+  it("neither suppresses nor records an address SES would reject, and reports why", async () => {
+    const { service, suppressionList, contactStore } = setup({ transientBounceThreshold: 1 });
+    const bad = { ...event("bounce-permanent"), recipients: ["undisclosed-recipients:;", "jos\u00e9@example.net", "ok.user@example.net"] };
+    const outcomes = await service.processEvent(bad);
+    expect(outcomes).to.deep.equal([
+      { address: "undisclosed-recipients:;", action: "invalid-address", problem: "not-an-address", detail: "Permanent/General bounce: address not accepted by SES (not-an-address)" },
+      { address: "jos\u00e9@example.net", action: "invalid-address", problem: "non-ascii", detail: "Permanent/General bounce: address not accepted by SES (non-ascii)" },
+      { address: "ok.user@example.net", action: "suppressed", reason: "BOUNCE", detail: "Permanent/General bounce" },
+    ]);
+    expect(suppressionList.calls).to.deep.equal([["ok.user@example.net", "BOUNCE"]]);
+    expect(contactStore.suppressions.map((r) => r.address)).to.deep.equal(["ok.user@example.net"]);
+    const transient = await service.processEvent(transientBounce("no-domain@", T0, "x"));
+    expect(transient.map((o) => [o.action, o.problem])).to.deep.equal([["invalid-address", "not-an-address"]]);
+    expect(contactStore.transients).to.deep.equal([]);
   });
 
   it("runs each recipient through the guard with the idempotency key and reports redeliveries", async () => {
@@ -772,6 +899,10 @@ const CONTACT_CONDITIONS: Record<string, (item: Item, values: Item) => boolean> 
     item.transientWindowStart !== undefined && item.transientWindowStart.S! >= v[":cutoff"].S! && notCounted(item, v),
   "(attribute_not_exists(transientWindowStart) OR transientWindowStart < :cutoff) AND (attribute_not_exists(countedTransientKeys) OR NOT contains(countedTransientKeys, :key))":
     (item, v) => (item.transientWindowStart === undefined || item.transientWindowStart.S! < v[":cutoff"].S!) && notCounted(item, v),
+  "attribute_not_exists(countedEventKeys) OR (NOT contains(countedEventKeys, :key) AND size(countedEventKeys) < :limit)": (item, v) =>
+    item.countedEventKeys === undefined ||
+    (!item.countedEventKeys.L!.some((k) => k.S === v[":key"].S) && item.countedEventKeys.L!.length < Number(v[":limit"].N)),
+  "eventCount = :seen": (item, v) => item.eventCount?.N === v[":seen"].N,
 };
 
 /** Applies "SET a = :v, b = if_not_exists(b, :w) ADD c :n" to an item. */
@@ -784,7 +915,10 @@ function applySet(item: Item, input: UpdateItemCommandInput): void {
   for (const clause of match[1].split(/,\s*(?![^()]*\))/)) {
     const [lhs, rhs] = clause.split(" = ");
     const ifNotExists = /^if_not_exists\((\S+), (:\w+)\)$/.exec(rhs);
-    if (ifNotExists) {
+    const listAppend = /^list_append\(if_not_exists\((\S+), (:\w+)\), (:\w+)\)$/.exec(rhs);
+    if (listAppend) {
+      item[name(lhs)] = { L: [...(item[name(lhs)]?.L ?? values[listAppend[2]].L!), ...values[listAppend[3]].L!] };
+    } else if (ifNotExists) {
       if (item[name(lhs)] === undefined) item[name(lhs)] = values[ifNotExists[2]];
     } else {
       item[name(lhs)] = values[rhs];
@@ -959,6 +1093,7 @@ describe("ses-event-processing: SQS handler", function () {
       firstEventAt: { S: "2025-03-14T10:02:11.000Z" },
       lastEventAt: { S: "2025-03-14T10:02:11.000Z" },
       eventCount: { N: "1" },
+      countedEventKeys: { L: [{ S: "Bounce#0100019a2b3c5b20-2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a-000000#0100019a2b3c5e6f-7a8b9c0d-2e3f-4a5b-8c9d-0e1f2a3b4c5d-000000" }] },
     });
     expect(metrics).to.include({ "Suppressed|Reason=BOUNCE": 3 });
   });
@@ -1146,6 +1281,43 @@ describe("ses-event-processing: SQS handler", function () {
     expect(sesInputs()).to.deep.equal([{ EmailAddress: "no.such.user@example.net", Reason: "BOUNCE" }]);
     expect(contactUpdates()).to.have.length(1);
     expect(metrics).to.include({ "Suppressed|Reason=BOUNCE": 1, Duplicate: 2 });
+  });
+
+  it("does not acknowledge a duplicate in the batch whose twin failed: it is processed itself and the address is suppressed", async () => {
+    ses
+      .on(PutSuppressedDestinationCommand, { EmailAddress: "no.such.user@example.net" })
+      .rejectsOnce(new TooManyRequestsException({ $metadata: { httpStatusCode: 429 }, message: "Too many requests" }))
+      .resolves({});
+    const again = notification("bounce-permanent") as { mail: { messageId: string }; bounce: { feedbackId: string } };
+    again.mail.messageId = "0100019a2b3cffff-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee-000000";
+    again.bounce.feedbackId = "0100019a2b3cffff-11111111-2222-4333-8444-555555555555-000000";
+    const { response, metrics } = await invoke(
+      sqsRecord(sqsBody("bounce-permanent", "sns-envelope"), "m-1"),
+      sqsRecord(JSON.stringify(snsEnvelope(again)), "m-2"),
+    );
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "m-1" }] });
+    expect(sesInputs()).to.have.length(2);
+    expect(contactUpdates().map((u) => u.Key!.emailAddress.S)).to.deep.equal(["no.such.user@example.net"]);
+    expect(dynamo.contacts.get("no.such.user@example.net")!.status).to.deep.equal({ S: "SUPPRESSED" });
+    expect(metrics).to.include({ "Suppressed|Reason=BOUNCE": 1, Duplicate: 0, FailedRecord: 1 });
+  });
+
+  it("acknowledges an address SES would reject without calling SES or the contact table, counting InvalidAddress and logging it masked", async () => {
+    const bad = notification("bounce-permanent-multi") as { bounce: { bouncedRecipients: { emailAddress: string }[] } };
+    bad.bounce.bouncedRecipients[1].emailAddress = "richard roe@example.net";
+    bad.bounce.bouncedRecipients[2].emailAddress = "mary.major@[192.0.2.1]";
+    const { response, metrics, logs, lines } = await invoke(sqsRecord(JSON.stringify(bad), "m-bad-address"));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(sesInputs()).to.deep.equal([{ EmailAddress: "jane.doe@example.net", Reason: "BOUNCE" }]);
+    expect(contactUpdates().map((u) => u.Key!.emailAddress.S)).to.deep.equal(["jane.doe@example.net"]);
+    expect(metrics).to.include({ InvalidAddress: 2, "Suppressed|Reason=BOUNCE": 1, FailedRecord: 0 });
+    const warning = logs.find((l) => l.message === "Recipient address not accepted by SES; not suppressed");
+    expect(warning).to.include({ level: "WARN", messageId: "m-bad-address" });
+    expect(warning!.recipients).to.deep.equal([
+      { recipient: "r***@e***.net", problem: "local-part-syntax" },
+      { recipient: "m***@[***.1]", problem: "domain-syntax" },
+    ]);
+    for (const line of lines) expect(line).not.to.match(/richard roe|mary\.major/);
   });
 
   it("ignores a not-spam complaint by default", async () => {

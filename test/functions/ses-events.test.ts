@@ -7,7 +7,9 @@ import {
   normaliseRecipients,
   parseSesFeedback,
   safeParseSesFeedback,
+  sesAddressProblem,
   type FeedbackEvent,
+  type SesAddressProblem,
 } from "../../functions/shared/ses-events";
 import {
   FIXTURE_FORMS,
@@ -276,6 +278,44 @@ describe("SES feedback parsing (functions/shared/ses-events)", () => {
     for (const [input, expected] of cases) {
       it(`${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () => {
         expect(normaliseRecipients(input)).to.deep.equal(expected);
+      });
+    }
+  });
+
+  describe("sesAddressProblem: what may go on the SES suppression list", () => {
+    const cases: [string, SesAddressProblem | undefined][] = [
+      ["jane.doe@example.net", undefined],
+      ["o'brien+news@mail.example.co.uk", undefined],
+      ["x@xn--exmple-cua.com", undefined],
+      ["a!#$%&*/=?^_`{|}~-@sub-domain.example", undefined],
+      [`${"a".repeat(64)}@example.net`, undefined],
+      ["undisclosed-recipients:;", "not-an-address"],
+      ["", "not-an-address"],
+      ["@example.net", "not-an-address"],
+      ["jane@", "not-an-address"],
+      ["josé@example.net", "non-ascii"],
+      ["jane@exämple.net", "non-ascii"],
+      [`${"a".repeat(65)}@example.net`, "local-part-too-long"],
+      ["jane doe@example.net", "local-part-syntax"],
+      [".jane@example.net", "local-part-syntax"],
+      ["jane.@example.net", "local-part-syntax"],
+      ["jane..doe@example.net", "local-part-syntax"],
+      ['"jane doe"@example.net', "local-part-syntax"],
+      ["jane@doe@example.net", "local-part-syntax"],
+      [`jane@${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.example`, "domain-too-long"],
+      ["jane@localhost", "domain-syntax"],
+      ["jane@[192.0.2.1]", "domain-syntax"],
+      ["jane@192.0.2.1", "domain-syntax"],
+      ["jane@-example.net", "domain-syntax"],
+      ["jane@example-.net", "domain-syntax"],
+      ["jane@example..net", "domain-syntax"],
+      ["jane@exa_mple.net", "domain-syntax"],
+      [`jane@${"a".repeat(64)}.net`, "domain-syntax"],
+      ["jane@example.net.", "domain-syntax"],
+    ];
+    for (const [address, expected] of cases) {
+      it(`${JSON.stringify(address.length > 40 ? `${address.slice(0, 37)}...` : address)} → ${expected ?? "accepted"}`, () => {
+        expect(sesAddressProblem(address)).to.equal(expected);
       });
     }
   });
