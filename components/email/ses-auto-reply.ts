@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT } from "../../functions/ses-auto-reply/limits";
 import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
@@ -13,6 +14,8 @@ import {
   isKnown,
   PlatformArgs,
   PolicyStatement,
+  sendGuaranteeEnvironment,
+  sendOutcomeUnknownAlarm,
   stableName,
 } from "../shared";
 
@@ -99,6 +102,16 @@ export interface SesAutoReplyArgs extends PlatformArgs {
   skipOnDmarcFail?: boolean;
   /** At most one reply per sender per this many seconds. Default 86400 (24 h). */
   replyWindowSeconds?: number;
+  /**
+   * At most this many replies per UTC hour across all senders; more are skipped (reason
+   * `hourly-cap`) and alarmed. 1–1000, default 100. There is no unlimited setting.
+   */
+  maxRepliesPerHour?: number;
+  /**
+   * Reply to a `Reply-To` outside the `From` address's domain. Default false: such a Reply-To is
+   * ignored and the reply goes to `From`, so the sender cannot aim the reply at a third party.
+   */
+  allowExternalReplyTo?: boolean;
   /** How long each container caches the template. Default 300 s. */
   templateCacheTtlSeconds?: number;
   /** Existing SES configuration set used for the replies (e.g. #1's, for bounce handling). Default none. */
@@ -114,8 +127,9 @@ export interface SesAutoReplyArgs extends PlatformArgs {
 /**
  * Architecture #2, SES Auto-Reply: an SES receipt rule (Lambda action, then an optional Stop
  * action) invokes a responder that answers inbound mail once with a template, with RFC 3834 loop
- * and backscatter protection, per-message idempotency and a per-sender window (DynamoDB state
- * table with TTL). Failed invocations go to an on-failure queue after two retries.
+ * and backscatter protection, per-message idempotency, a per-sender window and an hourly cap
+ * across senders (DynamoDB state table with TTL). Failed invocations go to an on-failure queue
+ * after two retries; a reply whose outcome is unknown follows the platform's send guarantee.
  */
 export class SesAutoReply extends pulumi.ComponentResource {
   public readonly rule: aws.ses.ReceiptRule;
@@ -218,7 +232,10 @@ export class SesAutoReply extends pulumi.ComponentResource {
               ownAddresses: args.ownAddresses ?? [],
               skipOnDmarcFail: args.skipOnDmarcFail ?? true,
               replyWindowSeconds: args.replyWindowSeconds ?? 86_400,
+              maxRepliesPerHour: args.maxRepliesPerHour ?? DEFAULT_MAX_REPLIES_PER_HOUR,
+              allowExternalReplyTo: args.allowExternalReplyTo ?? false,
               configurationSetName: configurationSet,
+              sendGuarantee: args.sendGuarantee,
             }),
           ),
         policyStatements: pulumi
@@ -293,7 +310,26 @@ export class SesAutoReply extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alarms = [failures.alarm, ...responder.alarms, sendingDisabled];
+    // Under at-most-once a reply whose outcome is unknown is not retried: someone should look.
+    const sendOutcomeUnknown = sendOutcomeUnknownAlarm(
+      `${name}-send-outcome-unknown`,
+      { namespace: AUTO_REPLY_METRICS_NAMESPACE, serviceName: `${name}-responder`, alarmActions: args.alarmActions },
+      { parent: this },
+    );
+    // Reaching the hourly cap means a flood (or a loop the checks missed): replies are being dropped.
+    const hourlyCap = anyAboveZeroAlarm(
+      `${name}-hourly-cap`,
+      {
+        namespace: AUTO_REPLY_METRICS_NAMESPACE,
+        metricName: "ReplySkipped",
+        dimensions: { service: `${name}-responder`, reason: "hourly-cap" },
+        statistic: "Sum",
+        description: "Auto-replies are skipped because the hourly reply cap (maxRepliesPerHour) was reached",
+        alarmActions: args.alarmActions,
+      },
+      { parent: this },
+    );
+    this.alarms = [failures.alarm, ...responder.alarms, sendingDisabled, sendOutcomeUnknown, hourlyCap];
     this.registerOutputs({
       rule: this.rule,
       ruleName: this.ruleName,
@@ -339,7 +375,11 @@ export interface AutoReplyEnvironmentInput {
   ownAddresses: string[];
   skipOnDmarcFail: boolean;
   replyWindowSeconds: number;
+  maxRepliesPerHour: number;
+  allowExternalReplyTo: boolean;
   configurationSetName: string | undefined;
+  /** Unset means the platform default (at-most-once). */
+  sendGuarantee: PlatformArgs["sendGuarantee"];
 }
 
 /** The responder's environment (see functions/ses-auto-reply/config.ts for the meaning of each). */
@@ -354,7 +394,10 @@ export function autoReplyEnvironment(input: AutoReplyEnvironmentInput): Record<s
     OWN_ADDRESSES: input.ownAddresses.join(","),
     SKIP_ON_DMARC_FAIL: String(input.skipOnDmarcFail),
     REPLY_WINDOW_SECONDS: String(input.replyWindowSeconds),
+    MAX_REPLIES_PER_HOUR: String(input.maxRepliesPerHour),
+    ALLOW_EXTERNAL_REPLY_TO: String(input.allowExternalReplyTo),
     ...(input.configurationSetName ? { CONFIGURATION_SET_NAME: input.configurationSetName } : {}),
+    ...sendGuaranteeEnvironment({ sendGuarantee: input.sendGuarantee }),
     POWERTOOLS_METRICS_NAMESPACE: AUTO_REPLY_METRICS_NAMESPACE,
   };
 }
@@ -381,7 +424,13 @@ export function sesAutoReplyStatements(resources: {
       Action: resources.templateSource === "ses" ? "ses:GetEmailTemplate" : "mobiletargeting:GetEmailTemplate",
       Resource: resources.templateArn,
     },
-    { Sid: "ReplyState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: resources.stateTableArn },
+    {
+      // Put/Delete: message claims and sender windows; Update: the hourly reply counter.
+      Sid: "ReplyState",
+      Effect: "Allow",
+      Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      Resource: resources.stateTableArn,
+    },
   ];
 }
 
@@ -462,6 +511,7 @@ export function validateSesAutoReplyArgs(args: SesAutoReplyArgs): void {
     if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
   };
   positive("replyWindowSeconds", 60, 365 * 86_400);
+  positive("maxRepliesPerHour", 1, MAX_REPLIES_PER_HOUR_LIMIT);
   positive("templateCacheTtlSeconds", 1, 86_400);
   positive("timeoutSeconds", 1, 900);
   if (isKnown(args.configurationSetName)) {

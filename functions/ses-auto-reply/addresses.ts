@@ -40,6 +40,56 @@ export function localPart(address: string): string {
   return normalizeAddress(at >= 0 ? address.slice(0, at) : address);
 }
 
+/** The domain of an address, lower-cased ("" for a bare word). */
+export function domainOf(address: string): string {
+  const at = address.lastIndexOf("@");
+  return at >= 0 ? normalizeAddress(address.slice(at + 1)) : "";
+}
+
+/** True when the address is in `domain` or one of its subdomains (`b@mail.x.example` is within `x.example`). */
+export function isWithinDomain(address: string, domain: string): boolean {
+  const own = normalizeAddress(domain);
+  const other = domainOf(address);
+  return own !== "" && (other === own || other.endsWith(`.${own}`));
+}
+
+/**
+ * True when a header value is written as an RFC 5322 group (`Team: a@x.example, b@y.example;`),
+ * including an empty one (`undisclosed-recipients:;`). A quoted display name with a colon is not a group.
+ */
+export function isGroupSyntax(headerValues: readonly string[]): boolean {
+  return headerValues.some((value) => addressParser(value).some((entry) => entry.group !== undefined));
+}
+
+/** The words of a local part: lower-cased, `+detail` dropped, split on ".", "_" and "-". */
+function localPartWords(address: string): string[] {
+  const local = localPart(address).split("+")[0] ?? "";
+  return local.split(/[._-]+/).filter((word) => word !== "");
+}
+
+/** Mailboxes of the mail system itself, whatever the separators (`MAILER-DAEMON`, `mailer_daemon`, `postmaster+x`). */
+const SYSTEM_NAMES = new Set(["mailerdaemon", "postmaster"]);
+
+/** Names that say nobody reads replies; matched at the start of any word run (`no-reply-aws`, `billing.noreply`, `noreply2`). */
+const NO_REPLY_NAMES = ["noreply", "donotreply", "noresponse", "donotrespond"];
+
+export function isSystemAddress(address: string): boolean {
+  return SYSTEM_NAMES.has(localPartWords(address).join(""));
+}
+
+/**
+ * True for `no-reply@`, `noreply+x@`, `No_Reply@`, `do-not-reply@`, `donotreply@`,
+ * `alerts-noreply@`, `no-reply-aws@` and the like: any run of words, joined without separators,
+ * that starts with a no-reply name. Words are whole, so `casinoreply@` is not one.
+ */
+export function isNoReplyAddress(address: string): boolean {
+  const words = localPartWords(address);
+  return words.some((_, i) => {
+    const run = words.slice(i).join("");
+    return NO_REPLY_NAMES.some((name) => run.startsWith(name));
+  });
+}
+
 /** The envelope sender without angle brackets; `<>` (the null sender) becomes "". */
 export function envelopeSender(source: string): string {
   return source.trim().replace(/^<(.*)>$/, "$1").trim();

@@ -1,9 +1,11 @@
+import { isOutcomeUnknown } from "../shared/errors";
+import type { SendGuarantee } from "../shared/send-guarantee";
 import { senderHash } from "./addresses";
 import type { SesReceiptRecord } from "./receipt-event";
 import { renderReply } from "./render";
 import { decideReply, type ReplyPolicy, type SkipReason } from "./reply-policy";
 import { classifySendError, type ReplySender } from "./sender";
-import type { ReplyStateStore } from "./state-store";
+import { hourBucket, type ReplyStateStore } from "./state-store";
 import type { TemplateSource } from "./template-source";
 
 /**
@@ -12,10 +14,15 @@ import type { TemplateSource } from "./template-source";
  */
 export const MESSAGE_MARKER_TTL_SECONDS = 14 * 24 * 3600;
 
+/** An hour counter outlives its hour by this much, so a late release still finds it. */
+const HOUR_COUNTER_GRACE_SECONDS = 3600;
+
 export type ReplyOutcome =
-  | { status: "sent"; replyMessageId: string | undefined; to: string }
+  | { status: "sent"; replyMessageId: string | undefined; to: string; replyToIgnored: boolean }
   | { status: "skipped"; reason: SkipReason }
-  | { status: "rejected"; kind: "message-rejected" | "sending-disabled"; errorName: string };
+  | { status: "rejected"; kind: "message-rejected" | "sending-disabled"; errorName: string }
+  /** SendEmail failed after it may have been accepted; recorded UNKNOWN and not retried (at-most-once). */
+  | { status: "unknown"; errorName: string };
 
 /**
  * Another invocation is sending a reply for the same SES message right now (its lease has not
@@ -34,6 +41,9 @@ export interface AutoReplyDeps {
   policy: ReplyPolicy;
   /** At most one reply per sender per this many seconds. */
   replyWindowSeconds: number;
+  /** At most this many replies per UTC hour, across all senders. */
+  maxRepliesPerHour: number;
+  sendGuarantee: SendGuarantee;
   templates: TemplateSource;
   state: ReplyStateStore;
   sender: ReplySender;
@@ -65,15 +75,20 @@ function errorName(error: unknown): string {
  *    PENDING lease means a concurrent attempt: throw, and the async retry comes back later.
  * 3. Claim `sender#<hash>` for the window, recording the message id. The claim succeeds again for
  *    the same message id, so a retry of this message is not rate-limited by its own first attempt.
- * 4. Send. On success mark SENT. If the send throws (throttling, 5xx, anything unexpected) both
- *    claims are released before rethrowing, so the async retry can send. If the Lambda dies
- *    mid-send (timeout, crash) nothing is released, but the PENDING lease expires and the
- *    retry takes the message over, and the sender claim is already its own.
+ *    Then take a slot of the current hour (`hour#`), keyed by the message id, so a retry in the
+ *    same hour reuses it. A full hour marks the message SKIPPED (reason hourly-cap) and gives the
+ *    sender window back.
+ * 4. Send. On success mark SENT. If SES refused the message (REJECTED), nothing went out: the
+ *    window and the slot are given back. If the outcome is unknown (timeout, reset, 5xx: SES may
+ *    have sent it) under at-most-once, mark UNKNOWN, a final state, and keep window and slot:
+ *    a redelivery is then a duplicate. Otherwise (throttling, at-least-once unknowns, anything
+ *    unexpected) all claims are released before rethrowing, so the async retry can send. If the
+ *    Lambda dies mid-send nothing is released, but the PENDING lease expires and the retry takes
+ *    the message over; the sender claim and the hour's slot are already its own.
  *
  * The remaining gap is inherent (SES SendEmail has no idempotency token): if the send succeeded
  * and then marking SENT failed or the function died before it, a retry after the lease can send a
- * second reply. Marking SENT failures are logged and not thrown, to keep that gap as small as
- * possible.
+ * second reply. Marking failures are logged and not thrown, to keep that gap as small as possible.
  */
 export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
   const release = async (what: string, call: () => Promise<void>, sesMessageId: string): Promise<void> => {
@@ -81,6 +96,19 @@ export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
       await call();
     } catch (error) {
       deps.log.warn("Releasing a reply claim failed", { claim: what, sesMessageId, errorName: errorName(error) });
+    }
+  };
+
+  // After a send (or a possible one) the state is best effort: throwing would make Lambda retry
+  // the send, the very thing the final state is there to prevent.
+  const finish = async (sesMessageId: string, state: "SENT" | "UNKNOWN", expiresAtSec: number): Promise<void> => {
+    try {
+      await deps.state.finishMessage(sesMessageId, state, expiresAtSec);
+    } catch (error) {
+      deps.log.warn(`Reply ${state === "SENT" ? "sent" : "outcome unknown"} but marking it ${state} failed`, {
+        sesMessageId,
+        errorName: errorName(error),
+      });
     }
   };
 
@@ -102,16 +130,30 @@ export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
       if (claim === "in-progress") throw new ReplyInProgressError(`A reply for SES message ${id} is being sent`);
 
       const hash = senderHash(plan.to.address);
+      const hour = hourBucket(now);
+      const hourExpiresAt = Math.floor(nowSec / 3600) * 3600 + 3600 + HOUR_COUNTER_GRACE_SECONDS;
+      const releaseSender = () => release("sender", () => deps.state.releaseSender(hash, id), id);
+      const releaseSlot = () => release("hour", () => deps.state.releaseHourlySlot(hour, id), id);
+      const releaseMessage = () => release("message", () => deps.state.releaseMessage(id), id);
+
       let senderClaimed: boolean;
+      let slotTaken = false;
       try {
         senderClaimed = await deps.state.claimSender(hash, id, now, nowSec + deps.replyWindowSeconds);
+        if (senderClaimed) slotTaken = await deps.state.takeHourlySlot(hour, id, deps.maxRepliesPerHour, hourExpiresAt);
       } catch (error) {
-        await release("message", () => deps.state.releaseMessage(id), id);
+        await releaseSender();
+        await releaseMessage();
         throw error;
       }
       if (!senderClaimed) {
         await deps.state.finishMessage(id, "SKIPPED", messageExpiresAt);
         return { status: "skipped", reason: "rate-limited" };
+      }
+      if (!slotTaken) {
+        await releaseSender();
+        await deps.state.finishMessage(id, "SKIPPED", messageExpiresAt);
+        return { status: "skipped", reason: "hourly-cap" };
       }
 
       let replyMessageId: string | undefined;
@@ -119,22 +161,24 @@ export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
         replyMessageId = await deps.sender.send(reply);
       } catch (error) {
         const kind = classifySendError(error);
-        // No reply went out either way, so the sender's window is not used up.
-        await release("sender", () => deps.state.releaseSender(hash, id), id);
+        if (kind === "throw" && isOutcomeUnknown(error) && deps.sendGuarantee === "at-most-once") {
+          // The reply may have gone out: window and slot stay used, and the final state stops redeliveries.
+          await finish(id, "UNKNOWN", messageExpiresAt);
+          return { status: "unknown", errorName: errorName(error) };
+        }
+        // No reply went out (or, at-least-once, one more is acceptable): give everything back.
+        await releaseSender();
+        await releaseSlot();
         if (kind === "throw") {
-          await release("message", () => deps.state.releaseMessage(id), id);
+          await releaseMessage();
           throw error;
         }
         await deps.state.finishMessage(id, "REJECTED", messageExpiresAt);
         return { status: "rejected", kind, errorName: errorName(error) };
       }
 
-      try {
-        await deps.state.finishMessage(id, "SENT", messageExpiresAt);
-      } catch (error) {
-        deps.log.warn("Reply sent but marking it SENT failed", { sesMessageId: id, errorName: errorName(error) });
-      }
-      return { status: "sent", replyMessageId, to: reply.to };
+      await finish(id, "SENT", messageExpiresAt);
+      return { status: "sent", replyMessageId, to: reply.to, replyToIgnored: plan.replyToIgnored };
     },
   };
 }

@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { sendGuaranteeFromEnv, type SendGuarantee } from "../shared/send-guarantee";
 import { emptyAddressList, isPlainAddress, parseAddressList, type AddressList } from "./addresses";
+import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT } from "./limits";
 
 /** The responder's validated configuration (from environment variables, read at cold start). */
 export interface AutoReplyConfig {
@@ -12,7 +14,12 @@ export interface AutoReplyConfig {
   ownAddresses: AddressList;
   skipOnDmarcFail: boolean;
   replyWindowSeconds: number;
+  /** Replies per hour across all senders (1..MAX_REPLIES_PER_HOUR_LIMIT). */
+  maxRepliesPerHour: number;
+  allowExternalReplyTo: boolean;
   configurationSetName: string | undefined;
+  /** What to do when SendEmail's outcome is unknown (functions/shared/send-guarantee.ts). */
+  sendGuarantee: SendGuarantee;
 }
 
 const optionalString = z
@@ -33,6 +40,16 @@ const positiveInt = (fallback: number) =>
     .pipe(z.string().regex(/^\d+$/, "expected a whole number of seconds").transform(Number))
     .pipe(z.number().int().positive("expected a whole number of seconds greater than 0"));
 
+const booleanFlag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? String(fallback) : v.trim().toLowerCase()))
+    .pipe(z.enum(["true", "false"], { error: 'expected "true" or "false"' }))
+    .transform((v) => v === "true");
+
+const CAP_MESSAGE = `expected a whole number from 1 to ${MAX_REPLIES_PER_HOUR_LIMIT}`;
+
 const EnvSchema = z.object({
   STATE_TABLE_NAME: z.string({ error: "required" }).trim().min(1, "required"),
   TEMPLATE_NAME: z.string({ error: "required" }).trim().min(1, "required"),
@@ -45,13 +62,16 @@ const EnvSchema = z.object({
   REPLY_FROM: optionalString.refine((v) => v === undefined || isPlainAddress(v), "expected a plain address (local@domain)"),
   ALLOWED_REPLY_FROM: commaList,
   OWN_ADDRESSES: commaList,
-  SKIP_ON_DMARC_FAIL: z
+  SKIP_ON_DMARC_FAIL: booleanFlag(true),
+  REPLY_WINDOW_SECONDS: positiveInt(86_400),
+  // Unset means the default; 0 is refused rather than read as "unlimited" or "off".
+  MAX_REPLIES_PER_HOUR: z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? "true" : v.trim().toLowerCase()))
-    .pipe(z.enum(["true", "false"], { error: 'expected "true" or "false"' }))
-    .transform((v) => v === "true"),
-  REPLY_WINDOW_SECONDS: positiveInt(86_400),
+    .transform((v) => (v === undefined || v.trim() === "" ? String(DEFAULT_MAX_REPLIES_PER_HOUR) : v.trim()))
+    .pipe(z.string().regex(/^\d+$/, CAP_MESSAGE).transform(Number))
+    .pipe(z.number().int().min(1, CAP_MESSAGE).max(MAX_REPLIES_PER_HOUR_LIMIT, CAP_MESSAGE)),
+  ALLOW_EXTERNAL_REPLY_TO: booleanFlag(false),
   CONFIGURATION_SET_NAME: optionalString,
 });
 
@@ -67,6 +87,13 @@ export class ConfigError extends Error {
 export function loadAutoReplyConfig(env: Record<string, string | undefined>): AutoReplyConfig {
   const parsed = EnvSchema.safeParse(env);
   const errors: string[] = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+
+  let sendGuarantee: SendGuarantee | undefined;
+  try {
+    sendGuarantee = sendGuaranteeFromEnv(env);
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
 
   let allowedReplyFrom = emptyAddressList();
   let ownAddresses = emptyAddressList();
@@ -85,7 +112,7 @@ export function loadAutoReplyConfig(env: Record<string, string | undefined>): Au
       errors.push("REPLY_FROM / ALLOWED_REPLY_FROM: set REPLY_FROM, or ALLOWED_REPLY_FROM for replying from the recipient address");
     }
   }
-  if (!parsed.success || errors.length > 0) {
+  if (!parsed.success || errors.length > 0 || sendGuarantee === undefined) {
     throw new ConfigError(`Invalid ses-auto-reply configuration: ${errors.join("; ")}`);
   }
   const d = parsed.data;
@@ -99,6 +126,9 @@ export function loadAutoReplyConfig(env: Record<string, string | undefined>): Au
     ownAddresses,
     skipOnDmarcFail: d.SKIP_ON_DMARC_FAIL,
     replyWindowSeconds: d.REPLY_WINDOW_SECONDS,
+    maxRepliesPerHour: d.MAX_REPLIES_PER_HOUR,
+    allowExternalReplyTo: d.ALLOW_EXTERNAL_REPLY_TO,
     configurationSetName: d.CONFIGURATION_SET_NAME,
+    sendGuarantee,
   };
 }

@@ -59,19 +59,45 @@ export function buildSubject(prefix: string, originalSubject: string, values: Pl
   return subject === "" ? FALLBACK_SUBJECT : subject;
 }
 
+/** SES v2 `MessageHeader.Value`: at most 870 printable ASCII characters. */
+export const SES_HEADER_VALUE_MAX = 870;
+
+/**
+ * The newest ids of a References chain that fit in `max` characters (space-separated). Whole
+ * ids only, newest kept, so the value is always a valid msg-id list; undefined when none fits.
+ */
+export function capReferences(ids: readonly string[], max = SES_HEADER_VALUE_MAX): string | undefined {
+  const kept: string[] = [];
+  let length = 0;
+  for (let i = ids.length - 1; i >= 0; i -= 1) {
+    const id = ids[i]!;
+    const next = length + (kept.length > 0 ? 1 : 0) + id.length;
+    if (next > max) break;
+    kept.unshift(id);
+    length = next;
+  }
+  return kept.length > 0 ? kept.join(" ") : undefined;
+}
+
 /**
  * The reply's extra headers:
  * - `Auto-Submitted: auto-replied` (RFC 3834 §5) so well-behaved responders do not answer us;
  * - `X-Auto-Response-Suppress: All`, the Exchange/Outlook equivalent;
- * - `In-Reply-To` and `References` = the inbound Message-ID, so the reply threads.
+ * - `In-Reply-To` = the inbound Message-ID and `References` = the inbound thread followed by it
+ *   (RFC 5322 §3.6.4), so the reply threads. Both fit SES's header limit: References keeps its
+ *   newest ids; a Message-ID too long to fit alone is left out, with both headers.
  */
-export function buildReplyHeaders(inReplyTo: string | undefined): { name: string; value: string }[] {
+export function buildReplyHeaders(inReplyTo: string | undefined, references: readonly string[]): { name: string; value: string }[] {
   const headers = [
     { name: "Auto-Submitted", value: "auto-replied" },
     { name: "X-Auto-Response-Suppress", value: "All" },
   ];
-  if (inReplyTo) {
-    headers.push({ name: "In-Reply-To", value: inReplyTo }, { name: "References", value: inReplyTo });
+  if (inReplyTo && inReplyTo.length <= SES_HEADER_VALUE_MAX) {
+    headers.push(
+      { name: "In-Reply-To", value: inReplyTo },
+      // Never undefined here: inReplyTo itself fits.
+      { name: "References", value: capReferences([...references, inReplyTo]) ?? inReplyTo },
+    );
   }
   return headers;
 }
@@ -85,6 +111,6 @@ export function renderReply(plan: ReplyPlan, template: ReplyTemplate): OutgoingR
     subject: buildSubject(template.subjectPrefix, plan.originalSubject, values),
     html: template.html === undefined ? undefined : fillPlaceholders(template.html, values, true),
     text: template.text === undefined ? undefined : fillPlaceholders(template.text, values, false),
-    headers: buildReplyHeaders(plan.inReplyTo),
+    headers: buildReplyHeaders(plan.inReplyTo, plan.references),
   };
 }

@@ -3,11 +3,12 @@ import { PinpointClient } from "@aws-sdk/client-pinpoint";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { sdkClientConfig } from "../shared/aws-clients";
+import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
 import { isRetryableError } from "../shared/errors";
 import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
 import { createObservability } from "../shared/observability";
 import { maskEmail } from "../shared/pii";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import { createAutoReplyService } from "./auto-reply-service";
 import { loadAutoReplyConfig } from "./config";
 import { describeSchemaIssues, SesReceiptEventSchema } from "./receipt-event";
@@ -29,8 +30,10 @@ export interface HandlerOverrides {
   counter?: HandlerCounter;
 }
 
-// Clients are created once per container, with adaptive retry.
+// Clients are created once per container, with adaptive retry. SendEmail has no idempotency
+// token, so replies use their own client that retries only errors proving nothing was sent.
 const sesClient = new SESv2Client({ ...sdkClientConfig() });
+export const replySendClient = new SESv2Client({ ...sendClientConfig() });
 const pinpointClient = new PinpointClient({ ...sdkClientConfig() });
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdkClientConfig() }));
 
@@ -50,9 +53,11 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
   const service = createAutoReplyService({
     policy: config,
     replyWindowSeconds: config.replyWindowSeconds,
+    maxRepliesPerHour: config.maxRepliesPerHour,
+    sendGuarantee: config.sendGuarantee,
     templates: cachedTemplateSource(templateSource, config.templateCacheTtlSeconds * 1000, now),
     state: createDynamoReplyStateStore(documentClient, config.stateTableName),
-    sender: createSesReplySender(sesClient, config.configurationSetName),
+    sender: createSesReplySender(replySendClient, config.configurationSetName),
     now,
     log: logger,
   });
@@ -88,7 +93,20 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
         switch (outcome.status) {
           case "sent":
             counter.count("ReplySent");
-            logger.info("Auto-reply sent", { sesMessageId, replyMessageId: outcome.replyMessageId, to: maskEmail(outcome.to) });
+            if (outcome.replyToIgnored) counter.count("ReplyToIgnored");
+            logger.info("Auto-reply sent", {
+              sesMessageId,
+              replyMessageId: outcome.replyMessageId,
+              to: maskEmail(outcome.to),
+              ...(outcome.replyToIgnored ? { replyToIgnored: true } : {}),
+            });
+            break;
+          case "unknown":
+            counter.count(SEND_OUTCOME_UNKNOWN_METRIC);
+            logger.warn("Auto-reply outcome unknown (SES may have sent it); recorded as UNKNOWN and not retried (at-most-once)", {
+              sesMessageId,
+              errorName: outcome.errorName,
+            });
             break;
           case "skipped":
             counter.count("ReplySkipped", { reason: outcome.reason });

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { SesAutoReply } from "../../components/email/ses-auto-reply";
 import { SesEventProcessing } from "../../components/email/ses-event-processing";
+import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT } from "../../functions/ses-auto-reply/limits";
 import { logRetention } from "../config/schema";
 import { defineArchitecture, platformArgs } from "./types";
 
@@ -39,6 +40,10 @@ export const sesAutoReplySchema = z
     sendingIdentities: z.array(z.string().min(3)).optional(),
     skipOnDmarcFail: z.boolean().default(true),
     replyWindowSeconds: z.int().min(60).max(365 * 86_400).default(86_400),
+    /** Replies per UTC hour across all senders, 1–1000 (no unlimited); more are skipped and alarmed. */
+    maxRepliesPerHour: z.int().min(1).max(MAX_REPLIES_PER_HOUR_LIMIT).default(DEFAULT_MAX_REPLIES_PER_HOUR),
+    /** Reply to a Reply-To outside the From domain (default false: reply to From instead). */
+    allowExternalReplyTo: z.boolean().default(false),
     templateCacheTtlSeconds: z.int().min(1).max(86_400).default(300),
     configurationSetName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, hyphens or underscores").optional(),
     timeoutSeconds: z.int().min(1).max(900).default(30),

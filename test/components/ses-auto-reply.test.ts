@@ -45,6 +45,48 @@ describe("SesAutoReply", () => {
     expect(env.POWERTOOLS_SERVICE_NAME).to.equal("reply-responder");
   });
 
+  it("alarms on a reply whose outcome is unknown (SendOutcomeUnknown of the responder's service)", async () => {
+    const built = await build(make({ alarmActions: ["arn:aws:sns:us-east-1:123456789012:oncall"] }));
+    expect(built.inputs("reply-send-outcome-unknown")).to.include({
+      namespace: "DigitalUserEngagement/SesAutoReply",
+      metricName: "SendOutcomeUnknown",
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(built.inputs("reply-send-outcome-unknown").dimensions).to.deep.equal({ service: "reply-responder" });
+    expect(built.inputs("reply-send-outcome-unknown").alarmActions).to.deep.equal(["arn:aws:sns:us-east-1:123456789012:oncall"]);
+    const env = (built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env.POWERTOOLS_SERVICE_NAME).to.equal("reply-responder");
+  });
+
+  it("passes the send guarantee, the hourly cap and the Reply-To setting to the responder", async () => {
+    const built = await build(make({ sendGuarantee: "at-least-once", maxRepliesPerHour: 250, allowExternalReplyTo: true }));
+    const env = (built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env).to.include({ SEND_GUARANTEE: "at-least-once", MAX_REPLIES_PER_HOUR: "250", ALLOW_EXTERNAL_REPLY_TO: "true" });
+  });
+
+  it("alarms when replies are skipped because the hourly cap was reached", async () => {
+    const built = await build(make());
+    expect(built.inputs("reply-hourly-cap")).to.include({
+      namespace: "DigitalUserEngagement/SesAutoReply",
+      metricName: "ReplySkipped",
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+    expect(built.inputs("reply-hourly-cap").dimensions).to.deep.equal({ service: "reply-responder", reason: "hourly-cap" });
+  });
+
+  it("refuses a maxRepliesPerHour of 0 (not unlimited) or above 1000", () => {
+    for (const value of [0, 1001, 2.5]) {
+      expect(thrownMessage(() => validateSesAutoReplyArgs({ ...BASE, maxRepliesPerHour: value }))).to.equal(
+        `SesAutoReply: invalid arguments:\n  - maxRepliesPerHour must be an integer between 1 and 1000, got ${value}`,
+      );
+    }
+  });
+
   it("creates exactly the template, state table, failure queue, responder, scoped permission and rule", async () => {
     const built = await build(make());
     expect(built.childrenOf("reply")).to.deep.equal([
@@ -57,6 +99,8 @@ describe("SesAutoReply", () => {
       "aws:lambda/permission:Permission::reply-invoke-permission",
       "aws:ses/receiptRule:ReceiptRule::reply-rule",
       "aws:cloudwatch/metricAlarm:MetricAlarm::reply-sending-disabled",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::reply-send-outcome-unknown",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::reply-hourly-cap",
     ]);
     expect(built.childrenOf("reply-responder")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::reply-responder-logs",
@@ -138,7 +182,7 @@ describe("SesAutoReply", () => {
         Resource: [`${SES}:identity/noreply@example.com`, `${SES}:identity/example.com`, `${SES}:configuration-set/auto-reply`],
       },
       { Sid: "ReadTemplate", Effect: "Allow", Action: "ses:GetEmailTemplate", Resource: `${SES}:template/digital-user-engagement-test-reply-template` },
-      { Sid: "ReplyState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: TABLE_ARN },
+      { Sid: "ReplyState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: TABLE_ARN },
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
       { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
     ]);
@@ -181,6 +225,9 @@ describe("SesAutoReply", () => {
       OWN_ADDRESSES: "support@example.com",
       SKIP_ON_DMARC_FAIL: "true",
       REPLY_WINDOW_SECONDS: "3600",
+      MAX_REPLIES_PER_HOUR: "100",
+      ALLOW_EXTERNAL_REPLY_TO: "false",
+      SEND_GUARANTEE: "at-most-once",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SesAutoReply",
     });
   });
@@ -289,6 +336,23 @@ describe("sesAutoReply stack module", () => {
       "existingTemplateName: set existingTemplateName, or templateHtml and/or templateText to create a template",
       "replyFrom: set replyFrom or allowedReplyFrom",
     ]);
+  });
+
+  it("defaults maxRepliesPerHour to 100 and allowExternalReplyTo to false, and refuses a cap of 0", () => {
+    const config = sesAutoReplyArchitecture.schema.parse(sesAutoReplyArchitecture.minimalConfig);
+    expect(config).to.include({ maxRepliesPerHour: 100, allowExternalReplyTo: false });
+    const zero = sesAutoReplyArchitecture.schema.safeParse({ ...sesAutoReplyArchitecture.minimalConfig, maxRepliesPerHour: 0 });
+    expect(zero.success).to.equal(false);
+    expect(zero.error!.issues.map((i) => i.path.join("."))).to.deep.equal(["maxRepliesPerHour"]);
+  });
+
+  it("passes the stack's sendGuarantee default and the new settings to the component", async () => {
+    const config = sesAutoReplyArchitecture.schema.parse({ ...sesAutoReplyArchitecture.minimalConfig, maxRepliesPerHour: 20, allowExternalReplyTo: true });
+    const built = await build(() =>
+      sesAutoReplyArchitecture.build(config, { ...ctx(), defaults: defaultsSchema.parse({ sendGuarantee: "at-least-once" }) }),
+    );
+    const env = (built.inputs("ses-auto-reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env).to.include({ SEND_GUARANTEE: "at-least-once", MAX_REPLIES_PER_HOUR: "20", ALLOW_EXTERNAL_REPLY_TO: "true" });
   });
 
   it("rejects unknown keys", () => {

@@ -9,16 +9,24 @@ import {
   TooManyRequestsException,
   type SendEmailCommandInput,
 } from "@aws-sdk/client-sesv2";
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { firstMailbox, parseAddressList, senderHash } from "../../functions/ses-auto-reply/addresses";
+import {
+  firstMailbox,
+  isGroupSyntax,
+  isNoReplyAddress,
+  isSystemAddress,
+  isWithinDomain,
+  parseAddressList,
+  senderHash,
+} from "../../functions/ses-auto-reply/addresses";
 import { loadAutoReplyConfig } from "../../functions/ses-auto-reply/config";
 import { SesReceiptEventSchema, type SesReceiptRecord } from "../../functions/ses-auto-reply/receipt-event";
-import { buildSubject, escapeHtml, fillPlaceholders } from "../../functions/ses-auto-reply/render";
+import { buildReplyHeaders, buildSubject, capReferences, escapeHtml, fillPlaceholders } from "../../functions/ses-auto-reply/render";
 import { decideReply, normalizeMessageId, type ReplyPolicy } from "../../functions/ses-auto-reply/reply-policy";
 import type { HandlerCounter, HandlerLogger } from "../../functions/shared/handler-telemetry";
 import { classifySendError } from "../../functions/ses-auto-reply/sender";
@@ -76,11 +84,15 @@ const SES_TEMPLATE = {
   },
 };
 
+/** The id the customer-reply fixture answers (its own References / In-Reply-To). */
+const PARENT_REF = "<0100018e0a1b2c3d-4e5f6a7b-8c9d-0e1f-2a3b-4c5d6e7f8a9b-000000@email.amazonses.com>";
+
 const EXPECTED_HEADERS = [
   { Name: "Auto-Submitted", Value: "auto-replied" },
   { Name: "X-Auto-Response-Suppress", Value: "All" },
   { Name: "In-Reply-To", Value: RFC_ID },
-  { Name: "References", Value: RFC_ID },
+  // RFC 5322 §3.6.4: the inbound References, then the inbound Message-ID.
+  { Name: "References", Value: `${PARENT_REF} ${RFC_ID}` },
 ];
 
 class Recorder implements HandlerLogger, HandlerCounter {
@@ -151,6 +163,30 @@ class FakeStateTable {
         });
       }
       this.items.set(pk, { ...input.Item });
+      return {};
+    });
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string }; UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }) => {
+      const existing = this.items.get(input.Key.pk);
+      const v = input.ExpressionAttributeValues;
+      const ids = existing?.messageIds as Set<string> | undefined;
+      const [id] = [...(v[":ids"] as Set<string>)];
+      if (
+        input.UpdateExpression === "ADD messageIds :ids SET expiresAt = :expiresAt" &&
+        input.ConditionExpression === "attribute_not_exists(messageIds) OR size(messageIds) < :cap OR contains(messageIds, :id)"
+      ) {
+        if (ids && ids.size >= (v[":cap"] as number) && !ids.has(v[":id"] as string)) {
+          throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+        }
+        this.items.set(input.Key.pk, { pk: input.Key.pk, messageIds: new Set([...(ids ?? []), id!]), expiresAt: v[":expiresAt"] });
+      } else if (input.UpdateExpression === "DELETE messageIds :ids" && input.ConditionExpression === "attribute_exists(pk)") {
+        if (!existing) throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+        const rest = new Set([...(ids ?? [])].filter((m) => m !== id));
+        // DynamoDB removes a set attribute that becomes empty.
+        const { messageIds: _removed, ...others } = existing;
+        this.items.set(input.Key.pk, rest.size > 0 ? { ...others, messageIds: rest } : others);
+      } else {
+        throw new Error(`FakeStateTable: unexpected update ${input.UpdateExpression} / ${input.ConditionExpression}`);
+      }
       return {};
     });
     ddb.on(DeleteCommand).callsFake((input: { Key: { pk: string }; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }) => {
@@ -337,6 +373,9 @@ describe("ses-auto-reply", () => {
         skipOnDmarcFail: true,
         configurationSetName: undefined,
         replyFrom: "noreply@example.com",
+        maxRepliesPerHour: 100,
+        allowExternalReplyTo: false,
+        sendGuarantee: "at-most-once",
       });
     });
 
@@ -379,6 +418,7 @@ describe("ses-auto-reply", () => {
       replyFrom: undefined,
       allowedReplyFrom: parseAddressList(["@example.com"]).list,
       ownAddresses: parseAddressList(["support@example.com"]).list,
+      allowExternalReplyTo: false,
     };
 
     it("plans a reply from the recipient to the From address", () => {
@@ -388,8 +428,10 @@ describe("ses-auto-reply", () => {
         plan: {
           sesMessageId: SES_ID,
           inReplyTo: RFC_ID,
+          references: [PARENT_REF],
           from: "noreply@example.com",
           to: { name: "Jane Doe", address: CUSTOMER },
+          replyToIgnored: false,
           displayName: "Jane Doe",
           originalSubject: "Re: Your order 1234 has shipped",
         },
@@ -699,7 +741,7 @@ describe("ses-auto-reply", () => {
       expect(table.items.get("msg#second0message0id0lambda000000000000001")?.state).to.equal("SKIPPED");
     });
 
-    it("releases both markers and throws when SES throttles, so the async retry can send", async () => {
+    it("releases both markers and the hour's slot and throws when SES throttles, so the async retry can send", async () => {
       ses
         .on(SendEmailCommand)
         .rejectsOnce(new TooManyRequestsException({ message: "Maximum sending rate exceeded.", $metadata: { httpStatusCode: 429 } }))
@@ -713,7 +755,8 @@ describe("ses-auto-reply", () => {
         caught = error;
       }
       expect((caught as Error).name).to.equal("TooManyRequestsException");
-      expect(table.items.size).to.equal(0);
+      // Only the hour's counter item is left, holding no slot (DynamoDB drops the emptied set).
+      expect([...table.items.values()]).to.deep.equal([{ pk: "hour#2026-03-02T14", expiresAt: Date.parse("2026-03-02T16:00:00Z") / 1000 }]);
       expect(recorder.logs.at(-1)?.attributes).to.deep.equal({ sesMessageId: SES_ID, errorName: "TooManyRequestsException", retryable: true });
 
       await handler(fixture("customer-reply"), context());
@@ -793,6 +836,375 @@ describe("ses-auto-reply", () => {
       for (const name of ["customer-reply", "out-of-office", "mailing-list-post", "delivery-status-notification"]) {
         expect(SesReceiptEventSchema.safeParse(fixture(name)).success, name).to.equal(true);
       }
+    });
+  });
+  // ---------------------------------------------------------------------------------------------
+  // Hardening (issue 7): unknown send outcomes, senders nobody reads, the hourly cap, header limits
+  // ---------------------------------------------------------------------------------------------
+
+  describe("ses-auto-reply: a reply whose outcome is unknown (issue 7, item 2)", () => {
+    const timeout = () => Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ETIMEDOUT" });
+    const serverError = () => Object.assign(new Error("Internal failure"), { name: "InternalFailure", $metadata: { httpStatusCode: 500 } });
+
+    it("sends replies through a client that retries only errors proving nothing was sent (sendClientConfig)", async () => {
+      await build()(fixture("customer-reply"), context());
+      const [call] = ses.commandCalls(SendEmailCommand);
+      const strategy = (await (call!.thisValue as SESv2Client).config.retryStrategy()) as { mode?: string };
+      expect(strategy.mode).to.equal("adaptive-send-safe");
+      // The template is read through the ordinary client (GetEmailTemplate has no side effect).
+      const [read] = ses.commandCalls(GetEmailTemplateCommand);
+      expect(((await (read!.thisValue as SESv2Client).config.retryStrategy()) as { mode?: string }).mode).to.equal("adaptive");
+    });
+
+    for (const [label, error] of [
+      ["a timeout", timeout],
+      ["a 500", serverError],
+    ] as const) {
+      it(`at-most-once (default): records ${label} as UNKNOWN, counts SendOutcomeUnknown, does not throw, and never replies again`, async () => {
+        ses.on(SendEmailCommand).rejectsOnce(error()).resolves({ MessageId: "0100018e0b2c3d4e-reply-000002" });
+        const handler = build();
+        await handler(fixture("customer-reply"), context());
+
+        expect(table.items.get(`msg#${SES_ID}`)).to.deep.include({ state: "UNKNOWN" });
+        // The reply may have gone out: the sender window and the hour's slot stay used.
+        expect(table.items.get(`sender#${senderHash(CUSTOMER)}`)?.messageId).to.equal(SES_ID);
+        expect([...(table.items.get("hour#2026-03-02T14")?.messageIds as Set<string>)]).to.deep.equal([SES_ID]);
+        expect(recorder.counts).to.deep.equal([{ name: "SendOutcomeUnknown" }]);
+        expect(recorder.logs).to.deep.equal([
+          {
+            level: "WARN",
+            message: "Auto-reply outcome unknown (SES may have sent it); recorded as UNKNOWN and not retried (at-most-once)",
+            attributes: { sesMessageId: SES_ID, errorName: error().name },
+          },
+        ]);
+
+        clock += 60_000;
+        await handler(fixture("customer-reply"), context());
+        expect(sendInputs()).to.have.length(1);
+        expect(skipCounts()).to.deep.equal(["duplicate"]);
+      });
+    }
+
+    it("at-least-once: releases every claim and throws on an unknown outcome, so the retry replies", async () => {
+      ses.on(SendEmailCommand).rejectsOnce(timeout()).resolves({ MessageId: "0100018e0b2c3d4e-reply-000003" });
+      const handler = build({ SEND_GUARANTEE: "at-least-once" });
+      let caught: unknown;
+      try {
+        await handler(fixture("customer-reply"), context());
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as Error).name).to.equal("TimeoutError");
+      expect(table.items.has(`msg#${SES_ID}`)).to.equal(false);
+      expect(table.items.has(`sender#${senderHash(CUSTOMER)}`)).to.equal(false);
+      expect(table.items.get("hour#2026-03-02T14")).not.to.have.property("messageIds");
+      expect(recorder.counts).to.deep.equal([{ name: "ReplyFailed" }]);
+
+      await handler(fixture("customer-reply"), context());
+      expect(sendInputs()).to.have.length(2);
+      expect(table.items.get(`msg#${SES_ID}`)?.state).to.equal("SENT");
+    });
+
+    it("still treats a throttled SendEmail (proven not sent) as retryable under at-most-once", async () => {
+      ses.on(SendEmailCommand).rejects(new TooManyRequestsException({ message: "Maximum sending rate exceeded.", $metadata: { httpStatusCode: 429 } }));
+      let caught: unknown;
+      try {
+        await build()(fixture("customer-reply"), context());
+      } catch (e) {
+        caught = e;
+      }
+      expect((caught as Error).name).to.equal("TooManyRequestsException");
+      expect(table.items.has(`msg#${SES_ID}`)).to.equal(false);
+      expect(recorder.counts).to.deep.equal([{ name: "ReplyFailed" }]);
+    });
+
+    it("keeps the UNKNOWN outcome (no throw, no retry) when marking it fails, and says so", async () => {
+      ses.on(SendEmailCommand).rejects(timeout());
+      const handler = build();
+      ddb
+        .on(PutCommand, { Item: { pk: `msg#${SES_ID}`, state: "UNKNOWN" } })
+        .rejects(Object.assign(new Error("Service unavailable"), { name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } }));
+      await handler(fixture("customer-reply"), context());
+      expect(recorder.counts).to.deep.equal([{ name: "SendOutcomeUnknown" }]);
+      expect(recorder.logs.map((l) => [l.level, l.message, l.attributes])).to.deep.equal([
+        ["WARN", "Reply outcome unknown but marking it UNKNOWN failed", { sesMessageId: SES_ID, errorName: "ServiceUnavailable" }],
+        [
+          "WARN",
+          "Auto-reply outcome unknown (SES may have sent it); recorded as UNKNOWN and not retried (at-most-once)",
+          { sesMessageId: SES_ID, errorName: "TimeoutError" },
+        ],
+      ]);
+    });
+
+    it("rejects an unknown SEND_GUARANTEE at cold start", () => {
+      expect(() => loadAutoReplyConfig({ ...BASE_ENV, SEND_GUARANTEE: "exactly-once" })).to.throw(
+        'Invalid ses-auto-reply configuration: SEND_GUARANTEE must be one of at-most-once, at-least-once, got "exactly-once"',
+      );
+    });
+  });
+
+  describe("ses-auto-reply: senders nobody reads (issue 7, section 4)", () => {
+    const noReply: [string, boolean][] = [
+      ["no-reply@customer.example", true],
+      ["NoReply@customer.example", true],
+      ["noreply+billing@customer.example", true],
+      ["no_reply@customer.example", true],
+      ["no.reply@customer.example", true],
+      ["do-not-reply@customer.example", true],
+      ["DoNotReply@customer.example", true],
+      ["do_not_reply@customer.example", true],
+      ["alerts-noreply@customer.example", true],
+      ["no-reply-aws@amazon.example", true],
+      ["noreply2@customer.example", true],
+      ["no-response@customer.example", true],
+      ["jane.doe@customer.example", false],
+      ["reply@customer.example", false],
+      ["casinoreply@customer.example", false],
+      ["noreen@customer.example", false],
+      ["jane+noreply@customer.example", false],
+    ];
+    for (const [address, expected] of noReply) {
+      it(`${address} ${expected ? "is" : "is not"} a no-reply address`, () => {
+        expect(isNoReplyAddress(address)).to.equal(expected);
+      });
+    }
+
+    it("recognises the mail system's own mailboxes whatever the separators", () => {
+      expect(["MAILER-DAEMON@mx.example", "mailer_daemon@mx.example", "MAILER-DAEMON", "postmaster+x@mx.example"].map(isSystemAddress)).to.deep.equal([
+        true,
+        true,
+        true,
+        true,
+      ]);
+      expect(isSystemAddress("mailer@mx.example")).to.equal(false);
+    });
+
+    it("recognises RFC 5322 group syntax, and not a quoted display name with a colon", () => {
+      expect(isGroupSyntax(["Team: a@customer.example, b@customer.example;"])).to.equal(true);
+      expect(isGroupSyntax(["undisclosed-recipients:;"])).to.equal(true);
+      expect(isGroupSyntax(['"Re: Jane" <jane@customer.example>', "jane@customer.example"])).to.equal(false);
+    });
+
+    it("treats subdomains of the From domain as the sender's own", () => {
+      expect(isWithinDomain("orders@eu.customer.example", "customer.example")).to.equal(true);
+      expect(isWithinDomain("orders@Customer.Example", "customer.example")).to.equal(true);
+      expect(isWithinDomain("victim@elsewhere.example", "customer.example")).to.equal(false);
+      expect(isWithinDomain("victim@evilcustomer.example", "customer.example")).to.equal(false);
+    });
+
+    const cases: [string, ReceiptEvent, string][] = [
+      ["a no-reply From", variant("customer-reply", (r) => setFrom(r, "Shop <no-reply@shop.example>")), "no-reply-sender"],
+      ["a do_not_reply From", variant("customer-reply", (r) => setFrom(r, "DO_NOT_REPLY@shop.example")), "no-reply-sender"],
+      ["a noreply+tag return path", variant("customer-reply", (r) => (r.ses.mail.source = "noreply+bounces@shop.example")), "no-reply-sender"],
+      [
+        "a noreply Reply-To in the sender's domain",
+        variant("customer-reply", (r) => (r.ses.mail.commonHeaders.replyTo = ["noreply@customer.example"])),
+        "no-reply-sender",
+      ],
+      ["a mailer_daemon sender", variant("customer-reply", (r) => setFrom(r, "mailer_daemon@mx.customer.example")), "system-sender"],
+      ["X-Autoreply: yes", variant("customer-reply", (r) => setHeader(r, "X-Autoreply", "yes")), "auto-reply-header"],
+      ["X-Autorespond", variant("customer-reply", (r) => setHeader(r, "X-Autorespond", "Out of office")), "auto-reply-header"],
+      ["X-Auto-Response-Suppress: DR", variant("customer-reply", (r) => setHeader(r, "X-Auto-Response-Suppress", "DR")), "auto-response-suppressed"],
+      [
+        "a From written as a group",
+        variant("customer-reply", (r) => setFrom(r, "Sales team: jane.doe@customer.example, bob@customer.example;")),
+        "group-from",
+      ],
+      [
+        "a group From in the raw header only",
+        variant("customer-reply", (r) => setHeader(r, "From", "Sales team: jane.doe@customer.example, bob@customer.example;")),
+        "group-from",
+      ],
+    ];
+    for (const [label, event, reason] of cases) {
+      it(`does not reply to ${label} (reason ${reason})`, async () => {
+        await build()(event, context());
+        expect(sendInputs()).to.deep.equal([]);
+        expect(ddb.calls()).to.have.length(0);
+        expect(skipCounts()).to.deep.equal([reason]);
+      });
+    }
+
+    const externalReplyTo = () =>
+      variant("customer-reply", (r) => {
+        r.ses.mail.commonHeaders.replyTo = ["Victim <victim@elsewhere.example>"];
+        setHeader(r, "Reply-To", "Victim <victim@elsewhere.example>");
+      });
+
+    it("ignores a Reply-To outside the From domain: replies to From, keys the window on From, counts ReplyToIgnored", async () => {
+      await build()(externalReplyTo(), context());
+      expect(sendInputs().map((i) => i.Destination)).to.deep.equal([{ ToAddresses: [CUSTOMER] }]);
+      expect(table.items.has(`sender#${senderHash(CUSTOMER)}`)).to.equal(true);
+      expect(recorder.counts).to.deep.equal([{ name: "ReplySent" }, { name: "ReplyToIgnored" }]);
+      expect(recorder.logs[0]?.attributes).to.deep.equal({
+        sesMessageId: SES_ID,
+        replyMessageId: "0100018e0b2c3d4e-reply-000000",
+        to: "j***@c***.example",
+        replyToIgnored: true,
+      });
+    });
+
+    it("uses a Reply-To in a subdomain of the From domain", async () => {
+      await build()(variant("customer-reply", (r) => (r.ses.mail.commonHeaders.replyTo = ["orders@eu.customer.example"])), context());
+      expect(sendInputs().map((i) => i.Destination)).to.deep.equal([{ ToAddresses: ["orders@eu.customer.example"] }]);
+      expect(recorder.counts).to.deep.equal([{ name: "ReplySent" }]);
+    });
+
+    it("uses an external Reply-To when ALLOW_EXTERNAL_REPLY_TO is true", async () => {
+      await build({ ALLOW_EXTERNAL_REPLY_TO: "true" })(externalReplyTo(), context());
+      expect(sendInputs().map((i) => i.Destination)).to.deep.equal([{ ToAddresses: ["victim@elsewhere.example"] }]);
+    });
+
+    it("does not use a Reply-To when the mail has no From to compare it with", () => {
+      const event = variant("customer-reply", (r) => {
+        delete r.ses.mail.commonHeaders.from;
+        r.ses.mail.headers = r.ses.mail.headers.filter((h) => h.name !== "From");
+        r.ses.mail.commonHeaders.replyTo = ["orders@customer.example"];
+      });
+      const policy: ReplyPolicy = {
+        skipOnDmarcFail: true,
+        replyFrom: "noreply@example.com",
+        allowedReplyFrom: parseAddressList([]).list,
+        ownAddresses: parseAddressList([]).list,
+        allowExternalReplyTo: false,
+      };
+      expect(decideReply(SesReceiptEventSchema.parse(event).Records[0]!, policy)).to.deep.equal({ kind: "skip", reason: "no-reply-address" });
+    });
+  });
+
+  describe("ses-auto-reply: replies per hour across all senders (issue 7, section 4)", () => {
+    const fromSender = (n: number) =>
+      variant("customer-reply", (r) => {
+        r.ses.mail.messageId = `hourly-cap-message-${n}`;
+        r.ses.mail.source = `sender${n}@customer.example`;
+        setFrom(r, `sender${n}@customer.example`);
+      });
+
+    it("skips (reason hourly-cap) once MAX_REPLIES_PER_HOUR replies were sent this hour, frees the sender's window, and replies again next hour", async () => {
+      const handler = build({ MAX_REPLIES_PER_HOUR: "2" });
+      await handler(fromSender(1), context());
+      await handler(fromSender(2), context());
+      await handler(fromSender(3), context());
+      expect(sendInputs()).to.have.length(2);
+      expect(skipCounts()).to.deep.equal(["hourly-cap"]);
+      expect(recorder.logs.at(-1)).to.deep.equal({ level: "INFO", message: "No auto-reply", attributes: { sesMessageId: "hourly-cap-message-3", reason: "hourly-cap" } });
+      expect(table.items.get("msg#hourly-cap-message-3")?.state).to.equal("SKIPPED");
+      expect(table.items.has(`sender#${senderHash("sender3@customer.example")}`)).to.equal(false);
+
+      clock = Date.parse("2026-03-02T15:00:00.000Z");
+      await handler(fromSender(4), context());
+      expect(sendInputs()).to.have.length(3);
+      expect([...(table.items.get("hour#2026-03-02T15")?.messageIds as Set<string>)]).to.deep.equal(["hourly-cap-message-4"]);
+    });
+
+    it("does not take a second slot for a redelivered message that already holds one (a crashed attempt taken over)", async () => {
+      const nowSec = Math.floor(clock / 1000);
+      table.items.set(`msg#${SES_ID}`, { pk: `msg#${SES_ID}`, state: "PENDING", leaseUntil: clock - 1, expiresAt: nowSec + 3600 });
+      table.items.set(`sender#${senderHash(CUSTOMER)}`, { pk: `sender#${senderHash(CUSTOMER)}`, messageId: SES_ID, expiresAt: nowSec + 3600 });
+      table.items.set("hour#2026-03-02T14", { pk: "hour#2026-03-02T14", messageIds: new Set([SES_ID]), expiresAt: nowSec + 3600 });
+      const handler = build({ MAX_REPLIES_PER_HOUR: "1" });
+
+      await handler(fixture("customer-reply"), context());
+      expect(sendInputs()).to.have.length(1);
+      expect([...(table.items.get("hour#2026-03-02T14")?.messageIds as Set<string>)]).to.deep.equal([SES_ID]);
+
+      // The hour's one slot is that message's: the next message is capped.
+      await handler(fromSender(5), context());
+      expect(sendInputs()).to.have.length(1);
+      expect(skipCounts()).to.deep.equal(["hourly-cap"]);
+    });
+
+    it("gives the slot back when SES rejects the reply (nothing went out)", async () => {
+      ses.on(SendEmailCommand).rejectsOnce(new MessageRejected({ message: "rejected", $metadata: { httpStatusCode: 400 } })).resolves({ MessageId: "r-1" });
+      const handler = build({ MAX_REPLIES_PER_HOUR: "1" });
+      await handler(fromSender(6), context());
+      await handler(fromSender(7), context());
+      expect(sendInputs()).to.have.length(2);
+      expect(recorder.counts).to.deep.equal([{ name: "ReplyRejected" }, { name: "ReplySent" }]);
+    });
+
+    it("writes the slot with the exact conditional update, expiring an hour after the hour ends", async () => {
+      await build()(fixture("customer-reply"), context());
+      expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input)).to.deep.equal([
+        {
+          TableName: "auto-reply-state",
+          Key: { pk: "hour#2026-03-02T14" },
+          UpdateExpression: "ADD messageIds :ids SET expiresAt = :expiresAt",
+          ConditionExpression: "attribute_not_exists(messageIds) OR size(messageIds) < :cap OR contains(messageIds, :id)",
+          ExpressionAttributeValues: { ":ids": new Set([SES_ID]), ":id": SES_ID, ":cap": 100, ":expiresAt": Date.parse("2026-03-02T16:00:00Z") / 1000 },
+        },
+      ]);
+    });
+
+    const invalidCaps: [string, string][] = [
+      ["0", "MAX_REPLIES_PER_HOUR: expected a whole number from 1 to 1000"],
+      ["1001", "MAX_REPLIES_PER_HOUR: expected a whole number from 1 to 1000"],
+      ["-5", "MAX_REPLIES_PER_HOUR: expected a whole number from 1 to 1000"],
+      ["ten", "MAX_REPLIES_PER_HOUR: expected a whole number from 1 to 1000"],
+    ];
+    for (const [value, message] of invalidCaps) {
+      it(`refuses MAX_REPLIES_PER_HOUR=${JSON.stringify(value)} (0 is not "unlimited")`, () => {
+        expect(() => loadAutoReplyConfig({ ...BASE_ENV, MAX_REPLIES_PER_HOUR: value })).to.throw(message);
+      });
+    }
+  });
+
+  describe("ses-auto-reply: In-Reply-To / References within SES's 870-character header limit (issue 7, section 3)", () => {
+    /** A well-formed id of exactly `length` characters, brackets included. */
+    const idOf = (n: number, length: number) => {
+      const right = "@mail.example>";
+      const left = `<ref${n}-`;
+      return left + "x".repeat(length - left.length - right.length) + right;
+    };
+
+    it("keeps the newest whole ids that fit in 870 characters", () => {
+      const ids = Array.from({ length: 10 }, (_, i) => idOf(i, 100));
+      // 8 ids of 100 plus 7 spaces = 807; 9 would be 908.
+      expect(capReferences(ids)).to.equal(ids.slice(2).join(" "));
+      const exact = [idOf(1, 435), idOf(2, 434)]; // 435 + 1 + 434 = 870
+      expect(capReferences(exact)).to.equal(exact.join(" "));
+      expect(capReferences(["<a@b.example>", ...exact])).to.equal(exact.join(" "));
+      expect(capReferences([idOf(1, 871)])).to.equal(undefined);
+    });
+
+    it("leaves both headers out when the inbound Message-ID alone exceeds 870 characters", () => {
+      expect(buildReplyHeaders(idOf(1, 871), [idOf(2, 50)]).map((h) => h.name)).to.deep.equal(["Auto-Submitted", "X-Auto-Response-Suppress"]);
+      expect(buildReplyHeaders(idOf(1, 870), [idOf(2, 50)])).to.deep.include({ name: "References", value: idOf(1, 870) });
+    });
+
+    it("sends a References header of at most 870 characters ending with the inbound Message-ID for a long thread", async () => {
+      const thread = Array.from({ length: 30 }, (_, i) => idOf(i, 60));
+      await build()(variant("customer-reply", (r) => setHeader(r, "References", `${thread.join("\r\n ")}`)), context());
+      const headers = sendInputs()[0]!.Content!.Simple!.Headers!;
+      const references = headers.find((h) => h.Name === "References")!.Value!;
+      // The Message-ID (40) + 13 thread ids of 60, each with its space: 40 + 13 × 61 = 833; 14 would be 894.
+      expect(references).to.equal([...thread.slice(-13), RFC_ID].join(" "));
+      expect(references.length).to.equal(833);
+      expect(headers.find((h) => h.Name === "In-Reply-To")?.Value).to.equal(RFC_ID);
+    });
+
+    it("sends no In-Reply-To/References when the inbound Message-ID is longer than 870 characters", async () => {
+      const long = idOf(9, 880);
+      await build()(variant("customer-reply", (r) => {
+        r.ses.mail.commonHeaders.messageId = long;
+        setHeader(r, "Message-ID", long);
+      }), context());
+      expect(sendInputs()[0]!.Content!.Simple!.Headers!.map((h) => h.Name)).to.deep.equal(["Auto-Submitted", "X-Auto-Response-Suppress"]);
+    });
+
+    it("threads on the inbound In-Reply-To when there is no References header", () => {
+      const event = variant("customer-reply", (r) => {
+        r.ses.mail.headers = r.ses.mail.headers.filter((h) => h.name !== "References");
+        setHeader(r, "In-Reply-To", "<parent@shop.example>");
+      });
+      const decision = decideReply(SesReceiptEventSchema.parse(event).Records[0]!, {
+        skipOnDmarcFail: true,
+        replyFrom: "noreply@example.com",
+        allowedReplyFrom: parseAddressList([]).list,
+        ownAddresses: parseAddressList([]).list,
+        allowExternalReplyTo: false,
+      });
+      expect(decision.kind === "reply" && decision.plan.references).to.deep.equal(["<parent@shop.example>"]);
     });
   });
 });
