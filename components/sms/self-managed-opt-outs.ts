@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
 import { buildKeywordSets } from "../../functions/shared/inbound-sms";
+import { CONFIRMATION_OWED_METRIC } from "../../functions/self-managed-opt-outs/plan";
 import {
   accountContext,
   ArgumentErrors,
@@ -16,6 +17,9 @@ import {
   isKnown,
   PlatformArgs,
   PolicyStatement,
+  anyAboveZeroAlarm,
+  sendGuaranteeEnvironment,
+  sendOutcomeUnknownAlarm,
   stableName,
   tableArnFromName,
 } from "../shared";
@@ -26,6 +30,11 @@ export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
 export type OptOutMode = (typeof OPT_OUT_MODES)[number];
 export const REPLY_ORDERS = ["after-opt-out-list", "before-opt-out-list"] as const;
 export type ReplyOrder = (typeof REPLY_ORDERS)[number];
+export const FREE_TEXT_POLICIES = ["ignore", "flag"] as const;
+export type FreeTextPolicy = (typeof FREE_TEXT_POLICIES)[number];
+export const METRICS_NAMESPACE = "DigitalUserEngagement/SelfManagedOptOuts";
+/** The STOP confirmation is retried for about 3 s (functions/self-managed-opt-outs/process.ts). */
+export const MIN_TIMEOUT_SECONDS = 10;
 export const PHONE_NUMBER_TYPES = ["LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"] as const;
 export const MESSAGE_TYPES = ["TRANSACTIONAL", "PROMOTIONAL"] as const;
 
@@ -99,6 +108,12 @@ export interface SelfManagedOptOutsArgs extends PlatformArgs {
   optOutKeywords?: string[];
   optInKeywords?: string[];
   helpKeywords?: string[];
+  /**
+   * A message that is not a keyword ("please don't text me anymore"). "flag" (default) publishes it
+   * as an `sms.inbound.needs-review` event, with its text, for a person to judge whether it revokes
+   * consent; "ignore" only counts it. No keyword list can judge free text honestly.
+   */
+  freeTextOptOut?: FreeTextPolicy;
   /** SMS configuration set for the replies (end-user-messaging only). Default none. */
   configurationSetName?: pulumi.Input<string>;
 
@@ -109,7 +124,7 @@ export interface SelfManagedOptOutsArgs extends PlatformArgs {
   /** KMS key of `existingEventsTopicArn`, when it is encrypted with a customer-managed key. */
   existingEventsTopicKmsKeyArn?: pulumi.Input<string>;
 
-  /** Handler timeout. Default 30 s. */
+  /** Handler timeout. Default 30 s, at least 10 s (the STOP confirmation is retried for about 3 s). */
   timeoutSeconds?: number;
   /** Handler memory. Default 256 MB. */
   memorySizeMb?: number;
@@ -304,7 +319,23 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       { parent: this, dependsOn: [permission] },
     );
 
-    this.alarms = [failures.alarm, ...handler.alarms];
+    const metricAlarmArgs = { namespace: METRICS_NAMESPACE, serviceName: `${name}-handler`, alarmActions: args.alarmActions };
+    const unknownAlarm = sendOutcomeUnknownAlarm(`${name}-send-outcome-unknown`, metricAlarmArgs, { parent: this });
+    const owedAlarm = anyAboveZeroAlarm(
+      `${name}-confirmation-owed`,
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: CONFIRMATION_OWED_METRIC,
+        // Powertools adds the `service` dimension: the function block sets it to the block's name.
+        dimensions: { service: metricAlarmArgs.serviceName },
+        statistic: "Sum",
+        description: "A STOP confirmation could not be sent; the number is on the opt-out list and the preference item records the confirmation as owed",
+        alarmActions: args.alarmActions,
+      },
+      { parent: this },
+    );
+
+    this.alarms = [failures.alarm, ...handler.alarms, unknownAlarm, owedAlarm];
     this.registerOutputs({
       topic: this.topic,
       eventsTopicArn: this.eventsTopicArn,
@@ -362,7 +393,9 @@ export function selfManagedOptOutsEnvironment(
     PREFERENCE_TABLE_NAME: resources.preferenceTableName,
     IDEMPOTENCY_TABLE_NAME: resources.idempotencyTableName,
     EVENTS_TOPIC_ARN: resources.eventsTopicArn,
-    POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SelfManagedOptOuts",
+    FREE_TEXT_OPT_OUT: args.freeTextOptOut ?? "flag",
+    ...sendGuaranteeEnvironment(args),
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };
   const optional: Array<[string, pulumi.Input<string> | undefined]> = [
     ["PINPOINT_APPLICATION_ID", args.pinpointApplicationId],
@@ -476,6 +509,8 @@ export function validateSelfManagedOptOutsArgs(args: SelfManagedOptOutsArgs): vo
   }
   const mode = args.optOutMode ?? "opt-out-list";
   errors.check(!(OPT_OUT_MODES as readonly string[]).includes(mode), `optOutMode must be one of ${OPT_OUT_MODES.join(", ")}, got "${mode}"`);
+  const freeText = args.freeTextOptOut ?? "flag";
+  errors.check(!(FREE_TEXT_POLICIES as readonly string[]).includes(freeText), `freeTextOptOut must be one of ${FREE_TEXT_POLICIES.join(", ")}, got "${freeText}"`);
   const order = args.optOutReplyOrder ?? "before-opt-out-list";
   errors.check(!(REPLY_ORDERS as readonly string[]).includes(order), `optOutReplyOrder must be one of ${REPLY_ORDERS.join(", ")}, got "${order}"`);
   for (const key of ["optOutReply", "optInReply", "helpReply"] as const) {
@@ -495,7 +530,7 @@ export function validateSelfManagedOptOutsArgs(args: SelfManagedOptOutsArgs): vo
     const value = args[key];
     if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
   };
-  range("timeoutSeconds", 1, 900);
+  range("timeoutSeconds", MIN_TIMEOUT_SECONDS, 900);
   range("memorySizeMb", 128, 10240);
   errors.throwIfAny();
 }

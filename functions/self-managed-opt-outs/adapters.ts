@@ -9,6 +9,7 @@ import {
   type PinpointSMSVoiceV2Client,
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionalCheckFailed } from "../shared/sms-preferences";
 import { pinpointEndpointId } from "./plan";
 
 /** Where an opt-out is enforced on the sending side. Both calls are idempotent. */
@@ -69,16 +70,36 @@ export class PinpointEndpointEnforcer implements OptOutEnforcer {
 }
 
 /**
- * Records which non-idempotent steps (publish, reply) have completed for an inbound message, so a
- * retry (Powertools deletes its idempotency record when the function throws) skips them. Items
- * live in the idempotency table under `steps#<inboundMessageId>`, a key Powertools never uses,
- * and expire with the same TTL attribute.
+ * Where a non-idempotent step (publish, reply) stands for one inbound message. Written BEFORE the
+ * side effect (ATTEMPTING) and after it (DONE, UNKNOWN or NOT_SENT), so a redelivery never mistakes
+ * "sent, but the write after it failed" for "not sent":
+ *   absent / NOT_SENT  not attempted, or proven not sent: attempt it
+ *   ATTEMPTING         a previous attempt did not record how it ended (a crash, or the write after
+ *                      the side effect failed): its outcome is unknown
+ *   DONE / UNKNOWN     settled: never repeated
+ * Why not idempotency keys downstream: SendTextMessage and Pinpoint SendMessages take no client
+ * token, and the events topic is a standard SNS topic (only FIFO topics de-duplicate), so only our
+ * own record can keep a side effect single.
  */
+export type StepState = "ATTEMPTING" | "DONE" | "UNKNOWN" | "NOT_SENT";
+
 export interface StepJournal {
-  completedSteps(inboundMessageId: string): Promise<Set<string>>;
-  markCompleted(inboundMessageId: string, step: string): Promise<void>;
+  read(inboundMessageId: string): Promise<Map<string, StepState>>;
+  /**
+   * Claims `step` for an attempt if it is still in state `expected` (undefined: absent). False when
+   * it is not (another attempt got there first); throws when the write fails, before any side effect.
+   */
+  begin(inboundMessageId: string, step: string, expected: StepState | undefined): Promise<boolean>;
+  finish(inboundMessageId: string, step: string, state: Exclude<StepState, "ATTEMPTING">): Promise<void>;
 }
 
+const STEP_STATES: ReadonlySet<string> = new Set<StepState>(["ATTEMPTING", "DONE", "UNKNOWN", "NOT_SENT"]);
+
+/**
+ * Items live in the idempotency table under `steps#<inboundMessageId>`, a key Powertools never
+ * uses, one attribute `step_<name>` per step, and expire with Powertools' TTL attribute. Items of
+ * the previous version (a `steps` string set of completed steps) read as DONE.
+ */
 export class DynamoDbStepJournal implements StepJournal {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -91,25 +112,56 @@ export class DynamoDbStepJournal implements StepJournal {
     return { id: `steps#${inboundMessageId}` };
   }
 
-  async completedSteps(inboundMessageId: string): Promise<Set<string>> {
+  async read(inboundMessageId: string): Promise<Map<string, StepState>> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(inboundMessageId), ConsistentRead: true }),
     );
-    const steps = (Item as { steps?: Set<string> } | undefined)?.steps;
-    return new Set(steps ?? []);
+    const states = new Map<string, StepState>();
+    for (const step of (Item?.steps as Set<string> | undefined) ?? []) states.set(step, "DONE");
+    for (const [attribute, value] of Object.entries(Item ?? {})) {
+      if (attribute.startsWith("step_") && typeof value === "string" && STEP_STATES.has(value)) {
+        states.set(attribute.slice("step_".length), value as StepState);
+      }
+    }
+    return states;
   }
 
-  async markCompleted(inboundMessageId: string, step: string): Promise<void> {
+  async begin(inboundMessageId: string, step: string, expected: StepState | undefined): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.key(inboundMessageId),
+          UpdateExpression: "SET #step = :attempting, expiration = :expiration",
+          ConditionExpression: expected === undefined ? "attribute_not_exists(#step)" : "#step = :expected",
+          ExpressionAttributeNames: { "#step": `step_${step}` },
+          ExpressionAttributeValues: {
+            ":attempting": "ATTEMPTING",
+            ":expiration": this.expiration(),
+            ...(expected === undefined ? {} : { ":expected": expected }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async finish(inboundMessageId: string, step: string, state: Exclude<StepState, "ATTEMPTING">): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: this.key(inboundMessageId),
-        UpdateExpression: "ADD steps :step SET expiration = :expiration",
-        ExpressionAttributeValues: {
-          ":step": new Set([step]),
-          ":expiration": Math.floor(this.now() / 1000) + this.ttlSeconds,
-        },
+        UpdateExpression: "SET #step = :state, expiration = :expiration",
+        ExpressionAttributeNames: { "#step": `step_${step}` },
+        ExpressionAttributeValues: { ":state": state, ":expiration": this.expiration() },
       }),
     );
+  }
+
+  private expiration(): number {
+    return Math.floor(this.now() / 1000) + this.ttlSeconds;
   }
 }

@@ -14,6 +14,14 @@
  * | OPT_OUT_REPLY / OPT_IN_REPLY / HELP_REPLY | Confirmation texts (1–1600 characters)            | see DEFAULT_REPLIES |
  * | CONFIGURATION_SET_NAME  | SMS configuration set for the replies (end-user-messaging only)     | none |
  * | OPT_OUT_KEYWORDS / OPT_IN_KEYWORDS / HELP_KEYWORDS | JSON array or comma list; replaces the default set | see inbound-sms.ts |
+ * | FREE_TEXT_OPT_OUT       | "ignore" or "flag": what to do with a message that is not a keyword  | flag |
+ * | SEND_GUARANTEE          | "at-most-once" or "at-least-once" for replies and events whose outcome is unknown | at-most-once |
+ *
+ * FREE_TEXT_OPT_OUT: since 11 April 2025 the FCC rule lets a consumer revoke consent "by any
+ * reasonable means", which includes free text a reasonable person reads as a revocation. No keyword
+ * list decides that honestly, so "flag" (default) publishes every non-keyword message as an
+ * `sms.inbound.needs-review` event (with its text) for a person or a system you trust to act on;
+ * "ignore" only counts it (InboundIgnored), for numbers whose free text is handled elsewhere.
  *
  * OPT_OUT_MODE, the transactional exemption:
  * - "opt-out-list": STOP puts the number on the End User Messaging opt-out list (Pinpoint target:
@@ -30,13 +38,16 @@
  * AFTER PutOptedOutNumber from the same number is expected to be refused
  * (DESTINATION_PHONE_NUMBER_OPTED_OUT), and a STOP must be confirmed. So the default,
  * "before-opt-out-list", records the opt-out in the preference table first (no confirmation if
- * that fails), publishes the event, confirms, then adds the number to the list; a failure after
- * the confirmation is retried without confirming twice. "after-opt-out-list" adds to the list
- * first and counts a refused confirmation (ReplyBlockedByOptOutList) without retrying it.
+ * that fails), publishes the event, confirms (retried with backoff), then adds the number to the
+ * list; a failure after the confirmation is retried without confirming twice. If the confirmation
+ * still cannot be sent, the number is listed anyway and the confirmation is recorded as owed
+ * (ConfirmationOwed, alarmed). "after-opt-out-list" adds to the list first and counts a refused
+ * confirmation (ReplyBlockedByOptOutList) without retrying it.
  * https://docs.aws.amazon.com/sms-voice/latest/userguide/opt-out-list.html
  */
 import * as z from "zod";
 import { buildKeywordSets, type KeywordSets } from "../shared/inbound-sms";
+import { sendGuaranteeFromEnv, SEND_GUARANTEE_ENV, type SendGuarantee } from "../shared/send-guarantee";
 import { parseEnv, requiredString, SMS_TARGETS, wordListEnv, type SmsTarget } from "../shared/sms-config";
 
 export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
@@ -44,6 +55,22 @@ export type OptOutMode = (typeof OPT_OUT_MODES)[number];
 
 export const REPLY_ORDERS = ["after-opt-out-list", "before-opt-out-list"] as const;
 export type ReplyOrder = (typeof REPLY_ORDERS)[number];
+
+export const FREE_TEXT_POLICIES = ["ignore", "flag"] as const;
+export type FreeTextPolicy = (typeof FREE_TEXT_POLICIES)[number];
+
+/** The shared parser, inside the schema so its error is reported with the others. */
+const sendGuaranteeEnv = z
+  .string()
+  .optional()
+  .transform((value, ctx): SendGuarantee => {
+    try {
+      return sendGuaranteeFromEnv({ [SEND_GUARANTEE_ENV]: value });
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 export const DEFAULT_REPLIES = Object.freeze({
   OPT_OUT: "You have been unsubscribed and will receive no more messages from this number. Reply START to resubscribe.",
@@ -70,6 +97,8 @@ const EnvSchema = z
     OPT_OUT_KEYWORDS: wordListEnv.optional(),
     OPT_IN_KEYWORDS: wordListEnv.optional(),
     HELP_KEYWORDS: wordListEnv.optional(),
+    FREE_TEXT_OPT_OUT: z.enum(FREE_TEXT_POLICIES).default("flag"),
+    SEND_GUARANTEE: sendGuaranteeEnv,
   })
   .superRefine((env, ctx) => {
     if (env.TARGET === "pinpoint" && env.PINPOINT_APPLICATION_ID === undefined) {
@@ -104,6 +133,8 @@ export interface InboundConfig {
   replies: Readonly<Record<"OPT_OUT" | "OPT_IN" | "HELP", string>>;
   configurationSetName?: string;
   keywords: KeywordSets;
+  freeTextOptOut: FreeTextPolicy;
+  sendGuarantee: SendGuarantee;
 }
 
 export function loadInboundConfig(env: NodeJS.ProcessEnv): InboundConfig {
@@ -120,5 +151,7 @@ export function loadInboundConfig(env: NodeJS.ProcessEnv): InboundConfig {
     replies: { OPT_OUT: e.OPT_OUT_REPLY, OPT_IN: e.OPT_IN_REPLY, HELP: e.HELP_REPLY },
     configurationSetName: e.CONFIGURATION_SET_NAME,
     keywords: buildKeywordSets({ optOut: e.OPT_OUT_KEYWORDS, optIn: e.OPT_IN_KEYWORDS, help: e.HELP_KEYWORDS }),
+    freeTextOptOut: e.FREE_TEXT_OPT_OUT,
+    sendGuarantee: e.SEND_GUARANTEE,
   };
 }

@@ -24,7 +24,7 @@ import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2"
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { sdkClientConfig } from "../shared/aws-clients";
+import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
 import { SnsEventSchema } from "../shared/envelopes";
 import { parseInboundSms } from "../shared/inbound-sms";
 import { createObservability } from "../shared/observability";
@@ -46,19 +46,23 @@ export interface InboundHandlerDeps extends Omit<InboundDeps, "logger" | "metric
 export function createInboundDeps(config: InboundConfig): InboundHandlerDeps {
   const dynamo = new DynamoDBClient({ ...sdkClientConfig() });
   const documents = DynamoDBDocumentClient.from(dynamo);
-  const sms = config.target === "pinpoint" ? new PinpointClient({ ...sdkClientConfig() }) : undefined;
-  const smsV2 = config.target === "end-user-messaging" ? new PinpointSMSVoiceV2Client({ ...sdkClientConfig() }) : undefined;
+  // Sends (SendTextMessage, SendMessages, SNS Publish to a standard topic) carry no idempotency
+  // token: their clients retry only errors that prove nothing was executed (sendClientConfig).
+  // The opt-out list and endpoint calls are upserts and keep the full retry policy.
+  const pinpoint = config.target === "pinpoint";
   let enforcer: InboundDeps["enforcer"];
   if (config.mode === "opt-out-list") {
-    enforcer = sms
-      ? new PinpointEndpointEnforcer(sms, config.pinpointApplicationId!)
-      : new OptOutListEnforcer(smsV2!, config.optOutListName!);
+    enforcer = pinpoint
+      ? new PinpointEndpointEnforcer(new PinpointClient({ ...sdkClientConfig() }), config.pinpointApplicationId!)
+      : new OptOutListEnforcer(new PinpointSMSVoiceV2Client({ ...sdkClientConfig() }), config.optOutListName!);
   }
   return {
     preferences: new DynamoDbPreferenceStore(documents, config.preferenceTableName),
     enforcer,
-    events: new SnsEventPublisher(new SNSClient({ ...sdkClientConfig() }), config.eventsTopicArn),
-    sms: sms ? new PinpointSmsSender(sms, config.pinpointApplicationId!) : new EndUserMessagingSmsSender(smsV2!),
+    events: new SnsEventPublisher(new SNSClient({ ...sendClientConfig() }), config.eventsTopicArn),
+    sms: pinpoint
+      ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
+      : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
     journal: new DynamoDbStepJournal(documents, config.idempotencyTableName, IDEMPOTENCY_TTL_SECONDS),
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,

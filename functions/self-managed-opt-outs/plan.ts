@@ -13,10 +13,11 @@
  * conditional on event time), and publish and reply are journaled per inboundMessageId so a retry
  * after a later failure does not publish or text twice.
  *
- * HELP: reply only, no state change. NONE: nothing (the handler counts it).
+ * HELP: reply only, no state change. NONE (free text): nothing, or with FREE_TEXT_OPT_OUT=flag a
+ * needs-review event for a person to judge (see shared/inbound-sms.ts for why the handler does not).
  */
 import type { InboundSms, KeywordClass } from "../shared/inbound-sms";
-import type { SmsPreferenceChangedEvent } from "../shared/sms-domain-events";
+import type { SmsInboundNeedsReviewEvent, SmsPreferenceChangedEvent } from "../shared/sms-domain-events";
 import type { PreferenceStatus } from "../shared/sms-preferences";
 import type { InboundConfig } from "./config";
 
@@ -25,8 +26,11 @@ export type Enforcement = SmsPreferenceChangedEvent["enforcement"];
 export type InboundStep =
   | { kind: "enforce"; action: "opt-out" | "opt-in" }
   | { kind: "record"; status: PreferenceStatus }
-  | { kind: "publish" }
+  | { kind: "publish"; event: "preference" | "needs-review" }
   | { kind: "reply"; text: string };
+
+/** Metric counting STOP confirmations that could not be sent (the number was listed anyway). */
+export const CONFIRMATION_OWED_METRIC = "ConfirmationOwed";
 
 /** Steps whose side effect is not naturally idempotent; they are journaled once completed. */
 export const JOURNALED_STEPS: ReadonlySet<InboundStep["kind"]> = new Set(["publish", "reply"]);
@@ -38,11 +42,11 @@ export function enforcementFor(config: Pick<InboundConfig, "mode" | "target">): 
 
 export function planInbound(
   keywordClass: KeywordClass,
-  config: Pick<InboundConfig, "mode" | "target" | "replyOrder" | "replies">,
+  config: Pick<InboundConfig, "mode" | "target" | "replyOrder" | "replies" | "freeTextOptOut">,
 ): InboundStep[] {
   switch (keywordClass) {
     case "NONE":
-      return [];
+      return config.freeTextOptOut === "flag" ? [{ kind: "publish", event: "needs-review" }] : [];
     case "HELP":
       return [{ kind: "reply", text: config.replies.HELP }];
     case "OPT_OUT":
@@ -53,13 +57,14 @@ export function planInbound(
         enforcement === "preference-table-only" ? [] : [{ kind: "enforce", action: optOut ? "opt-out" : "opt-in" }];
       const record: InboundStep = { kind: "record", status: optOut ? "OPTED_OUT" : "OPTED_IN" };
       const reply: InboundStep = { kind: "reply", text: config.replies[keywordClass] };
+      const publish: InboundStep = { kind: "publish", event: "preference" };
       if (optOut && enforcement === "opt-out-list" && config.replyOrder === "before-opt-out-list") {
         // The list would refuse a confirmation sent after it (see config.ts): record durably in
         // our table, publish, confirm, then enforce. A failed record sends nothing; a failed
         // enforce is retried without confirming twice (the reply step is journaled).
-        return [record, { kind: "publish" }, reply, ...enforce];
+        return [record, publish, reply, ...enforce];
       }
-      return [...enforce, record, { kind: "publish" }, reply];
+      return [...enforce, record, publish, reply];
     }
   }
 }
@@ -89,6 +94,18 @@ export function buildPreferenceEvent(
     originationIdentity: message.destinationNumber,
     keywordClass,
     enforcement,
+  };
+}
+
+export function buildNeedsReviewEvent(message: InboundSms, eventAt: number): SmsInboundNeedsReviewEvent {
+  return {
+    eventType: "sms.inbound.needs-review",
+    eventId: message.inboundMessageId,
+    occurredAt: new Date(eventAt).toISOString(),
+    phoneNumber: message.originationNumber,
+    originationIdentity: message.destinationNumber,
+    messageBody: message.messageBody,
+    reason: "not-a-keyword",
   };
 }
 

@@ -7,8 +7,16 @@
  * - enforce: PutOptedOutNumber is an upsert; DeleteOptedOutNumber of an absent number is treated as
  *   done; UpdateEndpoint is an upsert.
  * - record: a conditional UpdateItem keyed on the message's publish time; repeating it is a no-op.
- * - publish, reply: journaled after success (StepJournal); a retry skips journaled steps. The
- *   window for a duplicate is a crash between the API call returning and the journal write.
+ * - publish, reply: the step journal (adapters.ts) is written before the side effect (ATTEMPTING)
+ *   and after it. A retry skips settled steps, and a step left ATTEMPTING (the write after the side
+ *   effect failed, or the function died) has an unknown outcome: under the send guarantee
+ *   "at-most-once" (default) it is recorded UNKNOWN and not repeated; under "at-least-once" it is
+ *   repeated. The same policy applies to a reply or publish that timed out (SendOutcomeUnknown).
+ *
+ * The STOP confirmation (before-opt-out-list order) is retried with bounded backoff before the
+ * number is listed, because the list would refuse it afterwards. If it still cannot be sent, the
+ * opt-out comes first: the number is listed anyway and the confirmation is recorded as owed on the
+ * preference item (ConfirmationOwed metric, alarmed; result reply "owed").
  *
  * Ordering: inbound SMS ordering is not guaranteed, and a failed message is retried minutes
  * later. A message older than the one that set the current preference is "stale": it changes
@@ -17,17 +25,28 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { isOutcomeUnknown } from "../shared/errors";
 import { classifyKeyword, type InboundSms, type KeywordClass } from "../shared/inbound-sms";
 import { maskPhone } from "../shared/pii";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import type { EventPublisher } from "../shared/sms-domain-events";
-import type { PreferenceStore } from "../shared/sms-preferences";
+import type { ConfirmationOwedStore, PreferenceStore } from "../shared/sms-preferences";
 import type { SmsSender } from "../shared/sms-send";
-import type { OptOutEnforcer, StepJournal } from "./adapters";
+import type { OptOutEnforcer, StepJournal, StepState } from "./adapters";
 import type { InboundConfig } from "./config";
-import { buildPreferenceEvent, enforcementActionFor, enforcementFor, JOURNALED_STEPS, planInbound } from "./plan";
+import {
+  buildNeedsReviewEvent,
+  CONFIRMATION_OWED_METRIC,
+  buildPreferenceEvent,
+  enforcementActionFor,
+  enforcementFor,
+  JOURNALED_STEPS,
+  planInbound,
+  type InboundStep,
+} from "./plan";
 
 export interface InboundDeps {
-  preferences: PreferenceStore;
+  preferences: PreferenceStore & ConfirmationOwedStore;
   /** Absent in preference-table-only mode. */
   enforcer?: OptOutEnforcer;
   events: EventPublisher;
@@ -36,6 +55,8 @@ export interface InboundDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => number;
+  /** Waits between reply attempts; tests inject one that does not. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface InboundInput {
@@ -44,12 +65,19 @@ export interface InboundInput {
   eventAt: number;
 }
 
-export type ReplyState = "sent" | "already-sent" | "blocked-by-opt-out-list" | "none";
+/**
+ * - sent / already-sent: confirmed (now, or by an earlier attempt)
+ * - blocked-by-opt-out-list: refused because the number is on the list linked to our number
+ * - unknown: the send's outcome is unknown and, at-most-once, was not repeated (SendOutcomeUnknown)
+ * - owed: the STOP confirmation could not be sent; the number was listed and the debt recorded
+ * - not-sent: it could not be sent, and a newer message has since superseded this one
+ */
+export type ReplyState = "sent" | "already-sent" | "blocked-by-opt-out-list" | "unknown" | "owed" | "not-sent" | "none";
 
 export interface InboundResult {
   inboundMessageId: string;
   keywordClass: KeywordClass;
-  outcome: "processed" | "ignored" | "stale";
+  outcome: "processed" | "ignored" | "flagged" | "stale";
   reply: ReplyState;
 }
 
@@ -71,6 +99,12 @@ export class ReplyFailedError extends Error {
   }
 }
 
+/**
+ * Waits before the 2nd and 3rd reply attempt. 3 s in all: well inside the function timeout (at
+ * least 10 s, default 30 s), and long enough to ride out a throttling burst or a brief outage.
+ */
+export const REPLY_RETRY_DELAYS_MS: readonly number[] = Object.freeze([1_000, 2_000]);
+
 const KEYWORD_METRIC: Record<KeywordClass, string> = {
   OPT_OUT: "OptOutReceived",
   OPT_IN: "OptInReceived",
@@ -78,17 +112,30 @@ const KEYWORD_METRIC: Record<KeywordClass, string> = {
   NONE: "InboundIgnored",
 };
 
+/** How a journaled side effect ended in this invocation. */
+type Attempt<T> = { outcome: "done"; value: T } | { outcome: "unknown" } | { outcome: "not-done"; error: Error };
+/** ...or why it was not attempted: an earlier attempt settled it. */
+type StepResult<T> = Attempt<T> | { outcome: "already-done" } | { outcome: "already-unknown" };
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function processInbound(input: InboundInput, config: InboundConfig, deps: InboundDeps): Promise<InboundResult> {
   const { message, eventAt } = input;
   const { logger, metrics } = deps;
   const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
   const id = message.inboundMessageId;
   const phone = message.originationNumber;
+  const atMostOnce = config.sendGuarantee === "at-most-once";
   const { keywordClass, keyword } = classifyKeyword(message.messageBody, config.keywords);
-  metrics.addMetric(KEYWORD_METRIC[keywordClass], MetricUnit.Count, 1);
   const log = { inboundMessageId: id, keywordClass, from: maskPhone(phone), to: message.destinationNumber };
 
   const steps = planInbound(keywordClass, config);
+  if (keywordClass === "NONE" && steps.length > 0) {
+    metrics.addMetric("InboundFlaggedForReview", MetricUnit.Count, 1);
+  } else {
+    metrics.addMetric(KEYWORD_METRIC[keywordClass], MetricUnit.Count, 1);
+  }
   if (steps.length === 0) {
     logger.info("Inbound SMS is not a keyword; ignored", log);
     return { inboundMessageId: id, keywordClass, outcome: "ignored", reply: "none" };
@@ -103,24 +150,101 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
     }
   }
 
-  const done = steps.some((s) => JOURNALED_STEPS.has(s.kind)) ? await deps.journal.completedSteps(id) : new Set<string>();
-  const journal = async (step: string): Promise<void> => {
+  const journal = steps.some((s) => JOURNALED_STEPS.has(s.kind)) ? await deps.journal.read(id) : new Map<string, StepState>();
+
+  const settle = async (step: string, state: Exclude<StepState, "ATTEMPTING">): Promise<void> => {
     try {
-      await deps.journal.markCompleted(id, step);
+      await deps.journal.finish(id, step, state);
     } catch (error) {
-      // The side effect already happened: throwing now would make the retry repeat it.
+      // The step stays ATTEMPTING, which a retry reads as "outcome unknown": never repeated
+      // at-most-once. Throwing instead would not undo the side effect.
       metrics.addMetric("JournalWriteFailed", MetricUnit.Count, 1);
-      logger.error("Could not journal a completed step; a later retry may repeat it", { ...log, step, errorName: (error as Error).name });
+      logger.error("Could not journal how a step ended; a retry will treat its outcome as unknown", { ...log, step, state, errorName: (error as Error).name });
+    }
+  };
+
+  const unknownOutcome = (step: string, why: string): void => {
+    metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+    logger.warn(`The ${step} step's outcome is unknown (${why}); ${atMostOnce ? "not repeated (at-most-once)" : "repeating it (at-least-once)"}`, log);
+  };
+
+  /** Runs a journaled side effect at most once (at-most-once) or until known to be done. */
+  const journaled = async <T>(step: string, effect: () => Promise<Attempt<T>>): Promise<StepResult<T>> => {
+    const prior = journal.get(step);
+    if (prior === "DONE") return { outcome: "already-done" };
+    if (prior === "UNKNOWN") return { outcome: "already-unknown" };
+    if (prior === "ATTEMPTING") {
+      unknownOutcome(step, "an earlier attempt did not record how it ended");
+      if (atMostOnce) {
+        await settle(step, "UNKNOWN");
+        return { outcome: "already-unknown" };
+      }
+    }
+    if (!(await deps.journal.begin(id, step, prior))) {
+      // Another attempt changed the step since we read it (Powertools normally prevents that).
+      unknownOutcome(step, "another attempt holds it");
+      return { outcome: "already-unknown" };
+    }
+    const attempt = await effect();
+    if (attempt.outcome === "done") await settle(step, "DONE");
+    else if (attempt.outcome === "unknown") await settle(step, "UNKNOWN");
+    else await settle(step, "NOT_SENT");
+    return attempt;
+  };
+
+  const sendReply = async (text: string): Promise<Attempt<"sent" | "blocked">> => {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await deps.sms.send({
+        destination: phone,
+        originationIdentity: message.destinationNumber,
+        body: text,
+        messageType: "TRANSACTIONAL",
+        configurationSetName: config.configurationSetName,
+        context: { inboundMessageId: id, keywordClass },
+      });
+      let failure: ReplyFailedError;
+      switch (outcome.status) {
+        case "SENT":
+          return { outcome: "done", value: "sent" };
+        case "OPTED_OUT":
+          // The number is on the list linked to our number; no retry can succeed.
+          return { outcome: "done", value: "blocked" };
+        case "UNKNOWN":
+          unknownOutcome("reply", `the send failed with ${outcome.errorName} after it may have been accepted`);
+          if (atMostOnce) return { outcome: "unknown" };
+          failure = new ReplyFailedError(outcome.errorName, true, outcome.errorMessage);
+          break;
+        case "FAILED":
+          metrics.addMetric(outcome.throttled ? "ReplyThrottled" : "ReplyFailed", MetricUnit.Count, 1);
+          failure = new ReplyFailedError(outcome.errorName, outcome.retryable, outcome.errorMessage);
+          break;
+      }
+      if (!failure.retryable || attempt >= REPLY_RETRY_DELAYS_MS.length) return { outcome: "not-done", error: failure };
+      await sleep(REPLY_RETRY_DELAYS_MS[attempt]!);
+    }
+  };
+
+  const publish = async (step: Extract<InboundStep, { kind: "publish" }>): Promise<Attempt<void>> => {
+    const event =
+      step.event === "needs-review"
+        ? buildNeedsReviewEvent(message, eventAt)
+        : buildPreferenceEvent(message, keywordClass as "OPT_OUT" | "OPT_IN", eventAt, enforcementFor(config));
+    try {
+      await deps.events.publish(event);
+      return { outcome: "done", value: undefined };
+    } catch (error) {
+      if (isOutcomeUnknown(error)) {
+        unknownOutcome("publish", `the publish failed with ${(error as Error).name} after it may have been accepted`);
+        if (atMostOnce) return { outcome: "unknown" };
+      }
+      return { outcome: "not-done", error: error as Error };
     }
   };
 
   let reply: ReplyState = "none";
   let recorded = false;
-  let replyFailure: ReplyFailedError | undefined;
-  for (const step of steps) {
-    // A failed confirmation must not keep an opt-out off the list: later enforce steps still run,
-    // and the failure is thrown afterwards so the retry sends the confirmation.
-    if (replyFailure !== undefined && step.kind !== "enforce") continue;
+  let confirmationOwed = false;
+  for (const [index, step] of steps.entries()) {
     switch (step.kind) {
       case "enforce": {
         if (deps.enforcer === undefined) throw new Error("No opt-out enforcer is configured for this mode");
@@ -159,43 +283,51 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
         break;
       }
       case "publish": {
-        if (done.has("publish")) break;
-        await deps.events.publish(buildPreferenceEvent(message, keywordClass as "OPT_OUT" | "OPT_IN", eventAt, enforcementFor(config)));
-        await journal("publish");
+        const result = await journaled("publish", () => publish(step));
+        if (result.outcome === "not-done") throw result.error;
         break;
       }
       case "reply": {
-        if (done.has("reply")) {
+        // A STOP confirmed before listing: once listed, the list would refuse the confirmation.
+        const listedAfter = steps.slice(index + 1).some((s) => s.kind === "enforce");
+        const result = await journaled("reply", () => sendReply(step.text));
+        if (result.outcome === "already-done") {
           reply = "already-sent";
-          break;
-        }
-        const outcome = await deps.sms.send({
-          destination: phone,
-          originationIdentity: message.destinationNumber,
-          body: step.text,
-          messageType: "TRANSACTIONAL",
-          configurationSetName: config.configurationSetName,
-          context: { inboundMessageId: id, keywordClass },
-        });
-        if (outcome.status === "SENT") {
+        } else if (result.outcome === "unknown" || result.outcome === "already-unknown") {
+          reply = "unknown";
+        } else if (result.outcome === "done" && result.value === "sent") {
           reply = "sent";
           metrics.addMetric("ReplySent", MetricUnit.Count, 1);
-        } else if (outcome.status === "OPTED_OUT") {
-          // The number is on the list linked to our number; a retry cannot succeed.
+        } else if (result.outcome === "done") {
           reply = "blocked-by-opt-out-list";
           metrics.addMetric("ReplyBlockedByOptOutList", MetricUnit.Count, 1);
-          logger.warn("Reply refused: the customer is on the opt-out list linked to our number", { ...log, errorName: outcome.errorName });
+          logger.warn("Reply refused: the customer is on the opt-out list linked to our number", log);
+          confirmationOwed = listedAfter;
+        } else if (listedAfter) {
+          // The opt-out comes first: list the number now, and owe the confirmation.
+          logger.warn("STOP confirmation failed after retries; listing the number anyway", { ...log, errorName: result.error.name });
+          confirmationOwed = true;
         } else {
-          metrics.addMetric(outcome.throttled ? "ReplyThrottled" : "ReplyFailed", MetricUnit.Count, 1);
-          replyFailure = new ReplyFailedError(outcome.errorName, outcome.retryable, outcome.errorMessage);
-          break;
+          throw result.error;
         }
-        await journal("reply");
         break;
       }
     }
   }
-  if (replyFailure !== undefined) throw replyFailure;
+
+  if (confirmationOwed) {
+    // After the enforce step: if listing failed, the throw above made the retry try the
+    // confirmation again first (its journal entry is NOT_SENT).
+    const marked = await deps.preferences.markConfirmationOwed({ phoneNumber: phone, inboundMessageId: id, since: new Date(now()).toISOString() });
+    if (marked) {
+      reply = "owed";
+      metrics.addMetric(CONFIRMATION_OWED_METRIC, MetricUnit.Count, 1);
+      logger.error("STOP confirmation owed: the number is on the opt-out list but was not told", log);
+    } else {
+      reply = "not-sent";
+      logger.info("STOP confirmation not sent, and a newer message has superseded this STOP; nothing owed", log);
+    }
+  }
   logger.info("Inbound SMS processed", { ...log, reply });
-  return { inboundMessageId: id, keywordClass, outcome: "processed", reply };
+  return { inboundMessageId: id, keywordClass, outcome: keywordClass === "NONE" ? "flagged" : "processed", reply };
 }

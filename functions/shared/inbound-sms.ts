@@ -8,10 +8,25 @@
  * `originationNumber` is the customer, `destinationNumber` is our number, `inboundMessageId` is
  * unique per inbound message (the de-duplication key).
  *
- * Classification is an EXACT match of the normalized whole message against the keyword sets. The
- * 2020 original matched substrings, so "Please SEND info" (END) or "see you this weekend" opted
- * people out of everything. Carriers treat keywords the same way: the whole message, trimmed,
- * case-insensitive.
+ * Classification (the keyword policy; README "#8 keywords"):
+ * - Opt-out and help keywords match the FIRST WORD(S) of the message, as AWS End User Messaging
+ *   does for its own keywords ("when a recipient replies with one of the keywords as the first word
+ *   of their message"): "STOP ALL", "Stop please" and "stop." opt out. Words are whole words:
+ *   "SEND", "WEEKEND" and "don't stop" never opt out (the 2020 original matched substrings).
+ *   A first-word false positive ("Cancel my appointment") errs toward the customer, who is told how
+ *   to resubscribe; a missed opt-out is the costlier mistake under the FCC rule.
+ * - Opt-in keywords match only the WHOLE message: re-subscribing someone needs a clear request, and
+ *   "Yes, see you then" is not one.
+ * - Anything else is free text. Whether a sentence such as "please don't text me anymore" revokes
+ *   consent is a judgement no keyword list makes honestly, so the handler does not guess: it ignores
+ *   it or flags it for a person to review (FREE_TEXT_OPT_OUT, see the handler's config.ts).
+ *
+ * Default keyword sets: AWS's required US/Canada opt-out list (ARRET, CANCEL, END, OPT-OUT,
+ * OPTOUT, QUIT, REMOVE, STOP, TD, UNSUBSCRIBE,
+ * https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html), plus the words
+ * the FCC's 2024 consent-revocation order names as revoking consent per se ("revoke", "opt out")
+ * and STOPALL; opt-in START and UNSTOP (the two AWS documents for toll-free resubscription) plus
+ * YES; help HELP (required by carriers and AWS) and INFO.
  *
  * `messageKeyword` is deliberately not used to classify: it carries the keyword registered on our
  * number (Pinpoint filled it with the number's default keyword, e.g. "KEYWORD_123456789012", on
@@ -48,17 +63,26 @@ export function parseInboundSms(message: string): InboundSms {
 
 export type KeywordClass = "OPT_OUT" | "OPT_IN" | "HELP" | "NONE";
 
-export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = Object.freeze([
-  "STOP",
-  "STOPALL",
-  "UNSUBSCRIBE",
+/** AWS End User Messaging's required opt-out keywords (US and Canada). Every default set contains them. */
+export const AWS_REQUIRED_OPT_OUT_KEYWORDS: readonly string[] = Object.freeze([
+  "ARRET",
   "CANCEL",
   "END",
-  "QUIT",
-  "REVOKE",
-  "OPTOUT",
-  "OPT OUT",
   "OPT-OUT",
+  "OPTOUT",
+  "QUIT",
+  "REMOVE",
+  "STOP",
+  "TD",
+  "UNSUBSCRIBE",
+]);
+
+export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = Object.freeze([
+  ...AWS_REQUIRED_OPT_OUT_KEYWORDS,
+  // Named by the FCC's consent-revocation rule (47 CFR 64.1200(a)(10)); "opt out" is two words.
+  "REVOKE",
+  "OPT OUT",
+  "STOPALL",
 ]);
 export const DEFAULT_OPT_IN_KEYWORDS: readonly string[] = Object.freeze(["START", "UNSTOP", "YES"]);
 export const DEFAULT_HELP_KEYWORDS: readonly string[] = Object.freeze(["HELP", "INFO"]);
@@ -130,11 +154,40 @@ export interface KeywordClassification {
   keyword?: string;
 }
 
-/** Classifies a message body by exact match of its normalized form. */
+/**
+ * The message's first words, for matching a keyword of `count` words: split on whitespace, each
+ * word stripped of surrounding punctuation ("STOP," → "STOP"; internal "OPT-OUT" is kept).
+ */
+function leadingWords(normalized: string, count: number): string {
+  return normalized
+    .split(" ")
+    .slice(0, count)
+    .map((word) => word.replace(EDGE, ""))
+    .join(" ");
+}
+
+/** The longest keyword of `set` the message starts with (whole words), if any. */
+function leadingKeyword(normalized: string, set: ReadonlySet<string>): string | undefined {
+  let match: string | undefined;
+  for (const keyword of set) {
+    const words = keyword.split(" ").length;
+    if (leadingWords(normalized, words) === keyword && (match === undefined || keyword.length > match.length)) match = keyword;
+  }
+  return match;
+}
+
+/**
+ * Classifies a message body (see the policy at the top of this file): opt-out, then help, by first
+ * word(s); opt-in by the whole message. Keyword classes are disjoint (buildKeywordSets), so a
+ * whole-message match is never ambiguous; for first words, opt-out wins ("STOP HELP" opts out).
+ */
 export function classifyKeyword(body: string, sets: KeywordSets): KeywordClassification {
   const normalized = normalizeKeyword(body);
-  if (sets.optOut.has(normalized)) return { keywordClass: "OPT_OUT", keyword: normalized };
+  if (normalized === "") return { keywordClass: "NONE" };
+  const optOut = leadingKeyword(normalized, sets.optOut);
+  if (optOut !== undefined) return { keywordClass: "OPT_OUT", keyword: optOut };
   if (sets.optIn.has(normalized)) return { keywordClass: "OPT_IN", keyword: normalized };
-  if (sets.help.has(normalized)) return { keywordClass: "HELP", keyword: normalized };
+  const help = leadingKeyword(normalized, sets.help);
+  if (help !== undefined) return { keywordClass: "HELP", keyword: help };
   return { keywordClass: "NONE" };
 }

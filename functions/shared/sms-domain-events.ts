@@ -22,6 +22,23 @@ export interface SmsPreferenceChangedEvent {
   enforcement: "opt-out-list" | "pinpoint-endpoint" | "preference-table-only";
 }
 
+/**
+ * Published by the self-managed opt-out handler, with FREE_TEXT_OPT_OUT=flag, for an inbound
+ * message that is not a keyword: a person (or a system they trust) decides whether it revokes
+ * consent ("please don't text me anymore"). Carries the message text, which the reviewer needs;
+ * the topic is KMS-encrypted.
+ */
+export interface SmsInboundNeedsReviewEvent {
+  eventType: "sms.inbound.needs-review";
+  /** The inbound message id: stable across redeliveries of the same message. */
+  eventId: string;
+  occurredAt: string;
+  phoneNumber: string;
+  originationIdentity: string;
+  messageBody: string;
+  reason: "not-a-keyword";
+}
+
 /** Published by the file-drop splitter when it has finished a file. */
 export interface SmsFileProcessedEvent {
   eventType: "sms.file.processed";
@@ -40,7 +57,7 @@ export interface SmsFileProcessedEvent {
   fileError?: string;
 }
 
-export type SmsDomainEvent = SmsPreferenceChangedEvent | SmsFileProcessedEvent;
+export type SmsDomainEvent = SmsPreferenceChangedEvent | SmsInboundNeedsReviewEvent | SmsFileProcessedEvent;
 
 export interface EventPublisher {
   publish(event: SmsDomainEvent): Promise<void>;

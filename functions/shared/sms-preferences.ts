@@ -12,6 +12,11 @@
  *   lastEventAt           (N) epoch ms at which that inbound message was published; writes carry
  *                         a condition on it so an older message that is retried late (STOP
  *                         retried after a later START) cannot overwrite a newer decision.
+ *   confirmationOwedSince (S, ISO-8601) and confirmationOwedFor (S, inbound message id): present
+ *                         while the opt-out confirmation of the current STOP could not be sent
+ *                         (the number was listed anyway; the handler alarms on ConfirmationOwed).
+ *                         Every newer recorded message removes them. Kept here, not in the step
+ *                         journal, because the journal expires after 24 h and the debt must not.
  * Other attributes on the item belong to other systems and are preserved (UpdateItem, not PutItem).
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -45,7 +50,16 @@ export interface PreferenceStore {
   record(update: PreferenceUpdate): Promise<RecordResult>;
 }
 
-export class DynamoDbPreferenceStore implements PreferenceStore {
+/** Where the self-managed opt-out handler records a STOP confirmation it owes. */
+export interface ConfirmationOwedStore {
+  /**
+   * Marks the confirmation of `inboundMessageId` as owed, unless a newer message has been recorded
+   * for the number since (then nothing is owed for this one). Returns whether it was marked.
+   */
+  markConfirmationOwed(owed: { phoneNumber: string; inboundMessageId: string; since: string }): Promise<boolean>;
+}
+
+export class DynamoDbPreferenceStore implements PreferenceStore, ConfirmationOwedStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -73,7 +87,7 @@ export class DynamoDbPreferenceStore implements PreferenceStore {
           TableName: this.tableName,
           Key: { phoneNumber: update.phoneNumber },
           UpdateExpression:
-            "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt",
+            "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt REMOVE confirmationOwedSince, confirmationOwedFor",
           ConditionExpression: "attribute_not_exists(lastEventAt) OR lastEventAt <= :eventAt",
           ExpressionAttributeNames: { "#status": "status", "#source": "source" },
           ExpressionAttributeValues: {
@@ -91,6 +105,24 @@ export class DynamoDbPreferenceStore implements PreferenceStore {
       if (isConditionalCheckFailed(error)) {
         return { outcome: "stale", current: await this.get(update.phoneNumber) };
       }
+      throw error;
+    }
+  }
+
+  async markConfirmationOwed(owed: { phoneNumber: string; inboundMessageId: string; since: string }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { phoneNumber: owed.phoneNumber },
+          UpdateExpression: "SET confirmationOwedSince = :since, confirmationOwedFor = :inboundMessageId",
+          ConditionExpression: "lastInboundMessageId = :inboundMessageId",
+          ExpressionAttributeValues: { ":since": owed.since, ":inboundMessageId": owed.inboundMessageId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -1,6 +1,8 @@
 import * as z from "zod";
 import {
+  FREE_TEXT_POLICIES,
   MESSAGE_TYPES,
+  MIN_TIMEOUT_SECONDS,
   OPT_OUT_MODES,
   PHONE_NUMBER_TYPES,
   REPLY_ORDERS,
@@ -39,11 +41,13 @@ export const selfManagedOptOutsSchema = z
     optOutKeywords: keywordList.optional(),
     optInKeywords: keywordList.optional(),
     helpKeywords: keywordList.optional(),
+    /** A message that is not a keyword: "flag" (default) publishes it for review, "ignore" counts it. */
+    freeTextOptOut: z.enum(FREE_TEXT_POLICIES).default("flag"),
     configurationSetName: z.string().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
     existingPreferenceTableName: z.string().min(3).max(255).optional(),
     existingEventsTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN").optional(),
     existingEventsTopicKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
-    timeoutSeconds: z.int().min(1).max(900).default(30),
+    timeoutSeconds: z.int().min(MIN_TIMEOUT_SECONDS).max(900).default(30),
     memorySizeMb: z.int().min(128).max(10240).default(256),
     logRetentionInDays: logRetention.optional(),
   })

@@ -12,8 +12,9 @@ import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 const ACCOUNT = "123456789012";
 const SMS = `arn:aws:sms-voice:us-east-1:${ACCOUNT}`;
 const LIST_NAME = "digital-user-engagement-test-opt-opt-outs";
-const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:opt-inbound-topic-0000000`;
-const EVENTS_TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:opt-events-topic-0000000`;
+// EncryptedTopic names its topics `<project>-<stack>-<name>` (known before the topic exists).
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:digital-user-engagement-test-opt-inbound`;
+const EVENTS_TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:digital-user-engagement-test-opt-events`;
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:opt-handler-function-0000000`;
 const FAILURE_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:opt-failures-0000000`;
 const PHONE_ID = "phone-0123456789abcdef0123456789abcdef";
@@ -49,6 +50,8 @@ describe("SelfManagedOptOuts", () => {
       "due:shared:BundledFunction::opt-handler",
       "aws:lambda/permission:Permission::opt-sns-invoke-permission",
       "aws:sns/topicSubscription:TopicSubscription::opt-subscription",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::opt-send-outcome-unknown",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::opt-confirmation-owed",
     ]);
     expect(built.childrenOf("opt-handler")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::opt-handler-logs",
@@ -58,7 +61,7 @@ describe("SelfManagedOptOuts", () => {
       "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig::opt-handler-async",
       "aws:cloudwatch/metricAlarm:MetricAlarm::opt-handler-errors",
     ]);
-    expect(built.descendantsOf("opt")).to.have.length(24);
+    expect(built.descendantsOf("opt")).to.have.length(26);
   });
 
   it("encrypts the two-way topic with a customer-managed key that only sms-voice (this account) may use to publish", async () => {
@@ -70,7 +73,7 @@ describe("SelfManagedOptOuts", () => {
         Sid: "DenyInsecureTransport",
         Effect: "Deny",
         Principal: "*",
-        Action: "sns:Publish",
+        Action: "sns:*",
         Resource: [TOPIC_ARN],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
@@ -85,7 +88,10 @@ describe("SelfManagedOptOuts", () => {
     ]);
     const keyStatements = built.statements("opt-inbound-key");
     expect(keyStatements.map((s) => (s.Principal as { Service?: string }).Service)).to.deep.equal([undefined, "sms-voice.amazonaws.com"]);
-    expect(keyStatements[1]).to.deep.include({ Action: ["kms:GenerateDataKey", "kms:Decrypt"], Condition: scoped });
+    expect(keyStatements[1]).to.deep.include({
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": TOPIC_ARN } },
+    });
     expect(built.inputs("opt-inbound-key")).to.include({ enableKeyRotation: true });
   });
 
@@ -185,11 +191,44 @@ describe("SelfManagedOptOuts", () => {
       PREFERENCE_TABLE_NAME: "opt-preferences-0000000",
       IDEMPOTENCY_TABLE_NAME: "opt-idempotency-0000000",
       EVENTS_TOPIC_ARN,
+      FREE_TEXT_OPT_OUT: "flag",
+      SEND_GUARANTEE: "at-most-once",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SelfManagedOptOuts",
       CONFIGURATION_SET_NAME: "replies",
       HELP_REPLY: "Acme: reply STOP to opt out",
       OPT_OUT_KEYWORDS: '["STOP","ARRET"]',
     });
+  });
+
+  it("passes the send guarantee and the free-text policy to the handler", async () => {
+    const built = await build(make({ ...CREATE, sendGuarantee: "at-least-once", freeTextOptOut: "ignore" }));
+    expect((built.inputs("opt-handler-function").environment as { variables: Record<string, string> }).variables).to.include({
+      SEND_GUARANTEE: "at-least-once",
+      FREE_TEXT_OPT_OUT: "ignore",
+    });
+  });
+
+  it("alarms on a send with an unknown outcome and on an owed STOP confirmation, from the handler's own metrics", async () => {
+    const oncall = ["arn:aws:sns:us-east-1:123456789012:oncall"];
+    const built = await build(make({ ...CREATE, alarmActions: oncall }));
+    const common = {
+      namespace: "DigitalUserEngagement/SelfManagedOptOuts",
+      dimensions: { service: "opt-handler" },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: oncall,
+      okActions: oncall,
+    };
+    expect(built.inputs("opt-send-outcome-unknown")).to.deep.include({ ...common, metricName: "SendOutcomeUnknown" });
+    expect(built.inputs("opt-confirmation-owed")).to.deep.include({ ...common, metricName: "ConfirmationOwed" });
+    // The handler's POWERTOOLS_SERVICE_NAME is the `service` dimension the alarms select.
+    expect((built.inputs("opt-handler-function").environment as { variables: Record<string, string> }).variables.POWERTOOLS_SERVICE_NAME).to.equal("opt-handler");
+    const component = built.run.result as SelfManagedOptOuts;
+    expect(component.alarms).to.have.length(4);
   });
 
   it("subscribes the handler to the topic after the invoke permission, scoped to the topic", async () => {
@@ -300,7 +339,7 @@ describe("SelfManagedOptOuts", () => {
         "  - helpReply must be 1–1600 characters, got 0",
         '  - keywords: keyword "HELP" is in both the opt-in and the help keywords',
         "  - existingEventsTopicKmsKeyArn applies only with existingEventsTopicArn",
-        "  - timeoutSeconds must be an integer between 1 and 900, got 0",
+        "  - timeoutSeconds must be an integer between 10 and 900, got 0",
       ].join("\n"),
     );
     expect(thrownMessage(() => validateSelfManagedOptOutsArgs({ phoneNumberType: "LONG_CODE" }))).to.equal(
@@ -324,6 +363,8 @@ describe("SelfManagedOptOuts", () => {
 
   it("accepts its minimal stack config and rejects an unknown key and a missing origination identity", () => {
     expect(selfManagedOptOutsSchema.safeParse(selfManagedOptOutsArchitecture.minimalConfig).success).to.equal(true);
+    expect(selfManagedOptOutsSchema.parse(selfManagedOptOutsArchitecture.minimalConfig)).to.include({ freeTextOptOut: "flag", timeoutSeconds: 30 });
+    expect(selfManagedOptOutsSchema.safeParse({ ...selfManagedOptOutsArchitecture.minimalConfig, timeoutSeconds: 5 }).success).to.equal(false);
     const typo = selfManagedOptOutsSchema.safeParse({ enabled: true, existingPhoneNumberId: PHONE_ID, optOutMod: "preference-table-only" });
     expect(typo.success).to.equal(false);
     const missing = selfManagedOptOutsSchema.safeParse({ enabled: true });

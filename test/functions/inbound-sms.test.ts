@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   buildKeywordSets,
   classifyKeyword,
+  AWS_REQUIRED_OPT_OUT_KEYWORDS,
   DEFAULT_OPT_OUT_KEYWORDS,
   normalizeKeyword,
   parseInboundSms,
@@ -13,46 +14,86 @@ import { fixtureJson } from "./sms-test-helpers";
 describe("inbound SMS keyword classification", () => {
   const defaults = buildKeywordSets();
 
-  const cases: Array<[string, KeywordClass]> = [
-    ["stop", "OPT_OUT"],
-    [" Stop. ", "OPT_OUT"],
-    ["REVOKE", "OPT_OUT"],
-    ["STOPALL", "OPT_OUT"],
-    ["Unsubscribe!", "OPT_OUT"],
-    ["opt   out", "OPT_OUT"],
-    ["Opt-Out", "OPT_OUT"],
-    ["optout", "OPT_OUT"],
-    ["cancel", "OPT_OUT"],
-    ["END", "OPT_OUT"],
-    ["quit", "OPT_OUT"],
-    ["\"STOP\"", "OPT_OUT"],
-    ["🛑 stop 🛑", "OPT_OUT"],
-    ["ＳＴＯＰ", "OPT_OUT"],
-    ["\tstop\r\n", "OPT_OUT"],
-    ["START", "OPT_IN"],
-    ["unstop", "OPT_IN"],
-    ["Yes!", "OPT_IN"],
-    ["help", "HELP"],
-    ["HELP?", "HELP"],
-    ["info", "HELP"],
-    ["Please SEND info", "NONE"],
-    ["weekend", "NONE"],
-    ["see you this weekend", "NONE"],
-    ["don't stop", "NONE"],
-    ["stop please", "NONE"],
-    ["quite good", "NONE"],
-    ["no cancellation please", "NONE"],
-    ["STANDARD", "NONE"],
-    ["ARRET", "NONE"],
-    ["REMOVE", "NONE"],
-    ["", "NONE"],
-    ["   ", "NONE"],
+  // [message, class, keyword that matched]: the keyword policy, in full (see inbound-sms.ts).
+  const cases: Array<[string, KeywordClass, string | undefined]> = [
+    // AWS's required opt-out list, each word alone.
+    ["ARRET", "OPT_OUT", "ARRET"],
+    ["cancel", "OPT_OUT", "CANCEL"],
+    ["END", "OPT_OUT", "END"],
+    ["Opt-Out", "OPT_OUT", "OPT-OUT"],
+    ["optout", "OPT_OUT", "OPTOUT"],
+    ["quit", "OPT_OUT", "QUIT"],
+    ["Remove", "OPT_OUT", "REMOVE"],
+    ["stop", "OPT_OUT", "STOP"],
+    ["td", "OPT_OUT", "TD"],
+    ["Unsubscribe!", "OPT_OUT", "UNSUBSCRIBE"],
+    // The FCC's words and STOPALL.
+    ["REVOKE", "OPT_OUT", "REVOKE"],
+    ["opt   out", "OPT_OUT", "OPT OUT"],
+    ["STOPALL", "OPT_OUT", "STOPALL"],
+    // Normalization.
+    [" Stop. ", "OPT_OUT", "STOP"],
+    ["stop.", "OPT_OUT", "STOP"],
+    ['"STOP"', "OPT_OUT", "STOP"],
+    ["🛑 stop 🛑", "OPT_OUT", "STOP"],
+    ["ＳＴＯＰ", "OPT_OUT", "STOP"],
+    ["\tstop\r\n", "OPT_OUT", "STOP"],
+    // First word(s) decide.
+    ["STOP ALL", "OPT_OUT", "STOP"],
+    ["Stop please", "OPT_OUT", "STOP"],
+    ["stop, please!", "OPT_OUT", "STOP"],
+    ["Stop texting me", "OPT_OUT", "STOP"],
+    ["opt out of everything", "OPT_OUT", "OPT OUT"],
+    ["Remove me from this list", "OPT_OUT", "REMOVE"],
+    ["Cancel my appointment", "OPT_OUT", "CANCEL"],
+    ["STOP HELP", "OPT_OUT", "STOP"],
+    ["Help me understand this", "HELP", "HELP"],
+    ["help", "HELP", "HELP"],
+    ["HELP?", "HELP", "HELP"],
+    ["info", "HELP", "INFO"],
+    ["Info please", "HELP", "INFO"],
+    // Opt-in: the whole message only.
+    ["START", "OPT_IN", "START"],
+    ["unstop", "OPT_IN", "UNSTOP"],
+    ["Yes!", "OPT_IN", "YES"],
+    ["Yes, see you then", "NONE", undefined],
+    ["Start time is 5pm?", "NONE", undefined],
+    // Whole words only: never substrings, never a later word.
+    ["SEND", "NONE", undefined],
+    ["WEEKEND", "NONE", undefined],
+    ["Please SEND info", "NONE", undefined],
+    ["see you this weekend", "NONE", undefined],
+    ["don't stop", "NONE", undefined],
+    ["please don't text me anymore", "NONE", undefined],
+    ["Stopped by the store", "NONE", undefined],
+    ["quite good", "NONE", undefined],
+    ["no cancellation please", "NONE", undefined],
+    ["Information about my order", "NONE", undefined],
+    ["STANDARD", "NONE", undefined],
+    ["OPT", "NONE", undefined],
+    ["STOP-ALL", "NONE", undefined],
+    ["", "NONE", undefined],
+    ["   ", "NONE", undefined],
   ];
-  for (const [body, expected] of cases) {
-    it(`classifies ${JSON.stringify(body)} as ${expected}`, () => {
-      expect(classifyKeyword(body, defaults).keywordClass).to.equal(expected);
+  for (const [body, expected, keyword] of cases) {
+    it(`classifies ${JSON.stringify(body)} as ${expected}${keyword ? ` (${keyword})` : ""}`, () => {
+      expect(classifyKeyword(body, defaults)).to.deep.equal(keyword === undefined ? { keywordClass: expected } : { keywordClass: expected, keyword });
     });
   }
+
+  it("has every keyword AWS End User Messaging requires in its default sets", () => {
+    expect([...AWS_REQUIRED_OPT_OUT_KEYWORDS]).to.deep.equal(["ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"]);
+    expect([...defaults.optOut]).to.include.members([...AWS_REQUIRED_OPT_OUT_KEYWORDS, "REVOKE", "OPT OUT"]);
+    expect([...defaults.optIn]).to.include.members(["START", "UNSTOP"]);
+    expect([...defaults.help]).to.include("HELP");
+  });
+
+  it("matches a configured multi-word keyword by its leading words and prefers the longest", () => {
+    const sets = buildKeywordSets({ optOut: ["STOP", "STOP ALL"], help: ["HELP", "HELP DESK"] });
+    expect(classifyKeyword("stop all messages", sets)).to.deep.equal({ keywordClass: "OPT_OUT", keyword: "STOP ALL" });
+    expect(classifyKeyword("stop now", sets)).to.deep.equal({ keywordClass: "OPT_OUT", keyword: "STOP" });
+    expect(classifyKeyword("help desk number?", sets)).to.deep.equal({ keywordClass: "HELP", keyword: "HELP DESK" });
+  });
 
   it("returns the normalized keyword that matched", () => {
     expect(classifyKeyword(" opt-OUT! ", defaults)).to.deep.equal({ keywordClass: "OPT_OUT", keyword: "OPT-OUT" });
@@ -67,8 +108,8 @@ describe("inbound SMS keyword classification", () => {
   });
 
   it("adds localized opt-out words through configuration", () => {
-    const sets = buildKeywordSets({ optOut: [...DEFAULT_OPT_OUT_KEYWORDS, "ARRET", "ARRÊT"] });
-    expect(classifyKeyword("arret", sets).keywordClass).to.equal("OPT_OUT");
+    const sets = buildKeywordSets({ optOut: [...DEFAULT_OPT_OUT_KEYWORDS, "ARRÊT", "ALTO"] });
+    expect(classifyKeyword("alto", sets).keywordClass).to.equal("OPT_OUT");
     expect(classifyKeyword("Arrêt.", sets).keywordClass).to.equal("OPT_OUT");
     expect(classifyKeyword("stop", sets).keywordClass).to.equal("OPT_OUT");
   });

@@ -13,7 +13,7 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
-import { mockClient } from "aws-sdk-client-mock";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { loadInboundConfig, type InboundConfig } from "../../functions/self-managed-opt-outs/config";
 import { planInbound, pinpointEndpointId } from "../../functions/self-managed-opt-outs/plan";
 import {
@@ -61,17 +61,29 @@ function snsEvent(body: string, options: { inboundMessageId?: string; timestamp?
 
 describe("self-managed opt-outs handler", () => {
   let mod: Module;
-  const smsV2 = mockClient(PinpointSMSVoiceV2Client);
-  const pinpoint = mockClient(PinpointClient);
-  const sns = mockClient(SNSClient);
-  const dynamo = mockClient(DynamoDBClient);
-  const documents = mockClient(DynamoDBDocumentClient);
+  // Created in `before` and restored in `after`: mockClient stubs the client prototypes, and a
+  // stub left in place would reach the dynalite tests that run in the same process.
+  let smsV2: AwsClientStub<PinpointSMSVoiceV2Client>;
+  let pinpoint: AwsClientStub<PinpointClient>;
+  let sns: AwsClientStub<SNSClient>;
+  let dynamo: AwsClientStub<DynamoDBClient>;
+  let documents: AwsClientStub<DynamoDBDocumentClient>;
   let tables: FakeDocumentTables;
   let unfreeze: () => void;
   let metricNames: string[];
+  let sleeps: number[];
 
   before(async () => {
     mod = await withEnv({ ...ENV, POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" }, () => import("../../functions/self-managed-opt-outs/inbound.js"));
+    smsV2 = mockClient(PinpointSMSVoiceV2Client);
+    pinpoint = mockClient(PinpointClient);
+    sns = mockClient(SNSClient);
+    dynamo = mockClient(DynamoDBClient);
+    documents = mockClient(DynamoDBDocumentClient);
+  });
+
+  after(() => {
+    for (const m of [smsV2, pinpoint, sns, dynamo, documents]) m.restore();
   });
 
   beforeEach(() => {
@@ -83,6 +95,7 @@ describe("self-managed opt-outs handler", () => {
     smsV2.on(SendTextMessageCommand).resolves({ MessageId: "reply-message-id" });
     sns.on(PublishCommand).resolves({ MessageId: "event-message-id" });
     unfreeze = freezeNow(NOW);
+    sleeps = [];
   });
 
   afterEach(() => unfreeze());
@@ -91,7 +104,8 @@ describe("self-managed opt-outs handler", () => {
     const config: InboundConfig = loadInboundConfig({ ...ENV, ...overrides });
     const observability = silentObservability();
     metricNames = observability.metricNames;
-    const handler = mod.createInboundHandler(config, mod.createInboundDeps(config), { ...observability, logger: logger ?? observability.logger });
+    const deps = { ...mod.createInboundDeps(config), sleep: async (ms: number) => void sleeps.push(ms) };
+    const handler = mod.createInboundHandler(config, deps, { ...observability, logger: logger ?? observability.logger });
     return (event: unknown) => handler(event, fakeContext());
   }
 
@@ -115,7 +129,7 @@ describe("self-managed opt-outs handler", () => {
         TableName: "sms-preferences",
         Key: { phoneNumber: CUSTOMER },
         UpdateExpression:
-          "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt",
+          "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt REMOVE confirmationOwedSince, confirmationOwedFor",
         ConditionExpression: "attribute_not_exists(lastEventAt) OR lastEventAt <= :eventAt",
         ExpressionAttributeNames: { "#status": "status", "#source": "source" },
         ExpressionAttributeValues: {
@@ -158,7 +172,7 @@ describe("self-managed opt-outs handler", () => {
     expect(metricNames).to.include.members(["OptOutReceived", "ReplySent"]);
   });
 
-  for (const body of [" Stop. ", "REVOKE", "opt out", "STOPALL"]) {
+  for (const body of [" Stop. ", "REVOKE", "opt out", "STOPALL", "ARRET", "REMOVE", "TD", "Stop please", "STOP ALL", "stop."]) {
     it(`opts out on ${JSON.stringify(body)}`, async () => {
       await build()(snsEvent(body));
       expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(1);
@@ -166,15 +180,36 @@ describe("self-managed opt-outs handler", () => {
     });
   }
 
-  for (const body of ["Please SEND info", "weekend", "don't stop", "I will attend"]) {
-    it(`ignores ${JSON.stringify(body)} but counts it`, async () => {
-      const [result] = await build()(snsEvent(body));
+  for (const body of ["Please SEND info", "SEND", "WEEKEND", "don't stop", "I will attend"]) {
+    it(`ignores ${JSON.stringify(body)} with FREE_TEXT_OPT_OUT=ignore, but counts it`, async () => {
+      const [result] = await build({ FREE_TEXT_OPT_OUT: "ignore" })(snsEvent(body));
       expect(result!.outcome).to.equal("ignored");
       expect(commandNames()).to.deep.equal([]);
       expect(documents.commandCalls(UpdateCommand)).to.have.length(0);
       expect(metricNames).to.include("InboundIgnored");
     });
   }
+
+  it("by default flags free text for review with one needs-review event, and opts nobody out", async () => {
+    const invoke = build();
+    const event = snsEvent("please don't text me anymore", { inboundMessageId: "free-1" });
+    const [result] = await invoke(event);
+    expect(result).to.deep.equal({ inboundMessageId: "free-1", keywordClass: "NONE", outcome: "flagged", reply: "none" });
+    expect(commandNames()).to.deep.equal(["PublishCommand"]);
+    const [publish] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(publish!.MessageAttributes).to.deep.equal({ eventType: { DataType: "String", StringValue: "sms.inbound.needs-review" } });
+    expect(JSON.parse(publish!.Message!)).to.deep.equal({
+      eventType: "sms.inbound.needs-review",
+      eventId: "free-1",
+      occurredAt: PUBLISHED_AT,
+      phoneNumber: CUSTOMER,
+      originationIdentity: OUR_NUMBER,
+      messageBody: "please don't text me anymore",
+      reason: "not-a-keyword",
+    });
+    expect(tables.get("sms-preferences", CUSTOMER)).to.equal(undefined);
+    expect(metricNames).to.include("InboundFlaggedForReview");
+  });
 
   it("re-subscribes on START: removes the number from the list, records OPTED_IN and confirms", async () => {
     tables.put("sms-preferences", { phoneNumber: CUSTOMER, status: "OPTED_OUT", lastEventAt: Date.parse("2026-03-01T00:00:00Z"), lastInboundMessageId: "older" });
@@ -254,29 +289,40 @@ describe("self-managed opt-outs handler", () => {
     expect(metricNames).to.include("InboundFailed");
   });
 
-  it("retries after a failed reply without publishing the event twice, and replies once it succeeds", async () => {
+  it("retries a throttled reply within the invocation with bounded backoff, publishing the event once", async () => {
     smsV2
       .on(SendTextMessageCommand)
       .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
       .resolves({ MessageId: "reply-2" });
+    const [result] = await build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" })(snsEvent("STOP", { inboundMessageId: "retry-1" }));
+
+    expect(result).to.deep.include({ outcome: "processed", reply: "sent" });
+    expect(sleeps).to.deep.equal([1000, 2000]);
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(3);
+    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
+    expect(tables.get("sms-idempotency", "steps#retry-1")).to.deep.include({ step_publish: "DONE", step_reply: "DONE" });
+  });
+
+  it("throws a retryable failure after three reply attempts when nothing lists the number afterwards, and the retry replies once", async () => {
+    const throttled = new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } });
+    smsV2.on(SendTextMessageCommand).rejectsOnce(throttled).rejectsOnce(throttled).rejectsOnce(throttled).resolves({ MessageId: "reply-4" });
     const invoke = build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" });
-    const event = snsEvent("STOP", { inboundMessageId: "retry-1" });
+    const event = snsEvent("STOP", { inboundMessageId: "retry-2" });
 
     let error: unknown;
     await invoke(event).catch((e: unknown) => (error = e));
     expect((error as Error).message).to.equal("Reply failed with ThrottlingException (retryable)");
-    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
+    expect(tables.get("sms-idempotency", "steps#retry-2")).to.deep.include({ step_publish: "DONE", step_reply: "NOT_SENT" });
 
     const [result] = await invoke(event);
     expect(result).to.deep.include({ outcome: "processed", reply: "sent" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(4);
     expect(sns.commandCalls(PublishCommand)).to.have.length(1);
-    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(2);
-    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(2); // an upsert: harmless to repeat
-    expect([...(tables.get("sms-idempotency", "steps#retry-1")!.steps as Set<string>)]).to.deep.equal(["publish", "reply"]);
   });
 
   it("does not reply twice when a retry follows a completed reply", async () => {
-    tables.put("sms-idempotency", { id: "steps#again-1", steps: new Set(["publish", "reply"]) });
+    tables.put("sms-idempotency", { id: "steps#again-1", step_publish: "DONE", step_reply: "DONE" });
     const [result] = await build()(snsEvent("STOP", { inboundMessageId: "again-1" }));
     expect(result!.reply).to.equal("already-sent");
     expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(0);
@@ -291,13 +337,15 @@ describe("self-managed opt-outs handler", () => {
     expect(tables.get("sms-preferences", CUSTOMER)?.status).to.equal("OPTED_IN");
   });
 
-  it("counts a confirmation the opt-out list refuses instead of retrying it forever", async () => {
+  it("counts a confirmation the opt-out list refuses instead of retrying it forever (after-opt-out-list order)", async () => {
     smsV2.on(SendTextMessageCommand).rejects(
       new ConflictException({ message: "opted out", $metadata: { httpStatusCode: 400 }, Reason: "DESTINATION_PHONE_NUMBER_OPTED_OUT" }),
     );
-    const [result] = await build()(snsEvent("STOP"));
+    const [result] = await build({ OPT_OUT_REPLY_ORDER: "after-opt-out-list" })(snsEvent("STOP"));
     expect(result!.reply).to.equal("blocked-by-opt-out-list");
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
     expect(metricNames).to.include("ReplyBlockedByOptOutList");
+    expect(metricNames).not.to.include("ConfirmationOwed");
   });
 
   it("by default records STOP in the table, publishes and confirms before adding the number to the list (which would refuse the confirmation)", async () => {
@@ -326,15 +374,75 @@ describe("self-managed opt-outs handler", () => {
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);
   });
 
-  it("by default still adds the number to the opt-out list when the confirmation fails, then throws so the confirmation is retried", async () => {
+  it("by default retries the STOP confirmation with backoff before listing, then lists the number anyway and records the confirmation as owed", async () => {
     smsV2.on(SendTextMessageCommand).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }));
-    let error: unknown;
-    await build()(snsEvent("STOP", { inboundMessageId: "reply-fails-1" })).catch((e: unknown) => (error = e));
-    expect((error as Error).message).to.equal("Reply failed with ThrottlingException (retryable)");
+    const [result] = await build()(snsEvent("STOP", { inboundMessageId: "reply-fails-1" }));
+
+    expect(result).to.deep.equal({ inboundMessageId: "reply-fails-1", keywordClass: "OPT_OUT", outcome: "processed", reply: "owed" });
+    expect(sleeps).to.deep.equal([1000, 2000]);
+    const sends = smsV2.commandCalls(SendTextMessageCommand);
+    const [enforce] = smsV2.commandCalls(PutOptedOutNumberCommand);
+    expect(sends).to.have.length(3);
+    expect(sends[2]!.calledBefore(enforce!)).to.equal(true);
     expect(smsV2.commandCalls(PutOptedOutNumberCommand).map((c) => c.args[0].input)).to.deep.equal([
       { OptOutListName: "self-managed-opt-outs", OptedOutNumber: CUSTOMER },
     ]);
-    expect(tables.get("sms-preferences", CUSTOMER)).to.include({ status: "OPTED_OUT" });
+    expect(tables.get("sms-preferences", CUSTOMER)).to.include({
+      status: "OPTED_OUT",
+      confirmationOwedSince: "2026-03-02T17:45:10.000Z",
+      confirmationOwedFor: "reply-fails-1",
+    });
+    expect(metricNames).to.include("ConfirmationOwed");
+  });
+
+  it("by default treats a confirmation the list already refuses as owed too (the number was listed before this STOP)", async () => {
+    smsV2.on(SendTextMessageCommand).rejects(
+      new ConflictException({ message: "opted out", $metadata: { httpStatusCode: 400 }, Reason: "DESTINATION_PHONE_NUMBER_OPTED_OUT" }),
+    );
+    const [result] = await build()(snsEvent("STOP", { inboundMessageId: "refused-1" }));
+    expect(result!.reply).to.equal("owed");
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(1);
+    expect(metricNames).to.include.members(["ReplyBlockedByOptOutList", "ConfirmationOwed"]);
+  });
+
+  it("clears an owed confirmation when a newer message is recorded for the number", async () => {
+    tables.put("sms-preferences", {
+      phoneNumber: CUSTOMER,
+      status: "OPTED_OUT",
+      lastEventAt: Date.parse("2026-03-01T00:00:00Z"),
+      lastInboundMessageId: "older-stop",
+      confirmationOwedSince: "2026-03-01T00:00:01.000Z",
+      confirmationOwedFor: "older-stop",
+    });
+    await build()(snsEvent("START", { inboundMessageId: "newer-start" }));
+    const item = tables.get("sms-preferences", CUSTOMER)!;
+    expect(item).to.include({ status: "OPTED_IN", lastInboundMessageId: "newer-start" });
+    expect(item).not.to.have.any.keys("confirmationOwedSince", "confirmationOwedFor");
+  });
+
+  it("by default retries the confirmation first when listing failed after it could not be sent", async () => {
+    smsV2
+      .on(SendTextMessageCommand)
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .resolves({ MessageId: "reply-late" });
+    smsV2
+      .on(PutOptedOutNumberCommand)
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .resolves({ OptedOutNumber: CUSTOMER });
+    const invoke = build();
+    const event = snsEvent("STOP", { inboundMessageId: "both-fail-1" });
+    let error: unknown;
+    await invoke(event).catch((e: unknown) => (error = e));
+    expect((error as Error).name).to.equal("ThrottlingException");
+
+    const [result] = await invoke(event);
+    expect(result).to.deep.include({ reply: "sent" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(4);
+    expect(tables.get("sms-preferences", CUSTOMER)).not.to.have.any.keys("confirmationOwedSince");
+    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
   });
 
   it("by default enforces what the table holds when a newer START was recorded while the STOP was being confirmed", async () => {
@@ -372,6 +480,79 @@ describe("self-managed opt-outs handler", () => {
     expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
     expect(sns.commandCalls(PublishCommand)).to.have.length(1);
     expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(2);
+  });
+
+  const timeout = () => Object.assign(new Error("socket hang up"), { name: "TimeoutError", $metadata: {} });
+
+  it("sends replies and events through clients that retry only proven-unexecuted errors, and list calls through the full retry policy", async () => {
+    await build()(snsEvent("STOP", { inboundMessageId: "clients-1" }));
+    const mode = async (call: { thisValue: unknown }) =>
+      ((await (call.thisValue as PinpointSMSVoiceV2Client).config.retryStrategy()) as { mode?: string }).mode;
+    expect(await mode(smsV2.commandCalls(SendTextMessageCommand)[0]!)).to.equal("adaptive-send-safe");
+    expect(await mode(sns.commandCalls(PublishCommand)[0]!)).to.equal("adaptive-send-safe");
+    expect(await mode(smsV2.commandCalls(PutOptedOutNumberCommand)[0]!)).to.equal("adaptive");
+  });
+
+  it("at-most-once (default) records a timed-out confirmation as UNKNOWN, counts it, still lists the number, and never re-sends it on redelivery", async () => {
+    smsV2.on(SendTextMessageCommand).rejects(timeout());
+    smsV2
+      .on(PutOptedOutNumberCommand)
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .resolves({ OptedOutNumber: CUSTOMER });
+    const invoke = build();
+    const event = snsEvent("STOP", { inboundMessageId: "unknown-1" });
+    await invoke(event).catch(() => undefined);
+    const [result] = await invoke(event);
+
+    expect(result).to.deep.equal({ inboundMessageId: "unknown-1", keywordClass: "OPT_OUT", outcome: "processed", reply: "unknown" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(2);
+    expect(sleeps).to.deep.equal([]);
+    expect(tables.get("sms-idempotency", "steps#unknown-1")).to.deep.include({ step_publish: "DONE", step_reply: "UNKNOWN" });
+    expect(tables.get("sms-preferences", CUSTOMER)).not.to.have.any.keys("confirmationOwedSince");
+    expect(metricNames).to.include("SendOutcomeUnknown");
+  });
+
+  it("at-most-once answers a timed-out HELP reply without throwing, so Lambda does not send it again", async () => {
+    smsV2.on(SendTextMessageCommand).rejects(timeout());
+    const [result] = await build()(snsEvent("HELP", { inboundMessageId: "unknown-help" }));
+    expect(result).to.deep.include({ reply: "unknown" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(1);
+  });
+
+  it("at-least-once treats a timed-out reply as a retryable failure: retried with backoff, then thrown, then sent by the retry", async () => {
+    smsV2.on(SendTextMessageCommand).rejectsOnce(timeout()).rejectsOnce(timeout()).rejectsOnce(timeout()).resolves({ MessageId: "reply-4" });
+    const invoke = build({ SEND_GUARANTEE: "at-least-once" });
+    const event = snsEvent("HELP", { inboundMessageId: "alo-1" });
+    let error: unknown;
+    await invoke(event).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal("Reply failed with TimeoutError (retryable)");
+    expect(sleeps).to.deep.equal([1000, 2000]);
+    expect(metricNames).to.include("SendOutcomeUnknown");
+    const [result] = await invoke(event);
+    expect(result).to.deep.include({ reply: "sent" });
+    expect(smsV2.commandCalls(SendTextMessageCommand)).to.have.length(4);
+  });
+
+  it("at-most-once records a timed-out event publish as UNKNOWN and goes on to confirm and list", async () => {
+    sns.on(PublishCommand).rejects(timeout());
+    const [result] = await build()(snsEvent("STOP", { inboundMessageId: "unknown-event" }));
+    expect(result).to.deep.include({ outcome: "processed", reply: "sent" });
+    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
+    expect(smsV2.commandCalls(PutOptedOutNumberCommand)).to.have.length(1);
+    expect(tables.get("sms-idempotency", "steps#unknown-event")).to.deep.include({ step_publish: "UNKNOWN", step_reply: "DONE" });
+    expect(metricNames).to.include("SendOutcomeUnknown");
+  });
+
+  it("journals a step as ATTEMPTING before its side effect, so a failed write after it is never read as not sent", async () => {
+    const writes: string[] = [];
+    smsV2.on(SendTextMessageCommand).callsFake(() => {
+      writes.push(`send while reply=${String(tables.get("sms-idempotency", "steps#order-1")?.step_reply)}`);
+      return { MessageId: "reply-1" };
+    });
+    await build()(snsEvent("HELP", { inboundMessageId: "order-1" }));
+    expect(writes).to.deep.equal(["send while reply=ATTEMPTING"]);
+    expect(tables.get("sms-idempotency", "steps#order-1")).to.deep.include({ step_reply: "DONE" });
   });
 
   it("records only in the preference table in preference-table-only mode, so transactional sends still go out", async () => {
@@ -460,6 +641,17 @@ describe("self-managed opt-outs configuration", () => {
     expect(() => loadInboundConfig({ ...base, TARGET: "ses" })).to.throw('TARGET: Invalid option: expected one of "end-user-messaging"|"pinpoint"');
   });
 
+  it("reads the send guarantee and the free-text policy, and names a bad value", () => {
+    expect(loadInboundConfig(ENV)).to.deep.include({ sendGuarantee: "at-most-once", freeTextOptOut: "flag" });
+    expect(loadInboundConfig({ ...ENV, SEND_GUARANTEE: "at-least-once", FREE_TEXT_OPT_OUT: "ignore" })).to.deep.include({
+      sendGuarantee: "at-least-once",
+      freeTextOptOut: "ignore",
+    });
+    expect(() => loadInboundConfig({ ...ENV, SEND_GUARANTEE: "exactly-once", FREE_TEXT_OPT_OUT: "guess" })).to.throw(
+      'Invalid self-managed-opt-outs configuration: FREE_TEXT_OPT_OUT: Invalid option: expected one of "ignore"|"flag"; SEND_GUARANTEE: SEND_GUARANTEE must be one of at-most-once, at-least-once, got "exactly-once"',
+    );
+  });
+
   it("rejects keyword sets that overlap", () => {
     expect(() => loadInboundConfig({ ...ENV, HELP_KEYWORDS: "HELP,STOP" })).to.throw(
       'OPT_OUT_KEYWORDS/OPT_IN_KEYWORDS/HELP_KEYWORDS: keyword "STOP" is in both the opt-out and the help keywords',
@@ -487,7 +679,8 @@ describe("self-managed opt-outs plan", () => {
     ]);
     expect(planInbound("OPT_IN", config).map((s) => s.kind)).to.deep.equal(["enforce", "record", "publish", "reply"]);
     expect(planInbound("HELP", config).map((s) => s.kind)).to.deep.equal(["reply"]);
-    expect(planInbound("NONE", config)).to.deep.equal([]);
+    expect(planInbound("NONE", config)).to.deep.equal([{ kind: "publish", event: "needs-review" }]);
+    expect(planInbound("NONE", { ...config, freeTextOptOut: "ignore" })).to.deep.equal([]);
   });
 
   it("skips enforcement in preference-table-only mode", () => {
