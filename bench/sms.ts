@@ -14,6 +14,13 @@
  *    SendTextMessage that throws ThrottlingException when more than an identity's limit of message
  *    parts land in any 1-second window (with the SDK's retries modelled: 5 attempts, exponential
  *    backoff). Reports achieved rate ÷ configured rate per identity, throttles, and messages lost.
+ * 3. Sender under faults: the same simulation with faults injected into about 30 % of calls: the
+ *    SMS API throttles (nothing sent), times out before or after accepting the message, or answers
+ *    5xx; the outcome table fails writes. SQS redelivery is modelled with receive counts, the
+ *    sender's own dead-lettering by attempts and the queue's backstop redrive. The API's own log of
+ *    accepted messages is the ground truth: every row must end delivered once, UNKNOWN (recorded,
+ *    counted separately: the send guarantee is at-most-once) or in the DLQ. Reports lost and
+ *    duplicated rows (both must be 0; the process exits non-zero otherwise).
  *
  * Options (environment): BENCH_SIZES="250000,1000000" (rows per generated file).
  */
@@ -25,7 +32,7 @@ import type { SmsFileProcessedEvent } from "../functions/shared/sms-domain-event
 import type { SmsSender, SmsSendOutcome, SmsSendRequest } from "../functions/shared/sms-send";
 import { TokenBucketRegistry } from "../functions/shared/token-bucket";
 import type { Checkpoint, CheckpointStore, ClaimRequest, ClaimResult, FinishRequest, ObjectStore, OutcomeStatus, OutcomeStore } from "../functions/sms-file-drop/adapters";
-import { loadSenderConfig, loadSplitterConfig } from "../functions/sms-file-drop/config";
+import { loadSenderConfig, loadSplitterConfig, redriveMaxReceiveCount } from "../functions/sms-file-drop/config";
 import type { FailedEntry, QueueEntry, QueuePort } from "../functions/sms-file-drop/enqueue";
 import type { QueuedSms } from "../functions/sms-file-drop/message";
 import { queuedMessageFor, splitFile } from "../functions/sms-file-drop/split-file";
@@ -250,21 +257,88 @@ class ThrottlingSmsApi implements SmsSender {
   }
 }
 
+/** Deterministic pseudo-random numbers, so a fault run can be repeated. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+const serviceError = (name: string, status: number) => Object.assign(new Error(name), { name, $fault: "server", $metadata: { httpStatusCode: status } });
+
 class MemoryOutcomes implements OutcomeStore {
-  readonly items = new Map<string, { status: OutcomeStatus; token?: string; leaseUntil?: number }>();
+  readonly items = new Map<string, { status: OutcomeStatus; token?: string; leaseUntil?: number; attempts: number }>();
+  writeFailures = 0;
+
+  /** `failWrite`: chance that a write fails after the SDK's retries (a DynamoDB fault). */
+  constructor(
+    private readonly clock: () => number,
+    private readonly failWrite = 0,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  private fault(): void {
+    if (this.random() < this.failWrite) {
+      this.writeFailures++;
+      throw serviceError("InternalServerError", 500);
+    }
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimResult> {
+    this.fault();
     const item = this.items.get(request.rowId);
-    if (item === undefined || item.status === "RETRYING" || (item.status === "SENDING" && (item.leaseUntil ?? 0) < Date.now())) {
-      this.items.set(request.rowId, { status: "SENDING", token: request.claimToken, leaseUntil: request.leaseUntil });
-      return { claimed: true };
+    if (item === undefined || item.status === "RETRYING" || (item.status === "SENDING" && (item.leaseUntil ?? 0) < this.clock())) {
+      const attempts = (item?.attempts ?? 0) + 1;
+      this.items.set(request.rowId, { status: "SENDING", token: request.claimToken, leaseUntil: request.leaseUntil, attempts });
+      return { claimed: true, attempts, takenOver: item?.status === "SENDING" };
     }
     return { claimed: false, status: item.status };
   }
+
   async finish(request: FinishRequest): Promise<boolean> {
+    this.fault();
     const item = this.items.get(request.rowId);
     if (item?.token !== request.claimToken) return false;
-    this.items.set(request.rowId, { status: request.status });
+    this.items.set(request.rowId, { status: request.status, attempts: request.resetAttempts ? 0 : item.attempts });
     return true;
+  }
+}
+
+/** Wraps the throttling API with injected faults; records which rows the API accepted. */
+class FaultySmsApi implements SmsSender {
+  readonly acceptedRows = new Map<string, number>();
+  readonly faults = { throttled: 0, timeoutBeforeAccept: 0, timeoutAfterAccept: 0, serverError: 0 };
+
+  constructor(
+    private readonly api: ThrottlingSmsApi,
+    private readonly rate: number,
+    private readonly random: () => number,
+  ) {}
+
+  async send(request: SmsSendRequest): Promise<SmsSendOutcome> {
+    const rowId = request.context?.rowId ?? "";
+    const roll = this.random() / this.rate; // < 1 means a fault, split evenly four ways
+    if (roll < 0.25) {
+      this.faults.throttled++;
+      return { status: "FAILED", retryable: true, throttled: true, errorName: "ThrottlingException", errorMessage: "Rate exceeded" };
+    }
+    if (roll < 0.5) {
+      this.faults.timeoutBeforeAccept++;
+      return { status: "UNKNOWN", errorName: "TimeoutError", errorMessage: "timed out before the service answered" };
+    }
+    if (roll < 0.75) {
+      this.faults.serverError++;
+      return { status: "UNKNOWN", errorName: "InternalServerException", errorMessage: "500" };
+    }
+    const outcome = await this.api.send(request);
+    if (outcome.status === "SENT") this.acceptedRows.set(rowId, (this.acceptedRows.get(rowId) ?? 0) + 1);
+    if (outcome.status === "SENT" && roll < 1) {
+      this.faults.timeoutAfterAccept++;
+      return { status: "UNKNOWN", errorName: "TimeoutError", errorMessage: "timed out after the message was accepted" };
+    }
+    return outcome;
   }
 }
 
@@ -278,6 +352,8 @@ interface SimulatedMessage {
 
 interface Scenario {
   name: string;
+  /** Inject faults into this share of SMS API calls and outcome-table writes (0 = none). */
+  faultRate?: number;
   identities: Array<{ identity: string; mps: number; apiLimit: number; messages: number }>;
   consumers: number;
   visibilityTimeoutMs: number;
@@ -289,18 +365,34 @@ interface Scenario {
 async function benchSender(scenario: Scenario): Promise<void> {
   process.env.ORIGINATION_IDENTITIES = JSON.stringify(scenario.identities.map(({ identity, mps }) => ({ identity, mps })));
   process.env.OUTCOME_TABLE_NAME = "bench";
+  process.env.MAX_ATTEMPTS = String(scenario.maxReceiveCount);
   const mod = await import("../functions/sms-file-drop/sender.js");
   const config = loadSenderConfig(process.env);
   const time = new VirtualTime();
-  const api = new ThrottlingSmsApi(time, new Map(scenario.identities.map((i) => [i.identity, i.apiLimit])), scenario.sdkAttempts);
-  const outcomes = new MemoryOutcomes();
+  const random = seededRandom(7);
+  const faultRate = scenario.faultRate ?? 0;
+  const throttlingApi = new ThrottlingSmsApi(time, new Map(scenario.identities.map((i) => [i.identity, i.apiLimit])), scenario.sdkAttempts);
+  const api = new FaultySmsApi(throttlingApi, faultRate, random);
+  const outcomes = new MemoryOutcomes(time.clock, faultRate / 3, random);
   const buckets = new TokenBucketRegistry(config.identityRates, { clock: time.clock, sleep: time.sleep });
-  const handler = mod.createSenderHandler(config, { outcomes, sms: api, buckets }, silent());
+  // The sender moves a message to the DLQ itself after its own attempts; SQS's redrive is a backstop.
+  const deadLetteredBySender = new Set<string>();
+  const deadLetters = {
+    send: async (record: { messageId: string }) => {
+      deadLetteredBySender.add(record.messageId);
+    },
+  };
+  const backstop = redriveMaxReceiveCount(scenario.maxReceiveCount, 10);
+  const handler = mod.createSenderHandler(config, { outcomes, sms: api, buckets, deadLetters, sleep: time.sleep }, silent());
+  // Leases are computed from Date.now(): run the handler on the simulated clock.
+  const realNow = Date.now;
+  Date.now = time.clock;
 
   // Queue contents: each identity's messages in order. Single-part messages: the simulated API
   // counts requests per 1-second window, so one request = one message part here. (Multi-part pacing
   // is covered by the token-bucket unit tests.)
   const groups = new Map<string, SimulatedMessage[]>();
+  const allMessages = new Map<string, SimulatedMessage[]>();
   let total = 0;
   for (const { identity, messages } of scenario.identities) {
     const list: SimulatedMessage[] = [];
@@ -320,10 +412,13 @@ async function benchSender(scenario: Scenario): Promise<void> {
       list.push({ id: `msg-${row}`, group: identity, message, visibleAt: 0, receives: 0 });
     }
     groups.set(identity, list);
+    allMessages.set(identity, [...list]);
   }
   const inFlight = new Set<string>();
   let delivered = 0;
   let deadLettered = 0;
+  let deadLetteredBySqs = 0;
+  const deadLetteredBySqsRows = new Set<string>();
   let redriven = 0;
   const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
@@ -350,6 +445,20 @@ async function benchSender(scenario: Scenario): Promise<void> {
         continue;
       }
       for (const m of batch) m.receives++;
+      const batchGroups = new Set(batch.map((m) => m.group));
+      // SQS's backstop: a message received `backstop` times goes to the DLQ instead of a batch.
+      for (const m of batch.filter((b) => b.receives > backstop)) {
+        const list = groups.get(m.group)!;
+        list.splice(list.indexOf(m), 1);
+        batch.splice(batch.indexOf(m), 1);
+        deadLettered++;
+        deadLetteredBySqs++;
+        deadLetteredBySqsRows.add(m.message.rowId);
+      }
+      if (batch.length === 0) {
+        for (const group of batchGroups) inFlight.delete(group);
+        continue;
+      }
       const event = {
         Records: batch.map((m) => ({ messageId: m.id, body: JSON.stringify(m.message), attributes: { MessageGroupId: m.group } })),
       };
@@ -359,10 +468,8 @@ async function benchSender(scenario: Scenario): Promise<void> {
         const list = groups.get(m.group)!;
         if (!failed.has(m.id)) {
           list.splice(list.indexOf(m), 1);
-          delivered++;
-        } else if (m.receives >= scenario.maxReceiveCount) {
-          list.splice(list.indexOf(m), 1);
-          deadLettered++;
+          if (deadLetteredBySender.has(m.id)) deadLettered++;
+          else delivered++;
         } else {
           m.visibleAt = time.now + scenario.visibilityTimeoutMs;
           redriven++;
@@ -375,17 +482,39 @@ async function benchSender(scenario: Scenario): Promise<void> {
   const started = process.hrtime.bigint();
   let finished = 0;
   const consumers = Array.from({ length: scenario.consumers }, () => consumer().finally(() => finished++));
-  await time.run(() => finished === scenario.consumers);
-  await Promise.all(consumers);
+  try {
+    await time.run(() => finished === scenario.consumers);
+    await Promise.all(consumers);
+  } finally {
+    Date.now = realNow;
+  }
   const realSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   const sent = [...outcomes.items.values()].filter((i) => i.status === "SENT").length;
+  // Ground truth from the API: how often each row was accepted.
+  const dlqRows = new Set<string>(deadLetteredBySqsRows);
+  for (const list of allMessages.values()) for (const m of list) if (deadLetteredBySender.has(m.id)) dlqRows.add(m.message.rowId);
+  let duplicated = 0;
+  let unknownDelivered = 0;
+  let unknownNotDelivered = 0;
+  let lost = 0;
+  for (const list of allMessages.values()) {
+    for (const m of list) {
+      const accepted = api.acceptedRows.get(m.message.rowId) ?? 0;
+      const status = outcomes.items.get(m.message.rowId)?.status;
+      if (accepted > 1) duplicated++;
+      if (status === "UNKNOWN") {
+        if (accepted > 0) unknownDelivered++;
+        else unknownNotDelivered++;
+      } else if (accepted === 0 && !dlqRows.has(m.message.rowId) && status !== "FAILED") lost++;
+    }
+  }
   console.log(
     `sender    scenario "${scenario.name}": ${total} messages, ${scenario.consumers} consumers, SDK attempts ${scenario.sdkAttempts}, visibility ${scenario.visibilityTimeoutMs / 1000} s; ` +
       `simulated ${(time.now / 1000).toFixed(0)} s in ${realSeconds.toFixed(1)} s real`,
   );
   for (const { identity, mps, apiLimit } of scenario.identities) {
-    const log = api.accepted.get(identity) ?? [];
+    const log = throttlingApi.accepted.get(identity) ?? [];
     const parts = log.reduce((s, e) => s + e.parts, 0);
     const first = log[0]?.at ?? 0;
     const last = log.at(-1);
@@ -397,9 +526,22 @@ async function benchSender(scenario: Scenario): Promise<void> {
     );
   }
   console.log(
-    `          throttled API calls ${api.throttles} (surfaced after SDK retries: ${api.surfacedThrottles}), re-driven ${redriven}, ` +
-      `dead-lettered ${deadLettered}, sent ${sent}/${total}, lost ${total - sent - deadLettered}`,
+    `          throttled API calls ${throttlingApi.throttles} (surfaced after SDK retries: ${throttlingApi.surfacedThrottles}), re-driven ${redriven}, ` +
+      `dead-lettered ${deadLettered} (by the sender ${deadLetteredBySender.size}, by the SQS backstop ${deadLetteredBySqs}), sent ${sent}/${total}`,
   );
+  if (faultRate > 0) {
+    const f = api.faults;
+    console.log(
+      `          injected: throttled ${f.throttled}, timeout before accept ${f.timeoutBeforeAccept}, timeout after accept ${f.timeoutAfterAccept}, 5xx ${f.serverError}, outcome-table write failures ${outcomes.writeFailures}`,
+    );
+  }
+  console.log(
+    `          UNKNOWN ${unknownDelivered + unknownNotDelivered} (actually delivered ${unknownDelivered}, not delivered ${unknownNotDelivered}), lost ${lost}, duplicated ${duplicated}`,
+  );
+  if (lost > 0 || duplicated > 0) {
+    console.error(`          FAIL: ${lost} lost and ${duplicated} duplicated rows (both must be 0)`);
+    process.exitCode = 1;
+  }
 }
 
 async function main(): Promise<void> {
@@ -437,7 +579,19 @@ async function main(): Promise<void> {
     ],
     consumers: 2,
     visibilityTimeoutMs: 60_000,
-    maxReceiveCount: 1000,
+    maxReceiveCount: 100,
+    sdkAttempts: 1,
+  });
+  await benchSender({
+    name: "faults in ~30 % of SMS calls (throttles, timeouts before/after acceptance, 5xx) and ~10 % of outcome writes",
+    faultRate: 0.3,
+    identities: [
+      { identity: "+12065550199", mps: 1, apiLimit: 1, messages: 100 },
+      { identity: "pool-0123456789abcdef", mps: 20, apiLimit: 20, messages: 500 },
+    ],
+    consumers: 2,
+    visibilityTimeoutMs: 360_000,
+    maxReceiveCount: 5,
     sdkAttempts: 1,
   });
 }

@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
+import { DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT, OUTCOME_WRITE_LOST_METRIC, redriveMaxReceiveCount } from "../../functions/sms-file-drop/config";
 import {
   accountContext,
+  anyAboveZeroAlarm,
   ArgumentErrors,
   BundledFunction,
   createAsyncFailureQueue,
@@ -14,11 +16,14 @@ import {
   PolicyStatement,
   QueueWithDeadLetter,
   SecureBucket,
+  sendGuaranteeEnvironment,
+  sendOutcomeUnknownAlarm,
   tableArnFromName,
   VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
 export const SMS_FILE_DROP_TARGETS = ["end-user-messaging", "pinpoint"] as const;
+const METRICS_NAMESPACE = "DigitalUserEngagement/SmsFileDrop";
 export const CSV_COLUMNS = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2"] as const;
 
 /** One origination identity the CSV may name, with its send rate. */
@@ -29,9 +34,9 @@ export interface SmsOriginationIdentity {
   mps: number;
   /**
    * ARN the sender's SendTextMessage permission is scoped to. Default: derived from `identity`
-   * when it is an ARN, a phone-number id ("phone-…") or a pool id ("pool-…"). For an E.164 number
-   * or a sender id, give the ARN here, or the permission falls back to every phone number or
-   * sender id in the account and region (a warning is logged).
+   * when it is an ARN, a phone-number id ("phone-…") or a pool id ("pool-…"). Required for an
+   * E.164 number (its phone-number ARN) or a sender ID (its sender-id ARN) on the
+   * end-user-messaging target: the permission is never widened to every number or sender ID.
    */
   arn?: string;
 }
@@ -55,6 +60,12 @@ export interface SmsFileDropArgs extends PlatformArgs {
   existingBucketKmsKeyArn?: pulumi.Input<string>;
   /** Key prefix of the files to process. Default "files/". Only keys ending ".csv" are processed. */
   prefix?: string;
+  /**
+   * Key prefix of the error reports (`<reportPrefix><key>.errors.csv`). Default "reports/". Must
+   * not overlap `prefix` (neither may start with the other), so a report never triggers the splitter
+   * and every file under `prefix` is input, whatever its name.
+   */
+  reportPrefix?: string;
   /** Created bucket only: days after which dropped files (and their error reports) expire. Default 90. */
   fileRetentionDays?: number;
   /** Created bucket only: let `pulumi destroy` delete a non-empty bucket. Default false. */
@@ -88,7 +99,12 @@ export interface SmsFileDropArgs extends PlatformArgs {
   senderMaximumConcurrency?: number;
   /** Records per sender invocation, 1–10. Default 10. */
   batchSize?: number;
-  /** Receives before a message moves to the FIFO DLQ. Default 5. */
+  /**
+   * Attempts of one message before it moves to the FIFO DLQ, 1–100. Default 5. The sender counts
+   * each message's own attempts and moves it itself; the queue's redrive policy is a backstop at
+   * maxReceiveCount × batchSize (at most 1000), because SQS also counts receives of the messages
+   * held behind a failing one, which are not attempts.
+   */
   maxReceiveCount?: number;
 }
 
@@ -119,7 +135,10 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
     const prefix = args.prefix ?? "files/";
+    const reportPrefix = args.reportPrefix ?? DEFAULT_REPORT_PREFIX;
     const target = args.target ?? "end-user-messaging";
+    const maxAttempts = args.maxReceiveCount ?? 5;
+    const batchSize = args.batchSize ?? 10;
 
     // Bucket: created (direct notification) or existing (EventBridge rule, below).
     let bucketReady: pulumi.Resource[] = [];
@@ -129,7 +148,10 @@ export class SmsFileDrop extends pulumi.ComponentResource {
         `${name}-files`,
         {
           forceDestroy: args.forceDestroyBucket ?? false,
-          lifecycleRules: [{ id: "expire-dropped-files", prefix, expirationDays: args.fileRetentionDays ?? 90 }],
+          lifecycleRules: [
+            { id: "expire-dropped-files", prefix, expirationDays: args.fileRetentionDays ?? 90 },
+            { id: "expire-error-reports", prefix: reportPrefix, expirationDays: args.fileRetentionDays ?? 90 },
+          ],
         },
         { parent: this },
       );
@@ -149,7 +171,8 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       {
         fifo: true,
         visibilityTimeoutSeconds: senderTimeout * VISIBILITY_TIMEOUT_FACTOR,
-        maxReceiveCount: args.maxReceiveCount ?? 5,
+        // A backstop: the sender moves a message to the DLQ after its own maxAttempts (sender.ts).
+        maxReceiveCount: redriveMaxReceiveCount(maxAttempts, batchSize),
         alarmActions: args.alarmActions,
       },
       { parent: this },
@@ -202,12 +225,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           ORIGINATION_IDENTITIES: identitiesJson,
           MAX_SEGMENTS: String(args.maxSegments ?? 10),
           ENQUEUE_CONCURRENCY: String(args.enqueueConcurrency ?? 8),
+          REPORT_PREFIX: reportPrefix,
           ...(args.columnMap ? { COLUMN_MAP: JSON.stringify(args.columnMap) } : {}),
-          POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         },
         policyStatements: splitterStatements({
           bucketArn,
           prefix,
+          reportPrefix,
           bucketKeyArn: args.existingBucketKmsKeyArn,
           queueArn: this.queue.arn,
           checkpointTableArn: this.checkpointTable.arn,
@@ -234,10 +259,12 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           ORIGINATION_IDENTITIES: identitiesJson,
           OUTCOME_TABLE_NAME: this.outcomeTable.name,
           DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.url,
+          MAX_ATTEMPTS: String(maxAttempts),
+          ...sendGuaranteeEnvironment(args),
           ...(args.pinpointApplicationId !== undefined ? { PINPOINT_APPLICATION_ID: args.pinpointApplicationId } : {}),
           ...(args.preferenceTableName !== undefined ? { PREFERENCE_TABLE_NAME: args.preferenceTableName } : {}),
           ...(args.configurationSetName !== undefined ? { CONFIGURATION_SET_NAME: args.configurationSetName } : {}),
-          POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         },
         policyStatements: senderStatements({
           queueArn: this.queue.arn,
@@ -264,18 +291,13 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       { parent: this },
     );
     this.sender = sender.function;
-    for (const { identity: id, arn } of args.originationIdentities) {
-      if (arn === undefined && identityResource(id) === undefined) {
-        pulumi.log.warn(`SmsFileDrop ${name}: origination identity "${id}" has no ARN; SendTextMessage is allowed on every phone number and sender id`, this);
-      }
-    }
 
     this.eventSourceMapping = new aws.lambda.EventSourceMapping(
       `${name}-sender-event-source`,
       {
         eventSourceArn: this.queue.arn,
         functionName: this.sender.arn,
-        batchSize: args.batchSize ?? 10,
+        batchSize,
         functionResponseTypes: ["ReportBatchItemFailures"],
         scalingConfig: { maximumConcurrency: args.senderMaximumConcurrency ?? 2 },
       },
@@ -324,7 +346,23 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       );
     }
 
-    this.alarms = [...queue.alarms, failures.alarm, ...splitter.alarms, ...sender.alarms];
+    // Sends whose outcome is unknown (at-most-once: recorded UNKNOWN, not re-sent), and outcome
+    // writes lost after a send (the row stays SENDING): both need a person to look.
+    const senderMetrics = { namespace: METRICS_NAMESPACE, serviceName: `${name}-sender`, alarmActions: args.alarmActions };
+    const unknownAlarm = sendOutcomeUnknownAlarm(`${name}-send-outcome-unknown`, senderMetrics, { parent: this });
+    const outcomeLostAlarm = anyAboveZeroAlarm(
+      `${name}-outcome-write-lost`,
+      {
+        namespace: METRICS_NAMESPACE,
+        metricName: OUTCOME_WRITE_LOST_METRIC,
+        dimensions: { service: `${name}-sender` },
+        statistic: "Sum",
+        description: `${name}-sender could not record a row's outcome after sending it; the row stays SENDING in the outcome table`,
+        alarmActions: args.alarmActions,
+      },
+      { parent: this },
+    );
+    this.alarms = [...queue.alarms, failures.alarm, ...splitter.alarms, ...sender.alarms, unknownAlarm, outcomeLostAlarm];
     this.registerOutputs({
       bucket: this.bucket,
       bucketName: this.bucketName,
@@ -362,24 +400,43 @@ export function identityResource(identity: string): string | undefined {
   return undefined;
 }
 
-/** Every identity's send resource, de-duplicated; identities without one fall back to the account's numbers and sender ids. */
+/**
+ * Every identity's send resource, de-duplicated. Validation guarantees each identity has one (an
+ * E.164 number or sender ID must come with its `arn`); nothing is ever widened to a wildcard.
+ */
 export function originationIdentityResources(identities: SmsOriginationIdentity[]): string[] {
   const resources = new Set<string>();
   for (const { identity, arn } of identities) {
     const resource = arn ?? identityResource(identity);
-    if (resource !== undefined) resources.add(resource);
-    else {
-      resources.add("phone-number/*");
-      resources.add("sender-id/*");
-    }
+    if (resource === undefined) throw new Error(`origination identity "${identity}" has no ARN (validateSmsFileDropArgs requires one)`);
+    resources.add(resource);
   }
   return [...resources];
+}
+
+/** The error for an identity whose SendTextMessage resource is missing or of the wrong kind, or undefined. */
+export function identityArnError(index: number, identity: string, arn: string | undefined): string | undefined {
+  const e164 = /^\+[1-9]\d{1,14}$/.test(identity);
+  if (arn === undefined) {
+    if (identityResource(identity) !== undefined) return undefined;
+    return `originationIdentities[${index}].arn is required for "${identity}" (${e164 ? "an E.164 number: its phone-number ARN" : "a sender ID: its sender-id ARN"}), so that SendTextMessage is granted on that identity only`;
+  }
+  const kind = /:(phone-number|pool|sender-id)\//.exec(arn)?.[1];
+  if (e164 && kind !== undefined && kind !== "phone-number") return `originationIdentities[${index}].arn must be a phone-number ARN for the E.164 number "${identity}", got "${arn}"`;
+  return undefined;
+}
+
+/** The error for report and trigger prefixes that overlap (one starts with the other), or undefined. */
+export function reportPrefixOverlapError(prefix: string, reportPrefix: string): string | undefined {
+  if (!reportPrefix.startsWith(prefix) && !prefix.startsWith(reportPrefix)) return undefined;
+  return `reportPrefix "${reportPrefix}" must not overlap prefix "${prefix}" (neither may start with the other): error reports written there would be read as input files`;
 }
 
 /** The splitter's exact permissions: read dropped files, write error reports, queue, checkpoint, summarize. */
 export function splitterStatements(resources: {
   bucketArn: pulumi.Input<string>;
   prefix: string;
+  reportPrefix: string;
   bucketKeyArn?: pulumi.Input<string>;
   queueArn: pulumi.Input<string>;
   checkpointTableArn: pulumi.Input<string>;
@@ -396,19 +453,21 @@ export function splitterStatements(resources: {
     },
     {
       // Without ListBucket S3 answers a deleted file with 403 instead of 404 (NoSuchKey), and the
-      // splitter could not tell "deleted since the event" (skip) from a real failure (retry).
+      // splitter could not tell "deleted since the event" (skip) from a real failure (retry). No
+      // s3:prefix condition: a GetObject carries no prefix, a condition on a missing key evaluates
+      // false, and the 404 would be a 403 again. ListBucket reveals key names, not contents.
       Sid: "ListDroppedFiles",
       Effect: "Allow",
       Action: "s3:ListBucket",
       Resource: resources.bucketArn,
-      Condition: { StringLike: { "s3:prefix": `${resources.prefix}*` } },
     },
     {
-      // Only `<key>.errors.csv` objects: the splitter cannot overwrite or add input files.
+      // Only under the report prefix, which does not overlap the trigger prefix: the splitter
+      // cannot overwrite or add input files, and a report never triggers it.
       Sid: "WriteErrorReports",
       Effect: "Allow",
       Action: "s3:PutObject",
-      Resource: pulumi.interpolate`${resources.bucketArn}/${resources.prefix}*.errors.csv`,
+      Resource: pulumi.interpolate`${resources.bucketArn}/${resources.reportPrefix}*`,
     },
     { Sid: "QueueMessages", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.queueArn },
     { Sid: "Checkpoints", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.checkpointTableArn },
@@ -439,8 +498,9 @@ export function senderStatements(resources: {
       Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       Resource: resources.queueArn,
     },
-    // A malformed message is moved to the DLQ at once instead of holding back its group.
-    { Sid: "MoveMalformedToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.deadLetterQueueArn },
+    // The sender moves malformed messages (at once) and messages out of attempts to the DLQ itself,
+    // so that the messages held behind them are not dead-lettered untried.
+    { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.deadLetterQueueArn },
     { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.outcomeTableArn },
   ];
   if (resources.preferenceTableArn !== undefined) {
@@ -469,6 +529,9 @@ export function validateSmsFileDropArgs(args: SmsFileDropArgs): void {
     seen.add(identity);
     errors.check(!(typeof mps === "number" && mps > 0 && mps <= 10_000), `originationIdentities[${i}].mps must be greater than 0 and at most 10000, got ${mps}`);
     errors.check(arn !== undefined && !/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/\S+$/.test(arn), `originationIdentities[${i}].arn must be an sms-voice phone-number, pool or sender-id ARN, got "${arn}"`);
+    // Only the end-user-messaging target grants per identity (Pinpoint grants on the project).
+    const arnError = (args.target ?? "end-user-messaging") === "end-user-messaging" ? identityArnError(i, identity ?? "", arn) : undefined;
+    errors.check(arnError !== undefined, arnError ?? "");
   }
   const target = args.target ?? "end-user-messaging";
   errors.check(!(SMS_FILE_DROP_TARGETS as readonly string[]).includes(target), `target must be one of ${SMS_FILE_DROP_TARGETS.join(", ")}, got "${target}"`);
@@ -478,6 +541,10 @@ export function validateSmsFileDropArgs(args: SmsFileDropArgs): void {
   const prefix = args.prefix ?? "files/";
   errors.check(!/^[A-Za-z0-9!_.'()/-]*$/.test(prefix) || prefix.startsWith("/"), `prefix must be an S3 key prefix without "*", "?" or a leading "/", got "${prefix}"`);
   errors.check(prefix !== "" && !prefix.endsWith("/"), `prefix must end with "/" (a folder), got "${prefix}"`);
+  const reportPrefix = args.reportPrefix ?? DEFAULT_REPORT_PREFIX;
+  errors.check(!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(reportPrefix), `reportPrefix must be a key prefix ending with "/" (a folder), got "${reportPrefix}"`);
+  const overlap = reportPrefixOverlapError(prefix, reportPrefix);
+  errors.check(overlap !== undefined, overlap ?? "");
   if (args.existingBucketName !== undefined) {
     errors.check(args.fileRetentionDays !== undefined, "fileRetentionDays applies only to a created bucket (not with existingBucketName)");
     errors.check(args.forceDestroyBucket !== undefined, "forceDestroyBucket applies only to a created bucket (not with existingBucketName)");
@@ -507,6 +574,12 @@ export function validateSmsFileDropArgs(args: SmsFileDropArgs): void {
   range("senderMemorySizeMb", 128, 10240);
   range("senderMaximumConcurrency", 2, 1000);
   range("batchSize", 1, 10);
-  range("maxReceiveCount", 1, 1000);
+  range("maxReceiveCount", 1, MAX_ATTEMPTS_LIMIT);
+  const attempts = args.maxReceiveCount ?? 5;
+  const batch = args.batchSize ?? 10;
+  errors.check(
+    redriveMaxReceiveCount(attempts, batch) > 1000,
+    `maxReceiveCount × batchSize must be at most 1000 (the queue's backstop redrive is their product), got ${attempts} × ${batch}`,
+  );
   errors.throwIfAny();
 }

@@ -183,7 +183,12 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
 // ---------------------------------------------------------------------------------------------
 // Outcome table (partition key rowId)
 
-export type FinalStatus = "SENT" | "FAILED" | "SKIPPED_OPTED_OUT" | "REJECTED";
+/**
+ * Final statuses: a row in one of them is never claimed again. UNKNOWN: the send may or may not
+ * have gone out (it timed out, or an earlier delivery died while SENDING) and the guarantee is
+ * at-most-once, so it is not sent again.
+ */
+export type FinalStatus = "SENT" | "FAILED" | "SKIPPED_OPTED_OUT" | "REJECTED" | "UNKNOWN";
 export type OutcomeStatus = FinalStatus | "SENDING" | "RETRYING";
 
 export interface ClaimRequest {
@@ -194,7 +199,15 @@ export interface ClaimRequest {
   message: QueuedSms;
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; status: OutcomeStatus | "UNKNOWN" };
+export type ClaimResult =
+  /**
+   * attempts: how many deliveries have claimed the row, this one included (the dead-letter
+   * decision counts these, not SQS receives). takenOver: the row was SENDING under an expired lease,
+   * so the delivery that held it may have sent the message before it died.
+   */
+  | { claimed: true; attempts: number; takenOver: boolean }
+  /** status undefined: the row vanished between the failed claim and the read (TTL); retry later. */
+  | { claimed: false; status: OutcomeStatus | undefined };
 
 export interface FinishRequest {
   rowId: string;
@@ -204,13 +217,16 @@ export interface FinishRequest {
   errorName?: string;
   errorMessage?: string;
   segments?: number;
+  /** Start the attempt count again (the message is moving to the DLQ; a redrive gets fresh attempts). */
+  resetAttempts?: boolean;
 }
 
 /**
  * Each row's outcome, and the send's idempotency guard. A row is sent only by the delivery that
- * wins `claim` (a conditional write); a row already SENT / FAILED / SKIPPED / REJECTED is never
- * claimed again, so a redelivered message is not re-sent. A claim left SENDING by an invocation
- * that died can be taken over once its lease (the dead invocation's deadline) has passed.
+ * wins `claim` (a conditional write); a row in a final status is never claimed again, so a
+ * redelivered message is not re-sent. A claim left SENDING by an invocation that died can be taken
+ * over once its lease (the dead invocation's deadline) has passed; the caller is told, because that
+ * invocation may have sent the message.
  */
 export interface OutcomeStore {
   claim(request: ClaimRequest): Promise<ClaimResult>;
@@ -230,7 +246,7 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
     const now = this.now();
     const { message } = request;
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { rowId: request.rowId },
@@ -254,9 +270,11 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
             ":updatedAt": new Date(now).toISOString(),
             ":expiration": Math.floor(now / 1000) + this.ttlSeconds,
           },
+          // The previous status (takeover?) and attempt count, from the same atomic write.
+          ReturnValues: "UPDATED_OLD",
         }),
       );
-      return { claimed: true };
+      return { claimed: true, attempts: Number(Attributes?.attempts ?? 0) + 1, takenOver: Attributes?.status === "SENDING" };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const { Item } = await this.client.send(
@@ -268,13 +286,16 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
           ExpressionAttributeNames: { "#status": "status" },
         }),
       );
-      return { claimed: false, status: (Item?.status as OutcomeStatus | undefined) ?? "UNKNOWN" };
+      return { claimed: false, status: Item?.status as OutcomeStatus | undefined };
     }
   }
 
   async finish(request: FinishRequest): Promise<boolean> {
     const now = this.now();
     const set = ["#status = :status", "updatedAt = :updatedAt"];
+    // Every optional attribute goes through a name placeholder: `segments` is a DynamoDB reserved
+    // word, and an unused placeholder is an error, so names are added only with their attribute.
+    const names: Record<string, string> = { "#status": "status" };
     const values: Record<string, string | number> = {
       ":status": request.status,
       ":updatedAt": new Date(now).toISOString(),
@@ -285,9 +306,11 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
       ["errorName", request.errorName],
       ["errorMessage", request.errorMessage],
       ["segments", request.segments],
+      ["attempts", request.resetAttempts === true ? 0 : undefined],
     ] as const) {
       if (value !== undefined) {
-        set.push(`${attribute} = :${attribute}`);
+        set.push(`#${attribute} = :${attribute}`);
+        names[`#${attribute}`] = attribute;
         values[`:${attribute}`] = value;
       }
     }
@@ -298,7 +321,7 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
           Key: { rowId: request.rowId },
           UpdateExpression: `SET ${set.join(", ")} REMOVE claimToken, leaseUntil`,
           ConditionExpression: "claimToken = :claimToken",
-          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );

@@ -13,6 +13,7 @@
  * | ENQUEUE_CONCURRENCY     | SendMessageBatch calls in flight (1–50; 1 = strict file order)  | 8 |
  * | ENQUEUE_MAX_ATTEMPTS    | Attempts per failed batch entry before the file fails (1–10)   | 5 |
  * | MAX_ERROR_REPORT_LINES  | Error-report lines kept; the rest are counted (100–1000000)    | 10000 |
+ * | REPORT_PREFIX           | Key prefix of the error reports (`<REPORT_PREFIX><key>.errors.csv`); must not overlap the trigger prefix | reports/ |
  * | CHECKPOINT_TTL_DAYS     | Days a checkpoint item is kept (1–3650)                        | 30 |
  *
  * Sender (sender.ts):
@@ -22,12 +23,15 @@
  * | PINPOINT_APPLICATION_ID | Pinpoint project id; required when TARGET=pinpoint              | — |
  * | ORIGINATION_IDENTITIES  | JSON array of {identity, mps}: allow-list and send rates        | required |
  * | OUTCOME_TABLE_NAME      | DynamoDB table, partition key rowId (S), TTL attribute expiration | required |
- * | DEAD_LETTER_QUEUE_URL   | The queue's FIFO DLQ; a malformed message is moved there at once (see sender.ts) | none (the message fails instead) |
+ * | DEAD_LETTER_QUEUE_URL   | The queue's FIFO DLQ; the sender moves malformed messages (at once) and messages out of attempts there (see sender.ts) | none (the message fails instead) |
  * | PREFERENCE_TABLE_NAME   | Preference table of the self-managed opt-outs; PROMOTIONAL rows to OPTED_OUT numbers are skipped | none (no check) |
  * | CONFIGURATION_SET_NAME  | SMS configuration set (end-user-messaging only)                 | none |
  * | OUTCOME_TTL_DAYS        | Days an outcome item is kept (1–3650)                           | 90 |
+ * | SEND_GUARANTEE          | at-most-once or at-least-once, for sends whose outcome is unknown (send-guarantee.ts) | at-most-once |
+ * | MAX_ATTEMPTS            | Attempts of one message before the sender moves it to the DLQ itself (1–100; see sender.ts) | 5 |
  */
 import * as z from "zod";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES, type SendGuarantee } from "../shared/send-guarantee";
 import {
   identityRates,
   intEnv,
@@ -48,6 +52,12 @@ const ColumnMapSchema = z.strictObject(
   ) as Record<(typeof CANONICAL_COLUMNS)[number], z.ZodOptional<z.ZodString>>,
 );
 
+/** Counted when an outcome write is still failing after its retries (send-record.ts); alarmed. */
+export const OUTCOME_WRITE_LOST_METRIC = "OutcomeWriteLost";
+
+/** Where error reports go unless configured: outside the default trigger prefix ("files/"). */
+export const DEFAULT_REPORT_PREFIX = "reports/";
+
 const SplitterEnvSchema = z.object({
   QUEUE_URL: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the https URL of a FIFO queue (ending in .fifo)"),
   CHECKPOINT_TABLE_NAME: requiredString,
@@ -59,6 +69,11 @@ const SplitterEnvSchema = z.object({
   ENQUEUE_MAX_ATTEMPTS: intEnv(1, 10).default(5),
   MAX_ERROR_REPORT_LINES: intEnv(100, 1_000_000).default(10_000),
   CHECKPOINT_TTL_DAYS: intEnv(1, 3650).default(30),
+  REPORT_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/" (e.g. reports/)')
+    .default(DEFAULT_REPORT_PREFIX),
 });
 
 export interface SplitterConfig {
@@ -73,6 +88,7 @@ export interface SplitterConfig {
   enqueueMaxAttempts: number;
   maxErrorReportLines: number;
   checkpointTtlSeconds: number;
+  reportPrefix: string;
 }
 
 export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
@@ -89,8 +105,21 @@ export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
     enqueueMaxAttempts: e.ENQUEUE_MAX_ATTEMPTS,
     maxErrorReportLines: e.MAX_ERROR_REPORT_LINES,
     checkpointTtlSeconds: e.CHECKPOINT_TTL_DAYS * 86_400,
+    reportPrefix: e.REPORT_PREFIX,
   };
 }
+
+/**
+ * The sender moves a message to the DLQ itself after MAX_ATTEMPTS attempts of that message. SQS's
+ * own redrive stays as a backstop, set high enough never to fire first: a message is received with
+ * at most `batchSize` heads of its group (itself included), each of which the sender retires after
+ * MAX_ATTEMPTS attempts, so it is received at most MAX_ATTEMPTS × batchSize times before it has had
+ * its own MAX_ATTEMPTS. SQS allows at most 1000, hence MAX_ATTEMPTS ≤ 100 (batches of up to 10).
+ */
+export function redriveMaxReceiveCount(maxAttempts: number, batchSize: number): number {
+  return maxAttempts * batchSize;
+}
+export const MAX_ATTEMPTS_LIMIT = 100;
 
 const SenderEnvSchema = z
   .object({
@@ -102,6 +131,9 @@ const SenderEnvSchema = z
     PREFERENCE_TABLE_NAME: z.string().trim().min(1).optional(),
     CONFIGURATION_SET_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
     OUTCOME_TTL_DAYS: intEnv(1, 3650).default(90),
+    MAX_ATTEMPTS: intEnv(1, MAX_ATTEMPTS_LIMIT).default(5),
+    // In the schema (not sendGuaranteeFromEnv) so a bad value is reported with every other error.
+    SEND_GUARANTEE: z.enum(SEND_GUARANTEES).default(DEFAULT_SEND_GUARANTEE),
   })
   .superRefine((env, ctx) => {
     if (env.TARGET === "pinpoint" && env.PINPOINT_APPLICATION_ID === undefined) {
@@ -120,6 +152,10 @@ export interface SenderConfig {
   preferenceTableName?: string;
   configurationSetName?: string;
   outcomeTtlSeconds: number;
+  /** What an ambiguous send becomes: UNKNOWN (at-most-once) or a retry (at-least-once). */
+  sendGuarantee: SendGuarantee;
+  /** Attempts of one message (outcome-table claims) before it is moved to the DLQ. */
+  maxAttempts: number;
 }
 
 export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
@@ -134,5 +170,7 @@ export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
     preferenceTableName: e.PREFERENCE_TABLE_NAME,
     configurationSetName: e.CONFIGURATION_SET_NAME,
     outcomeTtlSeconds: e.OUTCOME_TTL_DAYS * 86_400,
+    sendGuarantee: e.SEND_GUARANTEE,
+    maxAttempts: e.MAX_ATTEMPTS,
   };
 }

@@ -1,24 +1,36 @@
 /**
- * The error report written next to a dropped file as `<key>.errors.csv`. Pure.
+ * The error report of a dropped file, written as `<reportPrefix><key>.errors.csv`. Pure.
+ *
+ * Reports live under their own prefix, never under the trigger prefix: a report there would be an
+ * input to the splitter (or, as before, a customer file named `*.errors.csv` had to be skipped).
+ * The component rejects a report prefix that overlaps the trigger prefix.
  *
  * Columns: row,column,reason
  * - row: the data row number (1 = first row after the header; blank lines are not counted), or
  *   empty for a problem with the file as a whole (header, CSV syntax);
  * - column: the header name of the offending column, "(row)" for the row as a whole, "(file)";
- * - reason: why. Values from the file are not echoed except the origination identity (ours).
- * Memory is bounded: after `maxEntries` lines the rest are counted and summarized in a last line.
+ * - reason: why. Values from the file are not echoed except a rejected origination identity,
+ *   truncated (rows.ts reportedValue).
+ * Memory is bounded: after `maxEntries` lines the rest are counted and summarized in a last line,
+ * and each reason is capped at MAX_REASON_CHARACTERS.
  */
-import type { RowError } from "./rows";
+import { createHash } from "node:crypto";
+import { truncateForReport, type RowError } from "./rows";
 
 export const ERROR_REPORT_SUFFIX = ".errors.csv";
+/** S3's key limit, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
+/** A second bound on a report line, whatever a reason holds. */
+export const MAX_REASON_CHARACTERS = 1000;
 
-export function errorReportKeyFor(key: string): string {
-  return `${key}${ERROR_REPORT_SUFFIX}`;
-}
-
-/** True for a key the splitter wrote itself; such objects must never be processed as input. */
-export function isErrorReportKey(key: string): boolean {
-  return key.endsWith(ERROR_REPORT_SUFFIX);
+/**
+ * `<reportPrefix><key>.errors.csv`; when that would exceed S3's key limit, the key is replaced by
+ * its sha256 (the summary event names the report either way).
+ */
+export function errorReportKeyFor(reportPrefix: string, key: string): string {
+  const full = `${reportPrefix}${key}${ERROR_REPORT_SUFFIX}`;
+  if (Buffer.byteLength(full, "utf8") <= MAX_KEY_BYTES) return full;
+  return `${reportPrefix}${createHash("sha256").update(key).digest("hex")}${ERROR_REPORT_SUFFIX}`;
 }
 
 /** RFC 4180 field: quoted when it contains a quote, comma or line break. */
@@ -53,7 +65,7 @@ export class ErrorReport {
       return;
     }
     this.entries += 1;
-    this.lines.push([row, csvField(column), csvField(reason)].join(","));
+    this.lines.push([row, csvField(column), csvField(truncateForReport(reason, MAX_REASON_CHARACTERS))].join(","));
   }
 
   get rowsInvalid(): number {

@@ -121,6 +121,21 @@ function describeSegments(body: string, encoding: SmsEncoding, segments: number,
   return `needs ${segments} message parts as ${encoding} (maximum ${max})${why}`;
 }
 
+/** Longest cell value copied into an error report; a crafted file must not inflate the report. */
+export const MAX_REPORTED_VALUE_CHARACTERS = 200;
+
+/** `text` cut to `max` characters (never inside a surrogate pair) with a marker giving its length. */
+export function truncateForReport(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  return `${text.slice(0, end)}… (truncated, ${text.length} characters)`;
+}
+
+/** A cell value as quoted in an error report: truncated to MAX_REPORTED_VALUE_CHARACTERS. */
+export function reportedValue(value: string): string {
+  return `"${truncateForReport(value, MAX_REPORTED_VALUE_CHARACTERS)}"`;
+}
+
 export function validateRow(fields: readonly string[], layout: HeaderLayout, rules: RowRules): RowResult {
   if (fields.length !== layout.columnCount) {
     return { ok: false, errors: [{ column: "(row)", reason: `expected ${layout.columnCount} fields, found ${fields.length}` }] };
@@ -143,7 +158,7 @@ export function validateRow(fields: readonly string[], layout: HeaderLayout, rul
 
   const identity = value("short_code");
   if (identity === "") fail("short_code", "is empty");
-  else if (!rules.identities.has(identity)) fail("short_code", `"${identity}" is not an allowed origination identity`);
+  else if (!rules.identities.has(identity)) fail("short_code", `${reportedValue(identity)} is not an allowed origination identity`);
 
   const messageType = value("message_type").toUpperCase();
   if (!(MESSAGE_TYPES as readonly string[]).includes(messageType)) fail("message_type", "must be TRANSACTIONAL or PROMOTIONAL");

@@ -1,41 +1,56 @@
 /**
- * Sends one queued SMS exactly once per row. SDK-free: the outcome table, preference table, SMS
- * API and rate limiter are injected.
+ * Sends one queued SMS at most once per row (or at least once, when configured). SDK-free: the
+ * outcome table, preference table, SMS API and rate limiter are injected.
  *
- * 1. claim      conditional write on the outcome table (rowId). A row already SENT, FAILED,
- *               SKIPPED_OPTED_OUT or REJECTED is not sent again (a redelivered message, or the
- *               splitter re-sending rows around a resume after SQS's 5-minute de-duplication
- *               window). A row SENDING under a live lease belongs to another delivery: retry later.
+ * 1. claim      conditional write on the outcome table (rowId). A row in a final status (SENT,
+ *               FAILED, SKIPPED_OPTED_OUT, REJECTED, UNKNOWN) is not sent again (a redelivered
+ *               message, or the splitter re-sending rows around a resume after SQS's 5-minute
+ *               de-duplication window). A row SENDING under a live lease belongs to another
+ *               delivery: retry later. A row SENDING under an expired lease was left by a delivery
+ *               that died, possibly after sending: at-most-once records it UNKNOWN, at-least-once
+ *               sends it.
  * 2. allow-list the origination identity must be configured here too (defence in depth: the
  *               queue could be written by something else, or the allow-list shrunk): else REJECTED.
  * 3. opt-out    PROMOTIONAL rows to a number whose preference item is OPTED_OUT are
  *               SKIPPED_OPTED_OUT (the preference-table-only mode of the opt-out architecture).
  * 4. rate       the identity's token bucket, charged with the message's part count (MPS).
- * 5. send       SendTextMessage (or Pinpoint SendMessages), using THIS record's own identity.
+ * 5. send       SendTextMessage (or Pinpoint SendMessages), using THIS record's own identity. The
+ *               client retries only errors that prove nothing was sent (sendClientConfig).
  * 6. outcome    SENT (message id) · SKIPPED_OPTED_OUT (the opt-out list refused it) · FAILED
- *               (non-retryable: recorded, not retried) · RETRYING (throttled / transient: the claim
- *               is released and RetryableSendError thrown, so SQS redelivers it).
+ *               (non-retryable: recorded, not retried) · UNKNOWN (timed out / reset / 5xx: the SMS
+ *               may have gone out; at-most-once records it and never sends it again, metric
+ *               SendOutcomeUnknown; at-least-once retries it like a throttle) · RETRYING (throttled
+ *               / transient: the claim is released and RetryableSendError thrown, so SQS redelivers).
  *
- * If the outcome write after a successful send fails, the row stays SENDING until its lease ends;
- * the error is logged and counted but not thrown, because throwing would make SQS redeliver a
- * message that was already sent.
+ * The outcome write after a send that went out (or may have) is retried a few times with backoff
+ * and never thrown: throwing would make SQS redeliver a message that was already sent. If it is
+ * still lost, OutcomeWriteLost is counted (alarmed) and the row stays SENDING; a later delivery
+ * of it then finds an expired lease and, at-most-once, records UNKNOWN instead of sending again.
+ *
+ * Attempts: every claim counts one attempt of the row. A retryable failure on attempt
+ * `maxAttempts` throws RetryableSendError with `exhausted`, so the handler moves the message to
+ * the DLQ itself (see sender.ts) and resets the count for a later redrive.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { maskPhone } from "../shared/pii";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import { analyzeSmsBody } from "../shared/sms-encoding";
 import type { PreferenceStore } from "../shared/sms-preferences";
-import type { SmsSender } from "../shared/sms-send";
-import type { TokenBucketRegistry } from "../shared/token-bucket";
+import type { SmsSender, SmsSendOutcome } from "../shared/sms-send";
+import { realSleep, type Sleep, type TokenBucketRegistry } from "../shared/token-bucket";
 import type { FinishRequest, OutcomeStore } from "./adapters";
-import type { SenderConfig } from "./config";
+import { OUTCOME_WRITE_LOST_METRIC, type SenderConfig } from "./config";
 import { sendContextFor, type QueuedSms } from "./message";
 
 /** Pause an identity's bucket this long after the API throttled it anyway (one MPS window). */
 export const THROTTLE_PENALTY_MS = 1000;
+/** Attempts at an outcome write (on top of the SDK's own retries), with backoff 100, 200, 400 ms. */
+export const OUTCOME_WRITE_ATTEMPTS = 4;
+export const OUTCOME_WRITE_BACKOFF_MS = 100;
 
-export type RecordOutcome = "SENT" | "DUPLICATE" | "SKIPPED_OPTED_OUT" | "FAILED" | "REJECTED";
+export type RecordOutcome = "SENT" | "DUPLICATE" | "SKIPPED_OPTED_OUT" | "FAILED" | "REJECTED" | "UNKNOWN";
 
 export interface SendDeps {
   outcomes: OutcomeStore;
@@ -45,6 +60,8 @@ export interface SendDeps {
   logger: Logger;
   metrics: Metrics;
   newClaimToken?: () => string;
+  /** Backoff between outcome-write attempts. Default: real time. */
+  sleep?: Sleep;
 }
 
 /** The record must be retried later: thrown so the batch reports it (and its group's later records) as failed. */
@@ -52,8 +69,11 @@ export class RetryableSendError extends Error {
   constructor(
     message: string,
     readonly throttled: boolean,
+    /** This was the row's last allowed attempt: move the message to the DLQ. */
+    readonly exhausted = false,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = "RetryableSendError";
   }
 }
@@ -61,10 +81,11 @@ export class RetryableSendError extends Error {
 export async function sendQueuedMessage(
   message: QueuedSms,
   options: { leaseUntil: number },
-  config: Pick<SenderConfig, "identityRates" | "configurationSetName">,
+  config: Pick<SenderConfig, "identityRates" | "configurationSetName" | "sendGuarantee" | "maxAttempts">,
   deps: SendDeps,
 ): Promise<RecordOutcome> {
   const { logger, metrics } = deps;
+  const sleep = deps.sleep ?? realSleep;
   const log = {
     rowId: message.rowId,
     to: maskPhone(message.destination),
@@ -76,81 +97,122 @@ export async function sendQueuedMessage(
   const claimToken = (deps.newClaimToken ?? randomUUID)();
   const claim = await deps.outcomes.claim({ rowId: message.rowId, claimToken, leaseUntil: options.leaseUntil, message });
   if (!claim.claimed) {
-    if (claim.status === "SENDING") {
+    if (claim.status === "SENDING" || claim.status === undefined) {
       throw new RetryableSendError(`Row ${message.rowId} is being sent by another delivery`, false);
     }
     metrics.addMetric("DuplicateSkipped", MetricUnit.Count, 1);
     logger.info("Row already processed; not sent again", { ...log, status: claim.status });
     return "DUPLICATE";
   }
+  const exhausted = claim.attempts >= config.maxAttempts;
 
-  const finish = async (request: Omit<FinishRequest, "rowId" | "claimToken">): Promise<void> => {
-    try {
-      const kept = await deps.outcomes.finish({ ...request, rowId: message.rowId, claimToken });
-      if (!kept) logger.warn("Outcome not recorded: the claim's lease had expired and was taken over", { ...log, status: request.status });
-    } catch (error) {
-      metrics.addMetric("OutcomeWriteFailed", MetricUnit.Count, 1);
-      logger.error("Could not record the row's outcome", { ...log, status: request.status, errorName: (error as Error).name });
-      // Only after a delivered SMS is the failure swallowed: throwing then would send it again.
-      // Otherwise the message is retried and the outcome written on the next delivery.
-      if (request.status !== "SENT") throw error;
+  /**
+   * Writes the row's outcome, retrying with backoff. After a send that went out or may have (SENT,
+   * UNKNOWN) a final failure is counted and swallowed, never thrown (a redelivery would send
+   * again); otherwise it is thrown and the message retried.
+   */
+  const record = async (request: Omit<FinishRequest, "rowId" | "claimToken">): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const kept = await deps.outcomes.finish({ ...request, rowId: message.rowId, claimToken });
+        if (!kept) logger.warn("Outcome not recorded: the claim's lease had expired and was taken over", { ...log, status: request.status });
+        return;
+      } catch (error) {
+        if (attempt < OUTCOME_WRITE_ATTEMPTS) {
+          await sleep(OUTCOME_WRITE_BACKOFF_MS * 2 ** (attempt - 1));
+          continue;
+        }
+        metrics.addMetric(OUTCOME_WRITE_LOST_METRIC, MetricUnit.Count, 1);
+        logger.error("Could not record the row's outcome", { ...log, status: request.status, attempts: attempt, errorName: (error as Error).name });
+        if (request.status !== "SENT" && request.status !== "UNKNOWN") throw error;
+        return;
+      }
     }
   };
 
-  let sent: Awaited<ReturnType<SmsSender["send"]>>;
+  const retryLater = async (errorName: string, errorMessage: string, throttled: boolean, cause?: unknown): Promise<never> => {
+    await record({ status: "RETRYING", errorName, errorMessage, resetAttempts: exhausted });
+    throw new RetryableSendError(errorName, throttled, exhausted, cause === undefined ? undefined : { cause });
+  };
+
+  const recordUnknown = async (errorName: string, errorMessage: string): Promise<RecordOutcome> => {
+    await record({ status: "UNKNOWN", errorName, errorMessage });
+    metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+    logger.warn("SMS outcome unknown; recorded UNKNOWN and not sent again (at-most-once)", { ...log, errorName });
+    return "UNKNOWN";
+  };
+
+  if (claim.takenOver) {
+    // The delivery that held the expired lease died between its claim and its outcome write, so
+    // it may have sent the SMS.
+    if (config.sendGuarantee === "at-most-once") {
+      return recordUnknown("PreviousDeliveryUnfinished", "an earlier delivery claimed this row and did not record an outcome; it may have sent it");
+    }
+    metrics.addMetric("ClaimTakenOver", MetricUnit.Count, 1);
+    logger.warn("Taking over an expired claim; the row may be sent twice (at-least-once)", log);
+  }
+
+  if (!config.identityRates.has(message.originationIdentity)) {
+    await record({ status: "REJECTED", errorName: "IdentityNotAllowed", errorMessage: "origination identity is not in ORIGINATION_IDENTITIES" });
+    metrics.addMetric("RowRejected", MetricUnit.Count, 1);
+    logger.warn("Row rejected: origination identity is not allowed", log);
+    return "REJECTED";
+  }
   const segments = analyzeSmsBody(message.body).segments;
+  let optedOut = false;
+  let sent: SmsSendOutcome | undefined;
   try {
-    if (!config.identityRates.has(message.originationIdentity)) {
-      await finish({ status: "REJECTED", errorName: "IdentityNotAllowed", errorMessage: "origination identity is not in ORIGINATION_IDENTITIES" });
-      metrics.addMetric("RowRejected", MetricUnit.Count, 1);
-      logger.warn("Row rejected: origination identity is not allowed", log);
-      return "REJECTED";
-    }
     if (message.messageType === "PROMOTIONAL" && deps.preferences !== undefined) {
-      const preference = await deps.preferences.get(message.destination);
-      if (preference?.status === "OPTED_OUT") {
-        await finish({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut", errorMessage: "the preference table records an opt-out" });
-        metrics.addMetric("SkippedOptedOut", MetricUnit.Count, 1);
-        logger.info("Promotional row skipped: recipient opted out", log);
-        return "SKIPPED_OPTED_OUT";
-      }
+      optedOut = (await deps.preferences.get(message.destination))?.status === "OPTED_OUT";
     }
-    await deps.buckets.forKey(message.originationIdentity).take(Math.max(1, segments));
-    sent = await deps.sms.send({
-      destination: message.destination,
-      originationIdentity: message.originationIdentity,
-      body: message.body,
-      messageType: message.messageType,
-      configurationSetName: config.configurationSetName,
-      context: sendContextFor(message),
-    });
+    if (!optedOut) {
+      await deps.buckets.forKey(message.originationIdentity).take(Math.max(1, segments));
+      sent = await deps.sms.send({
+        destination: message.destination,
+        originationIdentity: message.originationIdentity,
+        body: message.body,
+        messageType: message.messageType,
+        configurationSetName: config.configurationSetName,
+        context: sendContextFor(message),
+      });
+    }
   } catch (error) {
-    // Nothing was sent: release the claim so the redelivery can take it at once.
-    await finish({ status: "RETRYING", errorName: (error as Error).name, errorMessage: (error as Error).message }).catch(() => undefined);
-    throw error;
+    // Nothing was sent (send() turns every AWS error into an outcome): release the claim so the
+    // redelivery can take it at once.
+    return retryLater((error as Error).name, (error as Error).message, false, error);
+  }
+  if (sent === undefined) {
+    await record({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut", errorMessage: "the preference table records an opt-out" });
+    metrics.addMetric("SkippedOptedOut", MetricUnit.Count, 1);
+    logger.info("Promotional row skipped: recipient opted out", log);
+    return "SKIPPED_OPTED_OUT";
   }
 
   switch (sent.status) {
     case "SENT":
-      await finish({ status: "SENT", messageId: sent.messageId, segments });
+      await record({ status: "SENT", messageId: sent.messageId, segments });
       metrics.addMetric("SmsSent", MetricUnit.Count, 1);
       metrics.addMetric("SmsPartsSent", MetricUnit.Count, segments);
       logger.info("SMS sent", { ...log, messageId: sent.messageId, segments });
       return "SENT";
     case "OPTED_OUT":
-      await finish({ status: "SKIPPED_OPTED_OUT", errorName: sent.errorName, errorMessage: sent.errorMessage });
+      await record({ status: "SKIPPED_OPTED_OUT", errorName: sent.errorName, errorMessage: sent.errorMessage });
       metrics.addMetric("SkippedOptedOut", MetricUnit.Count, 1);
       logger.info("SMS refused: recipient is on the opt-out list", log);
       return "SKIPPED_OPTED_OUT";
+    case "UNKNOWN":
+      if (config.sendGuarantee === "at-most-once") return recordUnknown(sent.errorName, sent.errorMessage);
+      metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+      logger.warn("SMS outcome unknown; will be sent again (at-least-once)", { ...log, errorName: sent.errorName });
+      return retryLater(sent.errorName, sent.errorMessage, false);
     case "FAILED":
       if (sent.retryable) {
         if (sent.throttled) deps.buckets.forKey(message.originationIdentity).penalize(THROTTLE_PENALTY_MS);
-        await finish({ status: "RETRYING", errorName: sent.errorName, errorMessage: sent.errorMessage });
         metrics.addMetric(sent.throttled ? "SmsThrottled" : "SmsRetryableFailure", MetricUnit.Count, 1);
-        logger.warn("SMS not sent; will be retried", { ...log, errorName: sent.errorName });
-        throw new RetryableSendError(sent.errorName, sent.throttled);
+        logger.warn("SMS not sent; will be retried", { ...log, errorName: sent.errorName, attempts: claim.attempts });
+        return retryLater(sent.errorName, sent.errorMessage, sent.throttled);
       }
-      await finish({ status: "FAILED", errorName: sent.errorName, errorMessage: sent.errorMessage });
+      await record({ status: "FAILED", errorName: sent.errorName, errorMessage: sent.errorMessage });
       metrics.addMetric("SmsFailed", MetricUnit.Count, 1);
       logger.error("SMS failed permanently; recorded, not retried", { ...log, errorName: sent.errorName });
       return "FAILED";

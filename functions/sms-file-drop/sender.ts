@@ -15,10 +15,21 @@
  * `throwOnFullBatchFailure: false` so an all-throttled batch is reported as item failures rather
  * than as a function error.
  *
- * A malformed body can never succeed, and failing it would hold back every later message of its
- * group for maxReceiveCount receives (and carry them into the DLQ untried). So, when
- * DEAD_LETTER_QUEUE_URL is set, it is moved to the DLQ at once (same group, its message id as the
- * deduplication id) and acknowledged; if that move fails, the record fails as before.
+ * Dead-lettering is decided here, by attempts of the message itself, not by SQS receives. SQS
+ * counts a receive for every record in a batch, and with skipGroupOnError the records behind a
+ * failing head are received (and counted) without being attempted: with SQS's maxReceiveCount
+ * they reached the DLQ together with the head, never tried. So, when DEAD_LETTER_QUEUE_URL is set:
+ * - a record whose send failed retryably on its MAX_ATTEMPTS-th attempt (claims counted in the
+ *   outcome table) is moved to the DLQ by the handler and acknowledged, and the rest of its group
+ *   carries on in the same invocation, in order;
+ * - a malformed body can never succeed: it is moved at once;
+ * - SQS's redrive stays as a backstop for what the handler cannot count (the outcome table
+ *   unreachable, invocations dying before the claim), with maxReceiveCount = MAX_ATTEMPTS ×
+ *   batch size (redriveMaxReceiveCount), which no message reaches before its own MAX_ATTEMPTS.
+ * Moves use the record's group and its message id as the deduplication id; if a move fails, the
+ * record fails as before (nothing is lost).
+ * Rejected alternatives: re-enqueueing skipped records resets their receive count but puts them
+ * behind the rest of their group (FIFO order lost); changing their visibility does not reset it.
  *
  * Idempotency: DynamoDB conditional writes on the outcome table (rowId), not Powertools
  * idempotency, because the record's outcome IS the idempotency record and other systems read it.
@@ -33,7 +44,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as z from "zod";
-import { sdkClientConfig } from "../shared/aws-clients";
+import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
 import { createObservability } from "../shared/observability";
 import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
 import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
@@ -41,7 +52,7 @@ import { TokenBucketRegistry } from "../shared/token-bucket";
 import { DynamoDbOutcomeStore } from "./adapters";
 import { loadSenderConfig, type SenderConfig } from "./config";
 import { QueuedSmsSchema, type QueuedSms } from "./message";
-import { sendQueuedMessage, type SendDeps } from "./send-record";
+import { RetryableSendError, sendQueuedMessage, type SendDeps } from "./send-record";
 
 /** Added to the invocation's deadline to form a claim's lease (clock skew between containers). */
 export const LEASE_MARGIN_MS = 5_000;
@@ -71,9 +82,11 @@ export function parseQueuedMessage(body: string): QueuedSms {
   return result.data;
 }
 
-/** Moves a message that can never be processed to the dead-letter queue. */
+export type DeadLetterReason = "MalformedMessage" | "MaxAttemptsExceeded";
+
+/** Moves a message the handler gives up on to the dead-letter queue. */
 export interface DeadLetterSink {
-  send(record: SQSRecord): Promise<void>;
+  send(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
 }
 
 export class SqsDeadLetterSink implements DeadLetterSink {
@@ -82,14 +95,14 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     private readonly queueUrl: string,
   ) {}
 
-  async send(record: SQSRecord): Promise<void> {
+  async send(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: record.body,
         MessageGroupId: record.attributes.MessageGroupId ?? "malformed",
         MessageDeduplicationId: record.messageId,
-        MessageAttributes: { reason: { DataType: "String", StringValue: "MalformedMessage" } },
+        MessageAttributes: { reason: { DataType: "String", StringValue: reason } },
       }),
     );
   }
@@ -105,8 +118,8 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
     preferences: config.preferenceTableName ? new DynamoDbPreferenceStore(documents, config.preferenceTableName) : undefined,
     sms:
       config.target === "pinpoint"
-        ? new PinpointSmsSender(new PinpointClient({ ...sdkClientConfig() }), config.pinpointApplicationId!)
-        : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sdkClientConfig() })),
+        ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
+        : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
     buckets: new TokenBucketRegistry(config.identityRates),
     deadLetters: config.deadLetterQueueUrl ? new SqsDeadLetterSink(new SQSClient({ ...sdkClientConfig() }), config.deadLetterQueueUrl) : undefined,
   };
@@ -134,11 +147,19 @@ export function createSenderHandler(
             logger.error("Malformed queued message; failing it so it reaches the DLQ", { messageId: record.messageId, errorName: (error as Error).name });
             throw error;
           }
-          await ports.deadLetters.send(record);
+          await ports.deadLetters.send(record, "MalformedMessage");
           logger.error("Malformed queued message moved to the DLQ", { messageId: record.messageId, errorName: (error as Error).name });
           return "MOVED_TO_DLQ";
         }
-        return sendQueuedMessage(message, { leaseUntil }, config, { ...ports, logger, metrics });
+        try {
+          return await sendQueuedMessage(message, { leaseUntil }, config, { ...ports, logger, metrics });
+        } catch (error) {
+          if (!(error instanceof RetryableSendError && error.exhausted && ports.deadLetters !== undefined)) throw error;
+          await ports.deadLetters.send(record, "MaxAttemptsExceeded");
+          metrics.addMetric("MovedToDeadLetterQueue", MetricUnit.Count, 1);
+          logger.error("Message failed on its last attempt; moved to the DLQ", { messageId: record.messageId, rowId: message.rowId, maxAttempts: config.maxAttempts, errorName: error.message });
+          return "MOVED_TO_DLQ";
+        }
       };
       const response = await processPartialResponse(sqsEvent as unknown as { Records: SQSRecord[] }, recordHandler, processor, {
         context,

@@ -1,13 +1,15 @@
 /**
  * Splits one dropped CSV into queued SMS messages. SDK-free: S3, SQS, DynamoDB and SNS are ports.
  *
- * 1. Skip what is not input: the splitter's own `<key>.errors.csv` reports (they match the same
- *    prefix and .csv suffix), 0-byte objects (folder placeholders), file versions whose checkpoint
- *    is COMPLETE (a redelivered event), and objects overwritten or deleted since the event.
- * 2. Stream the object through csv-parse: RFC 4180 quotes, embedded commas and line breaks, CRLF /
- *    LF / CR line endings (mixed too), a UTF-8 BOM, empty and whitespace-only lines skipped. Memory
- *    stays flat: one record at a time, at most ENQUEUE_CONCURRENCY batches in flight, and a bounded
- *    error report.
+ * 1. Skip what is not input: 0-byte objects (folder placeholders), file versions whose checkpoint
+ *    is COMPLETE (a redelivered event), and objects overwritten or deleted since the event. (Error
+ *    reports are written under their own prefix, outside the trigger prefix, so they never arrive
+ *    here, and every key under the trigger prefix is a customer file, whatever its name.)
+ * 2. Stream the object through a UTF-8 check (utf8.ts) and csv-parse: RFC 4180 quotes, embedded
+ *    commas and line breaks, CRLF / LF / CR line endings (mixed too), a UTF-8 BOM, empty and
+ *    whitespace-only lines skipped. Memory stays flat: one record at a time (at most
+ *    MAX_RECORD_CHARACTERS), at most ENQUEUE_CONCURRENCY batches in flight, and a bounded error
+ *    report with truncated values.
  * 3. Map columns by header name and validate every row (rows.ts). Invalid rows go to the error
  *    report, valid rows to the FIFO queue (enqueue.ts), ten per SendMessageBatch.
  * 4. Checkpoint after each successful batch (the contiguous watermark). A retried invocation
@@ -21,7 +23,8 @@
  * in-flight batches settle and the checkpoint is saved, so the async retry resumes. When the
  * invocation is about to time out it stops early the same way (TimeBudgetExceededError). A CSV
  * syntax error or a bad header cannot be fixed by retrying: it is reported in the error report and
- * the summary (status REJECTED) and the file is marked complete.
+ * the summary (status REJECTED) and the file is marked complete. So is a file that is not UTF-8:
+ * it is rejected at its first invalid byte instead of being sent with replacement characters.
  */
 import { pipeline, type Readable } from "node:stream";
 import type { Logger } from "@aws-lambda-powertools/logger";
@@ -32,10 +35,11 @@ import type { Sleep } from "../shared/token-bucket";
 import type { Checkpoint, CheckpointStore, ObjectStore } from "./adapters";
 import type { SplitterConfig } from "./config";
 import { Enqueuer, type QueuePort } from "./enqueue";
-import { ErrorReport, errorReportKeyFor, isErrorReportKey } from "./error-report";
+import { ErrorReport, errorReportKeyFor } from "./error-report";
 import { fileIdFor, rowIdFor, type FileVersion, type QueuedSms } from "./message";
 import { isBlankRecord, resolveHeader, validateRow, type HeaderLayout, type RowRules, type ValidRow } from "./rows";
 import type { ObjectRef } from "./s3-event";
+import { InvalidUtf8Error, utf8Guard } from "./utf8";
 
 /** Stop reading when less than this much time is left, so batches and the checkpoint can settle. */
 export const TIME_BUDGET_MARGIN_MS = 30_000;
@@ -56,7 +60,7 @@ export interface SplitDeps {
 }
 
 export type SplitResult =
-  | { status: "skipped"; reason: "error-report" | "empty" | "already-complete" | "changed" | "deleted" }
+  | { status: "skipped"; reason: "empty" | "already-complete" | "changed" | "deleted" }
   | { status: "processed"; summary: SmsFileProcessedEvent; resumedAfterRow: number };
 
 /** The invocation stopped early to avoid a timeout; the retry resumes from the checkpoint. */
@@ -85,7 +89,8 @@ export interface CsvReader {
  * Streams CSV records from `body`. A syntax error (bad quote, unclosed quote, record over
  * MAX_RECORD_CHARACTERS) ends the records at the row before it instead of destroying the stream,
  * which would also discard records already parsed from the same chunk. Errors of the source
- * stream (an S3 read reset) are thrown by the iterator.
+ * stream (an S3 read reset) and InvalidUtf8Error (a byte that is not UTF-8) are thrown by the
+ * iterator.
  */
 export function readCsvRecords(body: Readable): CsvReader {
   let firstError: CsvSyntaxError | undefined;
@@ -104,7 +109,7 @@ export function readCsvRecords(body: Readable): CsvReader {
       return undefined;
     },
   });
-  pipeline(body, parser, () => {
+  pipeline(body, utf8Guard(), parser, () => {
     // Errors reach the consumer through the parser's async iterator (pipeline destroys it with the error).
   });
   async function* records(): AsyncGenerator<string[]> {
@@ -143,7 +148,6 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     logger.info("File skipped", { ...where, reason });
     return { status: "skipped", reason };
   };
-  if (isErrorReportKey(ref.key)) return skip("error-report");
   if (ref.size === 0) return skip("empty");
 
   let checkpoint: Checkpoint | undefined;
@@ -191,6 +195,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
   let validRows = 0;
   let lastRow = 0;
   let outOfTime = false;
+  let notUtf8: InvalidUtf8Error | undefined;
   const csv = readCsvRecords(opened.body);
   try {
     for await (const record of csv.records) {
@@ -227,14 +232,24 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
       lastRow = row;
     }
   } catch (error) {
-    // Let the batches in flight finish and checkpoint what they confirmed, then fail the attempt.
-    await enqueuer.flush().catch(() => undefined);
-    opened.body.destroy();
-    throw error;
+    if (!(error instanceof InvalidUtf8Error)) {
+      // Let the batches in flight finish and checkpoint what they confirmed, then fail the attempt.
+      await enqueuer.flush().catch(() => undefined);
+      opened.body.destroy();
+      throw error;
+    }
+    // Retrying cannot fix the encoding: reject the file like a syntax error.
+    notUtf8 = error;
   }
   opened.body.destroy();
   const syntaxError = csv.syntaxError();
-  if (syntaxError !== undefined && !rejected && !outOfTime) {
+  if (notUtf8 !== undefined && !rejected) {
+    report.addFileError(
+      `the file is not UTF-8 (invalid byte sequence at byte ${notUtf8.byteOffset}, after data row ${row}); save it as UTF-8 (for example "CSV UTF-8") and upload it again. Later rows were not read.`,
+    );
+    metrics.addMetric("FileNotUtf8", MetricUnit.Count, 1);
+    rejected = true;
+  } else if (syntaxError !== undefined && !rejected && !outOfTime) {
     // The parser's code and line, not its message: csv-parse quotes field values in its messages,
     // and this text also goes out in the file summary event.
     report.addFileError(`CSV syntax error after data row ${row} (${syntaxError.code} at line ${syntaxError.line}). Later rows were not read.`);
@@ -250,7 +265,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     rejected = true;
   }
 
-  const errorReportKey = report.isEmpty ? null : errorReportKeyFor(ref.key);
+  const errorReportKey = report.isEmpty ? null : errorReportKeyFor(config.reportPrefix, ref.key);
   if (errorReportKey !== null) await deps.objects.putErrorReport(ref.bucket, errorReportKey, report.toCsv());
   const summary: SmsFileProcessedEvent = {
     eventType: "sms.file.processed",

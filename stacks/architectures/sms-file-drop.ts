@@ -1,13 +1,17 @@
 import * as z from "zod";
 import type { SelfManagedOptOuts } from "../../components/sms/self-managed-opt-outs";
-import { CSV_COLUMNS, SMS_FILE_DROP_TARGETS, SmsFileDrop } from "../../components/sms/sms-file-drop";
+import { CSV_COLUMNS, identityArnError, reportPrefixOverlapError, SMS_FILE_DROP_TARGETS, SmsFileDrop } from "../../components/sms/sms-file-drop";
+import { DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT } from "../../functions/sms-file-drop/config";
 import { logRetention } from "../config/schema";
 import { defineArchitecture, platformArgs } from "./types";
 
 export const smsFileDropSchema = z
   .strictObject({
     enabled: z.boolean(),
-    /** The allow-list of origination identities and their MPS; `arn` scopes the send permission. */
+    /**
+     * The allow-list of origination identities and their MPS; `arn` scopes the send permission and
+     * is required for an E.164 number or a sender ID (end-user-messaging target).
+     */
     originationIdentities: z
       .array(
         z.strictObject({
@@ -23,6 +27,8 @@ export const smsFileDropSchema = z
     existingBucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name").optional(),
     existingBucketKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
     prefix: z.string().regex(/^([A-Za-z0-9!_.'()-]+\/)*$/, 'must be a key prefix ending in "/"').default("files/"),
+    /** Where error reports are written; must not overlap `prefix`. */
+    reportPrefix: z.string().regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/"').default(DEFAULT_REPORT_PREFIX),
     fileRetentionDays: z.int().min(1).max(3650).optional(),
     forceDestroyBucket: z.boolean().optional(),
     columnMap: z.partialRecord(z.enum(CSV_COLUMNS), z.string().min(1)).optional(),
@@ -39,7 +45,8 @@ export const smsFileDropSchema = z
     senderMemorySizeMb: z.int().min(128).max(10240).default(256),
     senderMaximumConcurrency: z.int().min(2).max(1000).default(2),
     batchSize: z.int().min(1).max(10).default(10),
-    maxReceiveCount: z.int().min(1).max(1000).default(5),
+    /** Attempts of one message before the DLQ (the queue's own redrive is maxReceiveCount × batchSize). */
+    maxReceiveCount: z.int().min(1).max(MAX_ATTEMPTS_LIMIT).default(5),
     logRetentionInDays: logRetention.optional(),
   })
   .superRefine((c, ctx) => {
@@ -49,6 +56,17 @@ export const smsFileDropSchema = z
     }
     if (c.target === "pinpoint" && c.pinpointApplicationId === undefined) {
       ctx.addIssue({ code: "custom", path: ["pinpointApplicationId"], message: 'is required when target is "pinpoint"' });
+    }
+    const overlap = reportPrefixOverlapError(c.prefix, c.reportPrefix);
+    if (overlap !== undefined) ctx.addIssue({ code: "custom", path: ["reportPrefix"], message: overlap });
+    if (c.target === "end-user-messaging") {
+      c.originationIdentities.forEach(({ identity, arn }, i) => {
+        const error = identityArnError(i, identity, arn);
+        if (error !== undefined) ctx.addIssue({ code: "custom", path: ["originationIdentities", i, "arn"], message: error });
+      });
+    }
+    if (c.maxReceiveCount * c.batchSize > 1000) {
+      ctx.addIssue({ code: "custom", path: ["maxReceiveCount"], message: `maxReceiveCount × batchSize must be at most 1000, got ${c.maxReceiveCount} × ${c.batchSize}` });
     }
   });
 

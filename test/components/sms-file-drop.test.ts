@@ -6,6 +6,7 @@ import {
   originationIdentityResources,
   validateSmsFileDropArgs,
 } from "../../components/sms/sms-file-drop";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
 import { selfManagedOptOutsArchitecture } from "../../stacks/architectures/self-managed-opt-outs";
 import { smsFileDropArchitecture, smsFileDropSchema } from "../../stacks/architectures/sms-file-drop";
 import { ArchitectureModule } from "../../stacks/architectures/types";
@@ -21,7 +22,7 @@ const BUCKET = "drop-files-bucket-0000000";
 const QUEUE_NAME = "digital-user-engagement-test-drop-messages-queue.fifo";
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE_NAME}`;
 const DLQ_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:digital-user-engagement-test-drop-messages-dlq.fifo`;
-const EVENTS_TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:drop-events-topic-0000000`;
+const EVENTS_TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:digital-user-engagement-test-drop-events`;
 const SPLITTER_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:drop-splitter-function-0000000`;
 const SENDER_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:drop-sender-function-0000000`;
 const POOL_ID = "pool-0123456789abcdef0123456789abcdef";
@@ -57,8 +58,10 @@ describe("SmsFileDrop", () => {
       "aws:lambda/eventSourceMapping:EventSourceMapping::drop-sender-event-source",
       "aws:lambda/permission:Permission::drop-s3-invoke-permission",
       "aws:s3/bucketNotification:BucketNotification::drop-notification",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::drop-send-outcome-unknown",
+      "aws:cloudwatch/metricAlarm:MetricAlarm::drop-outcome-write-lost",
     ]);
-    expect(built.descendantsOf("drop")).to.have.length(39);
+    expect(built.descendantsOf("drop")).to.have.length(41);
   });
 
   it("notifies the splitter for .csv keys under the prefix only, after the permission and the bucket's settings", async () => {
@@ -100,7 +103,7 @@ describe("SmsFileDrop", () => {
     const built = await build(make({ existingBucketName: "partner-drops", forceDestroyBucket: undefined }));
     expect(built.has("drop-files")).to.equal(false);
     expect(built.ofType("aws:s3/bucketNotification:BucketNotification")).to.deep.equal([]);
-    expect(built.childrenOf("drop").slice(-3)).to.deep.equal([
+    expect(built.childrenOf("drop").slice(-5, -2)).to.deep.equal([
       "aws:cloudwatch/eventRule:EventRule::drop-object-created",
       "aws:lambda/permission:Permission::drop-eventbridge-invoke-permission",
       "aws:cloudwatch/eventTarget:EventTarget::drop-object-created-target",
@@ -121,15 +124,15 @@ describe("SmsFileDrop", () => {
     expect(read?.Resource).to.equal("arn:aws:s3:::partner-drops/files/*");
   });
 
-  it("queues on an encrypted FIFO queue that redrives to a FIFO DLQ, with a visibility timeout six times the sender's", async () => {
-    const built = await build(make({ senderTimeoutSeconds: 30, maxReceiveCount: 3 }));
+  it("queues on an encrypted FIFO queue whose backstop redrive (attempts × batch size) lets the sender dead-letter by attempts", async () => {
+    const built = await build(make({ senderTimeoutSeconds: 30, maxReceiveCount: 3, batchSize: 8 }));
     expect(built.inputs("drop-messages-queue")).to.deep.equal({
       name: QUEUE_NAME,
       fifoQueue: true,
       contentBasedDeduplication: false,
       visibilityTimeoutSeconds: 180,
       messageRetentionSeconds: 345600,
-      redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 3 }),
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 24 }),
       sqsManagedSseEnabled: true,
     });
     expect(built.inputs("drop-messages-dlq")).to.deep.equal({
@@ -138,6 +141,8 @@ describe("SmsFileDrop", () => {
       messageRetentionSeconds: 1209600,
       sqsManagedSseEnabled: true,
     });
+    const env = (built.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables;
+    expect(env.MAX_ATTEMPTS).to.equal("3");
   });
 
   it("feeds the sender batches of up to 10 with partial batch responses and bounded concurrency", async () => {
@@ -162,14 +167,9 @@ describe("SmsFileDrop", () => {
         Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-splitter-0000000:*`,
       },
       { Sid: "ReadDroppedFiles", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `arn:aws:s3:::${BUCKET}/files/*` },
-      {
-        Sid: "ListDroppedFiles",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: `arn:aws:s3:::${BUCKET}`,
-        Condition: { StringLike: { "s3:prefix": "files/*" } },
-      },
-      { Sid: "WriteErrorReports", Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/files/*.errors.csv` },
+      // No s3:prefix condition: a GetObject of a missing key would read as 403 instead of 404.
+      { Sid: "ListDroppedFiles", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${BUCKET}` },
+      { Sid: "WriteErrorReports", Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/reports/*` },
       { Sid: "QueueMessages", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE_ARN },
       { Sid: "Checkpoints", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-checkpoints-0000000` },
       { Sid: "PublishSummaries", Effect: "Allow", Action: "sns:Publish", Resource: EVENTS_TOPIC_ARN },
@@ -191,7 +191,7 @@ describe("SmsFileDrop", () => {
         Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-sender-0000000:*`,
       },
       { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: QUEUE_ARN },
-      { Sid: "MoveMalformedToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
+      { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
       { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
       { Sid: "ReadPreferences", Effect: "Allow", Action: "dynamodb:GetItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences` },
       {
@@ -226,6 +226,7 @@ describe("SmsFileDrop", () => {
       ORIGINATION_IDENTITIES: IDENTITIES_JSON,
       MAX_SEGMENTS: "4",
       ENQUEUE_CONCURRENCY: "8",
+      REPORT_PREFIX: "reports/",
       COLUMN_MAP: '{"sms_number":"phone"}',
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });
@@ -236,6 +237,8 @@ describe("SmsFileDrop", () => {
       ORIGINATION_IDENTITIES: IDENTITIES_JSON,
       OUTCOME_TABLE_NAME: "drop-outcomes-0000000",
       DEAD_LETTER_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/digital-user-engagement-test-drop-messages-dlq.fifo`,
+      MAX_ATTEMPTS: "5",
+      SEND_GUARANTEE: "at-most-once",
       PREFERENCE_TABLE_NAME: "sms-preferences",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });
@@ -269,13 +272,13 @@ describe("SmsFileDrop", () => {
     }
   });
 
-  it("derives send resources from ARNs and ids, and falls back to the account's numbers and sender ids otherwise", () => {
-    expect(originationIdentityResources([{ identity: "+12065550199", mps: 1 }, { identity: POOL_ID, mps: 1 }, { identity: "phone-0123456789abcdef0123456789abcdef", mps: 1 }])).to.deep.equal([
-      "phone-number/*",
-      "sender-id/*",
+  it("derives send resources from ARNs and ids, and never falls back to every number or sender ID", () => {
+    expect(originationIdentityResources([{ identity: "+12065550199", mps: 1, arn: LONG_CODE_ARN }, { identity: POOL_ID, mps: 1 }, { identity: "phone-0123456789abcdef0123456789abcdef", mps: 1 }])).to.deep.equal([
+      LONG_CODE_ARN,
       `pool/${POOL_ID}`,
       "phone-number/phone-0123456789abcdef0123456789abcdef",
     ]);
+    expect(() => originationIdentityResources([{ identity: "+12065550199", mps: 1 }])).to.throw('origination identity "+12065550199" has no ARN');
     expect(objectCreatedPattern("b", "")).to.deep.equal({
       source: ["aws.s3"],
       "detail-type": ["Object Created"],
@@ -298,6 +301,7 @@ describe("SmsFileDrop", () => {
           columnMap: { phone: "x" } as never,
           maxSegments: 31,
           senderMaximumConcurrency: 1,
+          maxReceiveCount: 101,
         }),
       ),
     ).to.equal(
@@ -316,10 +320,87 @@ describe("SmsFileDrop", () => {
         '  - columnMap: "phone" is not a column (sms_number, message, external_campaign_id, short_code, message_type, id_1, id_2)',
         "  - maxSegments must be an integer between 1 and 30, got 31",
         "  - senderMaximumConcurrency must be an integer between 2 and 1000, got 1",
+        "  - maxReceiveCount must be an integer between 1 and 100, got 101",
+        "  - maxReceiveCount × batchSize must be at most 1000 (the queue's backstop redrive is their product), got 101 × 10",
       ].join("\n"),
     );
     expect(thrownMessage(() => validateSmsFileDropArgs({ originationIdentities: [] }))).to.equal(
       "SmsFileDrop: invalid arguments:\n  - originationIdentities must list at least one identity",
+    );
+  });
+
+  it("requires the ARN of an E.164 number or sender ID, of the right kind, so the send permission is scoped to it", () => {
+    expect(
+      thrownMessage(() =>
+        validateSmsFileDropArgs({
+          originationIdentities: [
+            { identity: "+12065550199", mps: 1 },
+            { identity: "MYBRAND", mps: 1 },
+            { identity: "+12065550100", mps: 1, arn: `${SMS}:pool/${POOL_ID}` },
+            { identity: POOL_ID, mps: 1 },
+            { identity: "MYBRAND2", mps: 1, arn: `${SMS}:sender-id/MYBRAND2/GB` },
+          ],
+        }),
+      ),
+    ).to.equal(
+      [
+        "SmsFileDrop: invalid arguments:",
+        '  - originationIdentities[0].arn is required for "+12065550199" (an E.164 number: its phone-number ARN), so that SendTextMessage is granted on that identity only',
+        '  - originationIdentities[1].arn is required for "MYBRAND" (a sender ID: its sender-id ARN), so that SendTextMessage is granted on that identity only',
+        `  - originationIdentities[2].arn must be a phone-number ARN for the E.164 number "+12065550100", got "${SMS}:pool/${POOL_ID}"`,
+      ].join("\n"),
+    );
+    // Pinpoint grants on the project, not per identity: no ARN needed there.
+    expect(() => validateSmsFileDropArgs({ originationIdentities: [{ identity: "+12065550199", mps: 1 }], target: "pinpoint", pinpointApplicationId: "abc123" })).not.to.throw();
+  });
+
+  it("writes error reports under their own prefix, which must not overlap the trigger prefix, and expires them with the files", async () => {
+    const overlapping: Array<[string | undefined, string]> = [
+      ["files/reports/", 'reportPrefix "files/reports/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
+      ["files/", 'reportPrefix "files/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
+    ];
+    for (const [reportPrefix, error] of overlapping) {
+      expect(thrownMessage(() => validateSmsFileDropArgs({ ...BASE, reportPrefix }))).to.equal(`SmsFileDrop: invalid arguments:\n  - ${error}`);
+    }
+    expect(thrownMessage(() => validateSmsFileDropArgs({ ...BASE, prefix: "" }))).to.equal(
+      'SmsFileDrop: invalid arguments:\n  - reportPrefix "reports/" must not overlap prefix "" (neither may start with the other): error reports written there would be read as input files',
+    );
+    const schemaErrors = smsFileDropSchema.safeParse({ ...smsFileDropArchitecture.minimalConfig, prefix: "in/", reportPrefix: "in/errors/" });
+    expect(schemaErrors.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
+      'reportPrefix: reportPrefix "in/errors/" must not overlap prefix "in/" (neither may start with the other): error reports written there would be read as input files',
+    ]);
+
+    const built = await build(make({ reportPrefix: "errors/", fileRetentionDays: 14 }));
+    expect(built.statements("drop-splitter-policy").find((s) => s.Sid === "WriteErrorReports")?.Resource).to.equal(`arn:aws:s3:::${BUCKET}/errors/*`);
+    expect((built.inputs("drop-splitter-function").environment as { variables: Record<string, string> }).variables.REPORT_PREFIX).to.equal("errors/");
+    const rules = built.inputs("drop-files-lifecycle").rules as Array<{ id: string }>;
+    expect(rules.find((r) => r.id === "expire-error-reports")).to.deep.equal({ id: "expire-error-reports", status: "Enabled", filter: { prefix: "errors/" }, expiration: { days: 14 } });
+    // The notification (and so the splitter) only sees the trigger prefix.
+    expect((built.inputs("drop-notification").lambdaFunctions as Array<{ filterPrefix: string }>)[0]!.filterPrefix).to.equal("files/");
+  });
+
+  it("passes the send guarantee to the sender and alarms on unknown send outcomes and lost outcome writes", async () => {
+    const built = await build(make({ sendGuarantee: "at-least-once", alarmActions: ["arn:aws:sns:us-east-1:123456789012:ops"] }));
+    expect((built.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables.SEND_GUARANTEE).to.equal("at-least-once");
+    const alarm = (metricName: string, description: string) => ({
+      alarmDescription: description,
+      namespace: "DigitalUserEngagement/SmsFileDrop",
+      metricName,
+      dimensions: { service: "drop-sender" },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: ["arn:aws:sns:us-east-1:123456789012:ops"],
+      okActions: ["arn:aws:sns:us-east-1:123456789012:ops"],
+    });
+    expect(built.inputs("drop-send-outcome-unknown")).to.deep.equal(
+      alarm(SEND_OUTCOME_UNKNOWN_METRIC, "A send by drop-sender has an unknown outcome (timed out or failed after it may have been accepted); check the recipient before re-sending"),
+    );
+    expect(built.inputs("drop-outcome-write-lost")).to.deep.equal(
+      alarm("OutcomeWriteLost", "drop-sender could not record a row's outcome after sending it; the row stays SENDING in the outcome table"),
     );
   });
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ErrorReport, csvField, errorReportKeyFor, isErrorReportKey } from "../../functions/sms-file-drop/error-report";
+import { ErrorReport, MAX_REASON_CHARACTERS, csvField, errorReportKeyFor } from "../../functions/sms-file-drop/error-report";
 import { Enqueuer, EnqueueError, type FailedEntry, type QueueEntry } from "../../functions/sms-file-drop/enqueue";
 import { fileIdFor, rowIdFor, sendContextFor, type QueuedSms } from "../../functions/sms-file-drop/message";
 import { resolveHeader, validateDestination, validateRow, type HeaderLayout } from "../../functions/sms-file-drop/rows";
@@ -78,6 +78,11 @@ describe("SMS file drop: row validation", () => {
     ["a message over 1600 characters", ["+12065550100", "a".repeat(1601), "", "+12065550199", "TRANSACTIONAL", "", ""], [{ column: "message", reason: "is 1601 characters (maximum 1600)" }]],
     ["an over-long tracking id", ["+12065550100", "hi", "", "+12065550199", "TRANSACTIONAL", "x".repeat(801), ""], [{ column: "id_1", reason: "is longer than 800 characters" }]],
     ["a short row", ["+12065550100", "hi", "", "+12065550199", "TRANSACTIONAL", ""], [{ column: "(row)", reason: "expected 7 fields, found 6" }]],
+    [
+      "a huge origination identity, quoting only its first 200 characters",
+      ["+12065550100", "hi", "", "Z".repeat(90_000), "TRANSACTIONAL", "", ""],
+      [{ column: "short_code", reason: `"${"Z".repeat(200)}… (truncated, 90000 characters)" is not an allowed origination identity` }],
+    ],
     [
       "several problems at once",
       ["0", "", "", "nope", "x", "", ""],
@@ -188,11 +193,18 @@ describe("SMS file drop: error report", () => {
     expect(report.rowsInvalid).to.equal(5);
   });
 
-  it("names the report after the file and recognizes its own reports", () => {
-    expect(errorReportKeyFor("files/a.csv")).to.equal("files/a.csv.errors.csv");
-    expect(isErrorReportKey("files/a.csv.errors.csv")).to.equal(true);
-    expect(isErrorReportKey("files/a.csv")).to.equal(false);
+  it("names the report after the file, under the report prefix, within S3's key limit", () => {
+    expect(errorReportKeyFor("reports/", "files/a.csv")).to.equal("reports/files/a.csv.errors.csv");
+    const long = `files/${"é".repeat(505)}.csv`; // 1019 bytes: with the prefix and suffix, over 1024
+    expect(errorReportKeyFor("reports/", long)).to.match(/^reports\/[0-9a-f]{64}\.errors\.csv$/);
     expect(csvField("plain")).to.equal("plain");
+  });
+
+  it("caps every reason it writes, whatever the reason holds", () => {
+    const report = new ErrorReport(10);
+    report.addRow(1, [{ column: "message", reason: "x".repeat(5000) }]);
+    const line = report.toCsv().split("\r\n")[1]!;
+    expect(line).to.equal(`1,message,"${"x".repeat(MAX_REASON_CHARACTERS)}… (truncated, 5000 characters)"`);
   });
 });
 

@@ -13,6 +13,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import { mockClient } from "aws-sdk-client-mock";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
 import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { SendSafeRetryStrategy } from "../../functions/shared/aws-clients";
 import { TokenBucketRegistry } from "../../functions/shared/token-bucket";
 import { fakeContext, FakeDocumentTables, fixtureJson, freezeNow, silentObservability, withEnv } from "./sms-test-helpers";
 
@@ -70,6 +71,7 @@ describe("SMS file drop sender", () => {
   let tables: FakeDocumentTables;
   let unfreeze: () => void;
   let sleeps: number[];
+  let writeSleeps: number[];
   let metricNames: string[];
 
   before(async () => {
@@ -100,7 +102,11 @@ describe("SMS file drop sender", () => {
       },
     });
     let token = 0;
-    const handler = mod.createSenderHandler(config, { ...mod.createSenderPorts(config), buckets, newClaimToken: () => `claim-${++token}` }, observability);
+    writeSleeps = [];
+    const sleep = async (ms: number) => {
+      writeSleeps.push(ms);
+    };
+    const handler = mod.createSenderHandler(config, { ...mod.createSenderPorts(config), buckets, sleep, newClaimToken: () => `claim-${++token}` }, observability);
     return (event: unknown) => handler(event, fakeContext(60_000));
   }
 
@@ -159,13 +165,15 @@ describe("SMS file drop sender", () => {
           ":updatedAt": "2026-03-02T17:50:00.000Z",
           ":expiration": Math.floor(NOW / 1000) + 90 * 86_400,
         },
+        ReturnValues: "UPDATED_OLD",
       },
       {
         TableName: "sms-outcomes",
         Key: { rowId: rowIdFor(FILE, 1) },
-        UpdateExpression: "SET #status = :status, updatedAt = :updatedAt, messageId = :messageId, segments = :segments REMOVE claimToken, leaseUntil",
+        // segments is a DynamoDB reserved word: it must go through a name placeholder.
+        UpdateExpression: "SET #status = :status, updatedAt = :updatedAt, #messageId = :messageId, #segments = :segments REMOVE claimToken, leaseUntil",
         ConditionExpression: "claimToken = :claimToken",
-        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeNames: { "#status": "status", "#messageId": "messageId", "#segments": "segments" },
         ExpressionAttributeValues: { ":status": "SENT", ":updatedAt": "2026-03-02T17:50:00.000Z", ":claimToken": "claim-1", ":messageId": "sms-1", ":segments": 1 },
       },
     ]);
@@ -224,12 +232,71 @@ describe("SMS file drop sender", () => {
     expect(metricNames).to.include("DuplicateSkipped");
   });
 
-  it("retries later a row another delivery is still sending, and takes over a claim whose lease has expired", async () => {
+  // Takeovers of expired leases need the claim's UPDATED_OLD attributes: see sms-file-drop.dynalite.test.ts.
+  it("retries later a row another delivery is still sending", async () => {
     tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 1), status: "SENDING", leaseUntil: NOW + 1000, claimToken: "other" });
-    tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 2), status: "SENDING", leaseUntil: NOW - 1000, claimToken: "dead" });
     const response = await build()(sqsEvent([queued(1), queued(2, { originationIdentity: POOL })]));
     expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
     expect(sentTo()).to.deep.equal([[queued(2).destination, POOL]]);
+  });
+
+  const timeout = () => Object.assign(new Error("socket timed out after the request was sent"), { name: "TimeoutError", $metadata: {} });
+
+  it("at-most-once (the default) records a timed-out send UNKNOWN, counts it, and never sends that row again", async () => {
+    smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: queued(1).destination }).rejects(timeout());
+    const invoke = build();
+    expect(await invoke(sqsEvent([queued(1), queued(2)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "UNKNOWN", errorName: "TimeoutError" });
+    expect(outcome(2)).to.include({ status: "SENT" });
+    expect(metricNames).to.include("SendOutcomeUnknown");
+    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(sentTo().filter(([to]) => to === queued(1).destination)).to.have.length(1);
+  });
+
+  it("at-least-once retries a timed-out send like a throttle and sends it on redelivery", async () => {
+    smsV2.on(SendTextMessageCommand).rejectsOnce(timeout()).resolves({ MessageId: "again" });
+    const invoke = build({ SEND_GUARANTEE: "at-least-once" });
+    expect(await invoke(sqsEvent([queued(1), queued(2)]))).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }] });
+    expect(outcome(1)).to.include({ status: "RETRYING", errorName: "TimeoutError" });
+    expect(metricNames).to.include("SendOutcomeUnknown");
+    expect(await invoke(sqsEvent([queued(1), queued(2)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(1)).to.include({ status: "SENT", messageId: "again", attempts: 2 });
+  });
+
+  it("retries the outcome write after a delivered SMS, and never re-sends it", async () => {
+    const invoke = build();
+    let failures = 2;
+    const failing = documents.on(UpdateCommand, { ExpressionAttributeValues: { ":status": "SENT" } } as never);
+    failing.callsFake(() => {
+      if (failures-- > 0) throw Object.assign(new Error("busy"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } });
+      tables.put("sms-outcomes", { rowId: rowIdFor(FILE, 1), status: "SENT", messageId: "sms-1" });
+      return {};
+    });
+    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(documents.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[":status"] === "SENT")).to.have.length(3);
+    expect(writeSleeps).to.deep.equal([100, 200]);
+    expect(outcome(1)).to.include({ status: "SENT" });
+    expect(metricNames).not.to.include("OutcomeWriteLost");
+  });
+
+  it("counts a finally lost outcome write after a delivered SMS and still acknowledges it", async () => {
+    const invoke = build();
+    documents
+      .on(UpdateCommand, { ExpressionAttributeValues: { ":status": "SENT" } } as never)
+      .rejects(Object.assign(new Error("busy"), { name: "InternalServerError", $metadata: { httpStatusCode: 500 } }));
+    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
+    expect(documents.commandCalls(UpdateCommand).filter((c) => c.args[0].input.ExpressionAttributeValues?.[":status"] === "SENT")).to.have.length(4);
+    expect(writeSleeps).to.deep.equal([100, 200, 400]);
+    expect(metricNames).to.include("OutcomeWriteLost");
+    expect(sentTo()).to.have.length(1);
+  });
+
+  it("builds the SMS clients with the send-safe retry strategy (no automatic retry of ambiguous errors)", async () => {
+    for (const overrides of [{}, { TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123" }]) {
+      const ports = mod.createSenderPorts(loadSenderConfig({ ...ENV, ...overrides }));
+      const client = (ports.sms as unknown as { client: { config: { retryStrategy: () => Promise<unknown> } } }).client;
+      expect(await client.config.retryStrategy()).to.be.instanceOf(SendSafeRetryStrategy);
+    }
   });
 
   it("skips a PROMOTIONAL row to an opted-out number but still sends TRANSACTIONAL ones", async () => {
@@ -285,6 +352,25 @@ describe("SMS file drop sender", () => {
       },
     ]);
     expect(sentTo()).to.deep.equal([[queued(2).destination, LONG_CODE]]);
+  });
+
+  it("moves a message that failed on its last attempt to the DLQ itself, so the rest of its group is sent", async () => {
+    const dlq = "https://sqs.us-east-1.amazonaws.com/123456789012/sms-dlq.fifo";
+    sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
+    smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: queued(1).destination }).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }));
+    const response = await build({ DEAD_LETTER_QUEUE_URL: dlq, MAX_ATTEMPTS: "1" })(sqsEvent([queued(1), queued(2)]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).to.deep.equal([
+      {
+        QueueUrl: dlq,
+        MessageBody: JSON.stringify(queued(1)),
+        MessageGroupId: LONG_CODE,
+        MessageDeduplicationId: "msg-1",
+        MessageAttributes: { reason: { DataType: "String", StringValue: "MaxAttemptsExceeded" } },
+      },
+    ]);
+    expect(outcome(1)).to.include({ status: "RETRYING", attempts: 0 });
+    expect(outcome(2)).to.include({ status: "SENT" });
   });
 
   it("fails the malformed message and its group, losing nothing, when the move to the DLQ fails", async () => {

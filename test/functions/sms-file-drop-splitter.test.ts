@@ -191,12 +191,12 @@ describe("SMS file drop splitter", () => {
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).to.deep.equal([
       {
         Bucket: BUCKET,
-        Key: `${KEY}.errors.csv`,
+        Key: `reports/${KEY}.errors.csv`,
         Body: 'row,column,reason\r\n2,sms_number,is not a valid phone number (TOO_SHORT)\r\n3,short_code,"""+18005550100"" is not an allowed origination identity"\r\n',
         ContentType: "text/csv; charset=utf-8",
       },
     ]);
-    expect(summary()).to.include({ status: "COMPLETED", rowsTotal: 4, rowsQueued: 2, rowsInvalid: 2, errorReportKey: `${KEY}.errors.csv` });
+    expect(summary()).to.include({ status: "COMPLETED", rowsTotal: 4, rowsQueued: 2, rowsInvalid: 2, errorReportKey: `reports/${KEY}.errors.csv` });
   });
 
   it("sends batches of 10 with each row's own origination identity as its message group", async () => {
@@ -265,7 +265,7 @@ describe("SMS file drop splitter", () => {
     expect(accepted).to.deep.equal(Array.from({ length: 25 }, (_, i) => `row-${i + 1}`).filter((id) => id !== "row-3"));
     const ids = sentEntries().map((e) => e.Id);
     expect(ids.filter((id) => id === "row-1")).to.have.length(1);
-    expect(summary()).to.include({ rowsTotal: 25, rowsQueued: 24, rowsInvalid: 1, errorReportKey: `${KEY}.errors.csv` });
+    expect(summary()).to.include({ rowsTotal: 25, rowsQueued: 24, rowsInvalid: 1, errorReportKey: `reports/${KEY}.errors.csv` });
     expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body).to.equal(
       'row,column,reason\r\n3,message,"needs 11 message parts as UCS-2 (maximum 10); UCS-2 because of ""ж"""\r\n',
     );
@@ -279,16 +279,58 @@ describe("SMS file drop splitter", () => {
     expect(sqs.calls()).to.have.length(0);
   });
 
-  it("skips 0-byte objects and its own error reports", async () => {
-    const results = [
-      ...(await build()(classicEvent({ size: 0 }))),
-      ...(await build()(classicEvent({ key: "files/a.csv.errors.csv" }))),
-    ];
-    expect(results).to.deep.equal([
-      { status: "skipped", reason: "empty" },
-      { status: "skipped", reason: "error-report" },
-    ]);
+  it("skips 0-byte objects", async () => {
+    expect(await build()(classicEvent({ size: 0 }))).to.deep.equal([{ status: "skipped", reason: "empty" }]);
     expect(s3.calls()).to.have.length(0);
+  });
+
+  it("processes a customer file named *.errors.csv, and writes its report under the configured report prefix", async () => {
+    const key = "files/march.errors.csv";
+    s3.on(GetObjectCommand).resolves({ Body: body(`${HEADER}\n+12065550100,ok,c,+12065550199,TRANSACTIONAL,a,b\n+12065550101,bad,c,+18005550100,TRANSACTIONAL,a,b\n`) });
+    await build({ REPORT_PREFIX: "drop-reports/" })(classicEvent({ key }));
+    expect(sentEntries().map((e) => e.Id)).to.deep.equal(["row-1"]);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([`drop-reports/${key}.errors.csv`]);
+    expect(summary()).to.include({ key, errorReportKey: `drop-reports/${key}.errors.csv` });
+  });
+
+  it("rejects a file that is not UTF-8 (Latin-1) at its first invalid byte instead of sending replacement characters", async () => {
+    const utf8 = `${HEADER}\n+12065550100,ok,c,+12065550199,TRANSACTIONAL,a,b\n`;
+    // "café" in Latin-1: é is the single byte 0xE9, which is not UTF-8.
+    const latin1 = Buffer.concat([Buffer.from(utf8, "utf8"), Buffer.from("+12065550101,caf\xe9 ouvert,c,+12065550199,TRANSACTIONAL,a,b\n", "latin1")]);
+    s3.on(GetObjectCommand).resolves({ Body: body(latin1) });
+    await build()(classicEvent());
+    const offset = Buffer.byteLength(utf8) + "+12065550101,caf".length;
+    // One chunk: the stream fails before the parser hands out any record, so nothing is queued.
+    expect(sqs.calls()).to.have.length(0);
+    const event = summary();
+    expect(event).to.include({ status: "REJECTED", rowsTotal: 0, rowsQueued: 0, errorReportKey: `reports/${KEY}.errors.csv` });
+    expect(event.fileError).to.equal(
+      `the file is not UTF-8 (invalid byte sequence at byte ${offset}, after data row 0); save it as UTF-8 (for example "CSV UTF-8") and upload it again. Later rows were not read.`,
+    );
+    expect(tables.get("sms-checkpoints", `${BUCKET}/${KEY}/${ETAG}`)).to.include({ status: "COMPLETE", fileStatus: "REJECTED" });
+    expect(metricNames).to.include("FileNotUtf8");
+  });
+
+  it("accepts a UTF-8 file with a BOM and multi-byte characters split across chunks", async () => {
+    const bytes = Buffer.from(`\uFEFF${HEADER}\n+12065550100,Grüße 👋,c,+12065550199,TRANSACTIONAL,a,b\n`, "utf8");
+    const split = bytes.indexOf(Buffer.from("👋")) + 2; // in the middle of the emoji
+    s3.on(GetObjectCommand).resolves({ Body: sdkStreamMixin(Readable.from([bytes.subarray(0, split), bytes.subarray(split)])) });
+    await build()(classicEvent());
+    expect(sentEntries().map((e) => (JSON.parse(e.MessageBody!) as { body: string }).body)).to.deep.equal(["Grüße 👋"]);
+    expect(summary()).to.include({ status: "COMPLETED" });
+  });
+
+  it("keeps the error report small when rows carry huge cells, and rejects a record over the size cap", async () => {
+    const huge = "Z".repeat(50_000);
+    const bad = Array.from({ length: 20 }, (_, i) => `+1206555${String(1000 + i)},hi,c,${huge},TRANSACTIONAL,a,b`);
+    s3.on(GetObjectCommand).resolves({ Body: body([HEADER, ...bad, `+12065550100,x,c,+12065550199,TRANSACTIONAL,${"y".repeat(100_001)},b`].join("\n")) });
+    await build()(classicEvent());
+    const report = s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as string;
+    const lines = report.trimEnd().split("\r\n");
+    expect(lines).to.have.length(1 + 20 + 1);
+    expect(lines[1]).to.equal(`1,short_code,"""${"Z".repeat(200)}… (truncated, 50000 characters)"" is not an allowed origination identity"`);
+    expect(report.length).to.be.below(20 * 300);
+    expect(summary().fileError).to.match(/^CSV syntax error after data row 20 \(CSV_MAX_RECORD_SIZE at line 22\)\. Later rows were not read\.$/);
   });
 
   it("skips an object overwritten since the event (its ETag no longer matches)", async () => {
