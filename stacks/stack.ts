@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptedTopic, accountContext, hashSuffix } from "../components/shared";
-import { ARCHITECTURES, ArchitectureModule, BuildContext } from "./architectures";
+import { ARCHITECTURES, ArchitectureModule, BuildContext, platformArgs } from "./architectures";
+import { Capabilities } from "./architectures/composition";
 import { StackConfig, StackDefaults } from "./config";
 
 /** The alarm destination the config asks for: a created (encrypted) topic, an existing one, or none. */
@@ -30,22 +31,33 @@ function alarmActions(defaults: StackDefaults): { actions: pulumi.Input<string>[
 
 /**
  * Builds the whole stack from a validated config: the alarm topic, then every enabled architecture
- * in registry order. Returns the stack outputs, one object per enabled architecture.
+ * in build order (providers before the architectures that require or use them; otherwise registry
+ * order). Returns the stack outputs, one object per enabled architecture.
  */
 export function createStack(config: StackConfig, modules: ArchitectureModule[] = ARCHITECTURES): Record<string, unknown> {
   const alarms = alarmActions(config.defaults);
-  const ctx: BuildContext = { defaults: config.defaults, alarmActions: alarms.actions, built: new Map() };
+  const capabilities = new Capabilities();
+  const byKey = new Map(modules.map((m) => [m.key, m]));
   const outputs: Record<string, unknown> = {};
-  const enabled: string[] = [];
-  for (const module of modules) {
-    const architectureConfig = config.architectures[module.key];
-    if (!architectureConfig?.enabled) continue;
-    const { component, outputs: architectureOutputs } = module.build(architectureConfig, ctx);
-    ctx.built.set(module.key, component);
-    outputs[module.key] = architectureOutputs;
-    enabled.push(module.key);
+  for (const key of config.buildOrder) {
+    const module = byKey.get(key)!;
+    const settings = config.architectures[key];
+    const ctx: BuildContext = {
+      defaults: config.defaults,
+      alarmActions: alarms.actions,
+      platform: platformArgs(config.defaults, alarms.actions, settings.logRetentionInDays),
+      capabilities,
+    };
+    const built = module.build(settings, ctx);
+    const provided = new Set((built.provided ?? []).map((p) => p.capability.id));
+    for (const declared of module.provides ?? []) {
+      if (!provided.has(declared.id)) throw new Error(`${key} declares ${declared.id} in provides but its build did not provide it`);
+    }
+    for (const value of built.provided ?? []) capabilities.add(value);
+    outputs[key] = built.outputs;
   }
-  outputs.enabledArchitectures = enabled;
+  // Registry order, as users read the config: the build order is an implementation detail.
+  outputs.enabledArchitectures = modules.map((m) => m.key).filter((k) => config.buildOrder.includes(k));
   if (alarms.topicArn) outputs.alarmTopicArn = alarms.topicArn;
   return outputs;
 }

@@ -290,7 +290,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       `${name}-processor`,
       {
         ...functionSettings,
-        entry: "functions/pinpoint-event-processing/processor.ts",
+        handler: { entry: "functions/pinpoint-event-processing/processor.ts" },
         description: "Suppresses hard-bounced and complaining addresses from Pinpoint event-stream objects",
         timeoutSeconds: args.timeoutSeconds ?? 300,
         asyncMaximumRetryAttempts: 2,

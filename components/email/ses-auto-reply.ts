@@ -211,7 +211,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
     const responder = new BundledFunction(
       `${name}-responder`,
       {
-        entry: "functions/ses-auto-reply/responder.ts",
+        handler: { entry: "functions/ses-auto-reply/responder.ts" },
         description: "Answers inbound mail once with a template, with loop and backscatter protection",
         timeoutSeconds: args.timeoutSeconds ?? 30,
         memorySizeMb: args.memorySizeMb,

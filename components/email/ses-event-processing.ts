@@ -1,17 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { COMPLAINT_FEEDBACK_TYPES, PROCESSOR } from "../../functions/ses-event-processing/contract";
+import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs } from "../kit/contract";
 import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
-  ArgumentErrors,
   BundledFunction,
   createTable,
   EncryptedTopic,
-  FUNCTION_DEFAULTS,
   functionPlatform,
   hashSuffix,
   idempotencyTableStatement,
-  isKnown,
   NAME_LIMITS,
   PlatformArgs,
   PolicyStatement,
@@ -39,49 +39,37 @@ export type SesEventType = (typeof SES_EVENT_TYPES)[number];
 /** Always routed: the two event types the processor acts on. */
 export const REQUIRED_EVENT_TYPES: SesEventType[] = ["BOUNCE", "COMPLAINT"];
 
-export interface SesEventProcessingArgs extends PlatformArgs {
-  /**
-   * Use this existing SES v2 configuration set instead of creating one. The component adds an event
-   * destination to it and changes nothing else. Default: a configuration set is created (TLS
-   * required, reputation metrics on).
-   */
-  existingConfigurationSetName?: pulumi.Input<string>;
-  /** Event types routed besides BOUNCE and COMPLAINT (which are always routed). Default none. */
-  additionalEventTypes?: SesEventType[];
-  /**
-   * Use this existing DynamoDB table (partition key `emailAddress`, type S) as the contact-status
-   * table. Default: the component creates it.
-   */
-  existingContactTableName?: pulumi.Input<string>;
-  /** Turn on account-level suppression for BOUNCE and COMPLAINT (account-wide SES setting). Default false. */
-  enableAccountSuppression?: boolean;
-  /**
-   * Legacy: verified SES identities (addresses or domains) whose Bounce and Complaint feedback
-   * notifications are routed to the topic. Only these identities are touched; removing one from the
-   * list clears its notification topic. Default none.
-   */
-  legacyNotificationIdentities?: string[];
-  /** Complaint feedback types that do not suppress. Default ["not-spam"]. */
-  complaintExemptFeedbackTypes?: string[];
-  /** Suppress an address after this many transient bounces within the window; 0 never. Default 0. */
-  transientBounceThreshold?: number;
-  /** The window for `transientBounceThreshold`, in hours. Default 72. */
-  transientBounceWindowHours?: number;
-  /** SNS raw message delivery to the queue (the processor accepts both forms). Default true. */
-  rawMessageDelivery?: pulumi.Input<boolean>;
-  /** Records per invocation, 1–10. Default 10. */
-  batchSize?: number;
-  /** Seconds to gather a batch, 0–300. Default 5. */
-  maximumBatchingWindowSeconds?: number;
-  /** Concurrent invocations the queue may drive, 2–1000. Default 5 (keeps SES API calls well under its rate). */
-  maximumConcurrency?: number;
-  /** Receives before a message moves to the DLQ. Default 5. */
-  maxReceiveCount?: number;
-  /** Processor timeout. Default 60 s; the queue's visibility timeout is six times this. */
-  timeoutSeconds?: number;
-  /** Processor memory. Default 256 MB. */
-  memorySizeMb?: number;
-}
+/** #1's settings, declared once: the component's arguments and validation, the stack config and the docs come from here. */
+export const SES_EVENT_PROCESSING = defineContract(
+  "SesEventProcessing",
+  z.strictObject({
+    existingConfigurationSetName: passThrough(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, hyphens or underscores"))
+      .optional()
+      .describe("Use this existing SES v2 configuration set (the component only adds its event destination). Default: create one, TLS required, reputation metrics on."),
+    additionalEventTypes: z.array(z.enum(SES_EVENT_TYPES)).default([]).describe("Event types routed besides BOUNCE and COMPLAINT, which are always routed."),
+    existingContactTableName: passThrough(z.string().min(3).max(255))
+      .optional()
+      .describe("Use this existing DynamoDB table (partition key emailAddress, type S) as the contact-status table. Default: create one."),
+    enableAccountSuppression: z.boolean().default(false).describe("Turn on account-level suppression for BOUNCE and COMPLAINT (an account-wide SES setting)."),
+    legacyNotificationIdentities: z
+      .array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$|^[a-z0-9.-]+\.[a-z]{2,}$/i, "must be an email address or a domain"))
+      .default([])
+      .refine((ids) => new Set(ids).size === ids.length, "must not contain duplicates")
+      .describe("Legacy: verified identities whose Bounce and Complaint notifications go to the topic; only these are touched."),
+    complaintExemptFeedbackTypes: z.array(z.enum(COMPLAINT_FEEDBACK_TYPES)).default(["not-spam"]).describe("Complaint feedback types that do not suppress."),
+    transientBounceThreshold: z.int().min(0).max(1000).default(0).describe("Suppress after this many transient bounces within the window; 0 never."),
+    transientBounceWindowHours: z.int().min(1).max(2160).default(72).describe("The window of transientBounceThreshold, hours."),
+    rawMessageDelivery: passThrough(z.boolean()).default(true).describe("SNS raw message delivery to the queue (the processor accepts both forms)."),
+    batchSize: z.int().min(1).max(10).default(10).describe("Records per invocation."),
+    maximumBatchingWindowSeconds: z.int().min(0).max(300).default(5).describe("Seconds to gather a batch."),
+    maximumConcurrency: z.int().min(2).max(1000).default(5).describe("Concurrent invocations the queue may drive (keeps SES API calls well under its rate)."),
+    maxReceiveCount: z.int().min(1).max(1000).default(5).describe("Receives before a message moves to the DLQ."),
+    timeoutSeconds: z.int().min(1).max(900).default(60).describe("Processor timeout, seconds; the queue's visibility timeout is six times this."),
+    memorySizeMb: z.int().min(128).max(10240).default(256).describe("Processor memory, MB."),
+  }),
+);
+
+export type SesEventProcessingArgs = ContractArgs<typeof SES_EVENT_PROCESSING.settings> & PlatformArgs;
 
 /**
  * Architecture #1, SES Event Processing: SES v2 configuration-set events (BOUNCE, COMPLAINT) →
@@ -111,14 +99,14 @@ export class SesEventProcessing extends pulumi.ComponentResource {
 
   constructor(name: string, args: SesEventProcessingArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesEventProcessing", name, {}, opts);
-    validateSesEventProcessingArgs(args);
+    const settings = resolveSettings(SES_EVENT_PROCESSING, args);
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
     const sesArn = (resource: pulumi.Input<string>) =>
       pulumi.interpolate`arn:${partition.partition}:ses:${region.region}:${identity.accountId}:${resource}`;
 
     // Configuration set: existing or created.
-    if (args.existingConfigurationSetName === undefined) {
+    if (settings.existingConfigurationSetName === undefined) {
       this.configurationSet = new aws.sesv2.ConfigurationSet(
         `${name}-configuration-set`,
         {
@@ -131,10 +119,10 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       this.configurationSetName = this.configurationSet.configurationSetName;
     } else {
       this.configurationSet = undefined;
-      this.configurationSetName = pulumi.output(args.existingConfigurationSetName);
+      this.configurationSetName = pulumi.output(settings.existingConfigurationSetName);
     }
     this.configurationSetArn = sesArn(pulumi.interpolate`configuration-set/${this.configurationSetName}`);
-    const identities = args.legacyNotificationIdentities ?? [];
+    const identities = settings.legacyNotificationIdentities;
 
     // SES publishes for the configuration set, and (legacy) for each listed identity.
     const sesSourceArns = [this.configurationSetArn, ...identities.map((id) => sesArn(`identity/${id}`))];
@@ -146,13 +134,13 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     this.topic = topic.topic;
     this.key = topic.key;
 
-    const timeoutSeconds = args.timeoutSeconds ?? 60;
+    const timeoutSeconds = settings.timeoutSeconds;
     const queue = new QueueWithDeadLetter(
       `${name}-events`,
       {
         kmsKeyArn: this.key.arn,
         visibilityTimeoutSeconds: timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
-        maxReceiveCount: args.maxReceiveCount ?? 5,
+        maxReceiveCount: settings.maxReceiveCount,
         allowedSenders: [{ service: "sns.amazonaws.com", sourceArn: this.topic.arn }],
         alarmActions: args.alarmActions,
       },
@@ -167,7 +155,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
         topic: this.topic.arn,
         protocol: "sqs",
         endpoint: this.queue.arn,
-        rawMessageDelivery: args.rawMessageDelivery ?? true,
+        rawMessageDelivery: settings.rawMessageDelivery,
       },
       // SNS can deliver only once the queue policy lets it.
       { parent: this, dependsOn: [queue.queuePolicy] },
@@ -183,7 +171,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
         eventDestinationName: this.eventDestinationName,
         eventDestination: {
           enabled: true,
-          matchingEventTypes: matchingEventTypes(args.additionalEventTypes),
+          matchingEventTypes: matchingEventTypes(settings.additionalEventTypes),
           snsDestination: { topicArn: this.topic.arn },
         },
       },
@@ -202,7 +190,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       }
     }
 
-    if (args.enableAccountSuppression) {
+    if (settings.enableAccountSuppression) {
       new aws.sesv2.AccountSuppressionAttributes(
         `${name}-account-suppression`,
         { suppressedReasons: ["BOUNCE", "COMPLAINT"] },
@@ -211,7 +199,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     }
 
     // Contact-status table: existing or created.
-    if (args.existingContactTableName === undefined) {
+    if (settings.existingContactTableName === undefined) {
       this.contactTable = createTable(
         `${name}-contacts`,
         { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection },
@@ -220,7 +208,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       this.contactTableName = this.contactTable.name;
     } else {
       this.contactTable = undefined;
-      this.contactTableName = pulumi.output(args.existingContactTableName);
+      this.contactTableName = pulumi.output(settings.existingContactTableName);
     }
     const contactTableArn = this.contactTable ? this.contactTable.arn : tableArnFromName(this.contactTableName, invokeOpts);
     this.idempotencyTable = createTable(
@@ -232,20 +220,19 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     const processor = new BundledFunction(
       `${name}-processor`,
       {
-        entry: "functions/ses-event-processing/processor.ts",
+        handler: PROCESSOR,
         description: "Suppresses bounced and complaining addresses and records contact status",
         timeoutSeconds,
-        memorySizeMb: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
+        memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
-        environment: {
+        environment: environmentFor(PROCESSOR, {
           CONTACT_TABLE_NAME: this.contactTableName,
           IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.name,
-          COMPLAINT_EXEMPT_FEEDBACK_TYPES: (args.complaintExemptFeedbackTypes ?? ["not-spam"]).join(","),
-          TRANSIENT_BOUNCE_THRESHOLD: String(args.transientBounceThreshold ?? 0),
-          TRANSIENT_BOUNCE_WINDOW_HOURS: String(args.transientBounceWindowHours ?? 72),
-          POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SesEventProcessing",
-        },
+          COMPLAINT_EXEMPT_FEEDBACK_TYPES: settings.complaintExemptFeedbackTypes.join(","),
+          TRANSIENT_BOUNCE_THRESHOLD: String(settings.transientBounceThreshold),
+          TRANSIENT_BOUNCE_WINDOW_HOURS: String(settings.transientBounceWindowHours),
+        }),
         policyStatements: sesEventProcessorStatements({
           queueArn: this.queue.arn,
           keyArn: this.key.arn,
@@ -263,10 +250,10 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       {
         eventSourceArn: this.queue.arn,
         functionName: this.function.arn,
-        batchSize: args.batchSize ?? 10,
-        maximumBatchingWindowInSeconds: args.maximumBatchingWindowSeconds ?? 5,
+        batchSize: settings.batchSize,
+        maximumBatchingWindowInSeconds: settings.maximumBatchingWindowSeconds,
         functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: args.maximumConcurrency ?? 5 },
+        scalingConfig: { maximumConcurrency: settings.maximumConcurrency },
       },
       { parent: this, dependsOn: [eventDestination] },
     );
@@ -340,35 +327,4 @@ export function feedbackServiceStatements(resources: {
     { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: resources.contactTableArn },
     idempotencyTableStatement(resources.idempotencyTableArn),
   ];
-}
-
-export function validateSesEventProcessingArgs(args: SesEventProcessingArgs): void {
-  const errors = new ArgumentErrors("SesEventProcessing");
-  for (const t of args.additionalEventTypes ?? []) {
-    errors.check(!(SES_EVENT_TYPES as readonly string[]).includes(t), `additionalEventTypes: "${t}" is not an SES event type (${SES_EVENT_TYPES.join(", ")})`);
-  }
-  const range = (key: keyof SesEventProcessingArgs, min: number, max: number) => {
-    const value = args[key];
-    if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
-  };
-  range("batchSize", 1, 10);
-  range("maximumBatchingWindowSeconds", 0, 300);
-  range("maximumConcurrency", 2, 1000);
-  range("maxReceiveCount", 1, 1000);
-  range("transientBounceThreshold", 0, 1000);
-  range("transientBounceWindowHours", 1, 24 * 90);
-  // A queue's visibility timeout is at most 12 h, and must be six times the function timeout.
-  range("timeoutSeconds", 1, 900);
-  const identities = args.legacyNotificationIdentities ?? [];
-  errors.check(new Set(identities).size !== identities.length, "legacyNotificationIdentities must not contain duplicates");
-  for (const id of identities) {
-    errors.check(!/^[^@\s]+@[^@\s]+\.[^@\s]+$|^[a-z0-9.-]+\.[a-z]{2,}$/i.test(id), `legacyNotificationIdentities: "${id}" is neither an email address nor a domain`);
-  }
-  if (isKnown(args.existingConfigurationSetName)) {
-    errors.check(
-      !/^[A-Za-z0-9_-]{1,64}$/.test(args.existingConfigurationSetName),
-      `existingConfigurationSetName must be 1–64 letters, digits, hyphens or underscores, got "${args.existingConfigurationSetName}"`,
-    );
-  }
-  errors.throwIfAny();
 }

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
+import type { FunctionContract } from "../../functions/shared/function-contract";
 
 /** What a pass-through setting holds while validating a value that is not known yet (an Output). */
 const DEFERRED = Symbol.for("due.deferredInput");
@@ -217,4 +218,15 @@ export function settingsReference(contract: Contract<z.ZodType>): SettingReferen
 function findDiscriminator(variants: JsonSchema[]): string | undefined {
   const first = variants[0].properties ?? {};
   return Object.keys(first).find((key) => variants.every((v) => v.properties?.[key]?.const !== undefined || v.properties?.[key]?.enum?.length === 1));
+}
+
+/**
+ * A handler's environment, typed by its contract: exactly the variables the contract declares
+ * (a missing or extra one fails `tsc`), each an Input.
+ */
+export function environmentFor<Env extends string>(
+  _contract: FunctionContract<Env>,
+  values: { [E in Env]: pulumi.Input<string> },
+): { [E in Env]: pulumi.Input<string> } {
+  return values;
 }

@@ -6,10 +6,36 @@ import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } 
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
+import type { FunctionContract } from "../../functions/shared/function-contract";
+
+/** Sids of the statements the function block adds to every role besides the caller's. */
+export const FUNCTION_BLOCK_SIDS = ["WriteOwnLogs", "WriteTraces", "SendToOnFailureQueue"] as const;
+
+/** Variables the platform sets for every handler, outside any architecture's contract. */
+export const PLATFORM_ENVIRONMENT = ["POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "SEND_GUARANTEE"] as const;
+
+/** The component must set exactly the variables its handler's contract declares (plus platform ones). */
+export function checkContractEnvironment(name: string, contract: FunctionContract, keys: string[]): void {
+  const platform = new Set<string>(PLATFORM_ENVIRONMENT);
+  const declared = new Set(contract.env);
+  const missing = contract.env.filter((k) => !keys.includes(k));
+  const undeclared = keys.filter((k) => !declared.has(k) && !platform.has(k));
+  if (missing.length > 0 || undeclared.length > 0) {
+    throw new Error(
+      `${name}: the environment does not match ${contract.entry}'s contract` +
+        (missing.length > 0 ? `; missing ${missing.join(", ")}` : "") +
+        (undeclared.length > 0 ? `; not declared ${undeclared.join(", ")}` : ""),
+    );
+  }
+}
 
 export interface BundledFunctionArgs {
-  /** Handler source, relative to the repository root (e.g. "functions/x/handler.ts"); must export `handler`. Bundled at program time. */
-  entry: string;
+  /**
+   * The handler's contract (functions/<architecture>/contract.ts): its source, bundled at program
+   * time, its environment variables and its metrics namespace. Or, for a handler without one, just
+   * `entry` (a source relative to the repository root that exports `handler`).
+   */
+  handler: FunctionContract | { entry: string };
   /** Function description shown in the console. */
   description?: pulumi.Input<string>;
   /** Environment variables. POWERTOOLS_SERVICE_NAME and POWERTOOLS_LOG_LEVEL are added unless set here. */
@@ -62,13 +88,17 @@ export class BundledFunction extends pulumi.ComponentResource {
   /** Size in bytes and sha256 of the deployed bundle. */
   public readonly bundleBytes: number;
   public readonly bundleSha256: string;
+  /** Powertools' service name (POWERTOOLS_SERVICE_NAME), the `service` dimension of every custom metric. */
+  public readonly serviceName: string;
 
   constructor(name: string, args: BundledFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:shared:BundledFunction", name, {}, opts);
     validateBundledFunctionArgs(args);
 
     const runtime = args.runtime ?? FUNCTION_DEFAULTS.runtime;
-    const bundle = bundleHandler(args.entry, esbuildTargetFor(runtime));
+    const bundle = bundleHandler(args.handler.entry, esbuildTargetFor(runtime));
+    const contract = "env" in args.handler ? args.handler : undefined;
+    this.serviceName = name;
     this.bundleBytes = bundle.bytes;
     this.bundleSha256 = bundle.sha256;
     const tracing = pulumi.output(args.tracing ?? FUNCTION_DEFAULTS.tracing);
@@ -127,11 +157,15 @@ export class BundledFunction extends pulumi.ComponentResource {
           applicationLogLevel: pulumi.output(args.logLevel ?? FUNCTION_DEFAULTS.logLevel).apply(lambdaLogLevel),
         },
         environment: {
-          variables: pulumi.all([args.environment ?? {}, args.logLevel ?? FUNCTION_DEFAULTS.logLevel]).apply(([env, logLevel]) => ({
-            POWERTOOLS_SERVICE_NAME: name,
-            POWERTOOLS_LOG_LEVEL: logLevel,
-            ...env,
-          })),
+          variables: pulumi.all([args.environment ?? {}, args.logLevel ?? FUNCTION_DEFAULTS.logLevel]).apply(([env, logLevel]) => {
+            if (contract !== undefined) checkContractEnvironment(name, contract, Object.keys(env));
+            return {
+              POWERTOOLS_SERVICE_NAME: this.serviceName,
+              POWERTOOLS_LOG_LEVEL: logLevel,
+              ...(contract === undefined ? {} : { POWERTOOLS_METRICS_NAMESPACE: contract.namespace }),
+              ...env,
+            };
+          }),
         },
       },
       // The role's policy must exist before the function can log or be invoked by a mapping.
@@ -233,7 +267,7 @@ export function lambdaLogLevel(powertoolsLevel: string): string {
 
 export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
   const errors = new ArgumentErrors("BundledFunction");
-  errors.check(!/\.ts$/.test(args.entry ?? ""), `entry must be a .ts file relative to the repository root, got "${args.entry}"`);
+  errors.check(!/\.ts$/.test(args.handler?.entry ?? ""), `entry must be a .ts file relative to the repository root, got "${args.handler?.entry}"`);
   const runtime = args.runtime ?? FUNCTION_DEFAULTS.runtime;
   errors.check(
     !(SUPPORTED_NODE_RUNTIMES as readonly string[]).includes(runtime),

@@ -272,7 +272,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     const handler = new BundledFunction(
       `${name}-handler`,
       {
-        entry: "functions/self-managed-opt-outs/inbound.ts",
+        handler: { entry: "functions/self-managed-opt-outs/inbound.ts" },
         description: "Handles STOP, START and HELP for self-managed SMS opt-outs",
         timeoutSeconds: args.timeoutSeconds ?? 30,
         memorySizeMb: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,

@@ -212,7 +212,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       `${name}-splitter`,
       {
         ...common,
-        entry: "functions/sms-file-drop/splitter.ts",
+        handler: { entry: "functions/sms-file-drop/splitter.ts" },
         description: "Validates dropped CSV files and queues one SMS per valid row",
         timeoutSeconds: args.splitterTimeoutSeconds ?? 900,
         memorySizeMb: args.splitterMemorySizeMb ?? 1024,
@@ -250,7 +250,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       `${name}-sender`,
       {
         ...common,
-        entry: "functions/sms-file-drop/sender.ts",
+        handler: { entry: "functions/sms-file-drop/sender.ts" },
         description: "Sends queued SMS at each origination identity's rate, once per row",
         timeoutSeconds: senderTimeout,
         memorySizeMb: args.senderMemorySizeMb ?? 256,

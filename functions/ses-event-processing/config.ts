@@ -3,10 +3,10 @@
  * variable is reported at once, each by name.
  */
 import * as z from "zod";
+import { COMPLAINT_FEEDBACK_TYPES, PROCESSOR_ENV } from "./contract";
 import type { FeedbackPolicySettings } from "./feedback-policy";
 
-/** complaintFeedbackType values SES documents (RFC 5965 feedback types). */
-export const COMPLAINT_FEEDBACK_TYPES = ["abuse", "auth-failure", "fraud", "not-spam", "other", "virus"] as const;
+export { COMPLAINT_FEEDBACK_TYPES };
 
 export interface ProcessorConfig {
   contactTableName: string;
@@ -66,14 +66,17 @@ const exemptTypes = z
     return [...new Set(types)];
   });
 
+// Keyed by the contract's names, so the component and this loader cannot drift apart.
 const EnvSchema = z.object({
-  CONTACT_TABLE_NAME: tableName("CONTACT_TABLE_NAME"),
-  IDEMPOTENCY_TABLE_NAME: tableName("IDEMPOTENCY_TABLE_NAME"),
-  COMPLAINT_EXEMPT_FEEDBACK_TYPES: exemptTypes,
-  TRANSIENT_BOUNCE_THRESHOLD: integer("TRANSIENT_BOUNCE_THRESHOLD", 0, 0),
-  TRANSIENT_BOUNCE_WINDOW_HOURS: integer("TRANSIENT_BOUNCE_WINDOW_HOURS", 72, 1),
-  IDEMPOTENCY_TTL_SECONDS: integer("IDEMPOTENCY_TTL_SECONDS", 86_400, 1),
+  [PROCESSOR_ENV.CONTACT_TABLE_NAME]: tableName(PROCESSOR_ENV.CONTACT_TABLE_NAME),
+  [PROCESSOR_ENV.IDEMPOTENCY_TABLE_NAME]: tableName(PROCESSOR_ENV.IDEMPOTENCY_TABLE_NAME),
+  [PROCESSOR_ENV.COMPLAINT_EXEMPT_FEEDBACK_TYPES]: exemptTypes,
+  [PROCESSOR_ENV.TRANSIENT_BOUNCE_THRESHOLD]: integer(PROCESSOR_ENV.TRANSIENT_BOUNCE_THRESHOLD, 0, 0),
+  [PROCESSOR_ENV.TRANSIENT_BOUNCE_WINDOW_HOURS]: integer(PROCESSOR_ENV.TRANSIENT_BOUNCE_WINDOW_HOURS, 72, 1),
 });
+
+/** How long Powertools keeps an idempotency record: a handler constant, not a setting. */
+const IDEMPOTENCY_TTL_SECONDS = 86_400;
 
 /**
  * Reads and validates the processor's environment.
@@ -89,7 +92,7 @@ export function loadProcessorConfig(env: Record<string, string | undefined>): Pr
   return {
     contactTableName: e.CONTACT_TABLE_NAME,
     idempotencyTableName: e.IDEMPOTENCY_TABLE_NAME,
-    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL_SECONDS,
+    idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
     policy: {
       complaintExemptFeedbackTypes: e.COMPLAINT_EXEMPT_FEEDBACK_TYPES,
       transientBounceThreshold: e.TRANSIENT_BOUNCE_THRESHOLD,

@@ -23,6 +23,7 @@ import { createObservability } from "../shared/observability";
 import { maskEmail } from "../shared/pii";
 import { safeParseSesFeedback } from "../shared/ses-events";
 import { loadProcessorConfig } from "./config";
+import { PROCESSOR_METRICS } from "./contract";
 import {
   RecipientFailuresError,
   createBatchDeduplicator,
@@ -170,18 +171,18 @@ function publishTally(tally: Tally): void {
   for (const [reason, value] of Object.entries(tally.suppressed)) {
     const single = metrics.singleMetric();
     single.addDimension("Reason", reason);
-    single.addMetric("Suppressed", MetricUnit.Count, value);
+    single.addMetric(PROCESSOR_METRICS.Suppressed, MetricUnit.Count, value);
   }
   // A suppression that came from the transient threshold is also a transient bounce; it is
   // counted under Suppressed only, so the two metrics add up to the recipients processed.
-  const counters: [string, number][] = [
-    ["TransientBounce", tally.transient],
-    ["Ignored", tally.ignored],
-    ["InvalidAddress", tally.invalidAddress],
-    ["Duplicate", tally.duplicate],
-    ["MalformedRecord", tally.malformed],
-    ["FailedRecord", tally.failedRecords],
-    ["Throttled", tally.throttled],
+  const counters: [keyof typeof PROCESSOR_METRICS, number][] = [
+    [PROCESSOR_METRICS.TransientBounce, tally.transient],
+    [PROCESSOR_METRICS.Ignored, tally.ignored],
+    [PROCESSOR_METRICS.InvalidAddress, tally.invalidAddress],
+    [PROCESSOR_METRICS.Duplicate, tally.duplicate],
+    [PROCESSOR_METRICS.MalformedRecord, tally.malformed],
+    [PROCESSOR_METRICS.FailedRecord, tally.failedRecords],
+    [PROCESSOR_METRICS.Throttled, tally.throttled],
   ];
   for (const [name, value] of counters) metrics.addMetric(name, MetricUnit.Count, value);
   metrics.publishStoredMetrics();

@@ -19,3 +19,4 @@ export const ARCHITECTURES: ArchitectureModule[] = [
 ] as unknown as ArchitectureModule[];
 
 export * from "./types";
+export * from "./composition";

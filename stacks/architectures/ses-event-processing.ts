@@ -1,42 +1,29 @@
-import * as z from "zod";
-import { SES_EVENT_TYPES, SesEventProcessing } from "../../components/email/ses-event-processing";
-import { logRetention } from "../config/schema";
-import { defineArchitecture, platformArgs } from "./types";
+import type * as pulumi from "@pulumi/pulumi";
+import { SES_EVENT_PROCESSING, SesEventProcessing } from "../../components/email/ses-event-processing";
+import { settingsFromConfig } from "../../components/kit/contract";
+import { capability, provide } from "./composition";
+import { defineArchitecture } from "./types";
 
-export const sesEventProcessingSchema = z.strictObject({
-  enabled: z.boolean(),
-  /** Use this configuration set instead of creating one. */
-  existingConfigurationSetName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, hyphens or underscores").optional(),
-  additionalEventTypes: z.array(z.enum(SES_EVENT_TYPES)).default([]),
-  existingContactTableName: z.string().min(3).max(255).optional(),
-  enableAccountSuppression: z.boolean().default(false),
-  legacyNotificationIdentities: z.array(z.string().min(3)).default([]),
-  complaintExemptFeedbackTypes: z.array(z.enum(["abuse", "auth-failure", "fraud", "not-spam", "other", "virus"])).default(["not-spam"]),
-  transientBounceThreshold: z.int().min(0).max(1000).default(0),
-  transientBounceWindowHours: z.int().min(1).max(2160).default(72),
-  rawMessageDelivery: z.boolean().default(true),
-  batchSize: z.int().min(1).max(10).default(10),
-  maximumBatchingWindowSeconds: z.int().min(0).max(300).default(5),
-  maximumConcurrency: z.int().min(2).max(1000).default(5),
-  maxReceiveCount: z.int().min(1).max(1000).default(5),
-  timeoutSeconds: z.int().min(1).max(900).default(60),
-  memorySizeMb: z.int().min(128).max(10240).default(256),
-  logRetentionInDays: logRetention.optional(),
-});
+/** #1's configuration set: mail sent through it has its bounces and complaints processed. */
+export const SES_FEEDBACK_CONFIGURATION_SET = capability<{ configurationSetName: pulumi.Output<string> }>(
+  "sesEventProcessing",
+  "configurationSet",
+  "its SES configuration set (whose bounces and complaints it processes)",
+);
 
 export const sesEventProcessingArchitecture = defineArchitecture({
   key: "sesEventProcessing",
+  number: 1,
   title: "#1 SES Event Processing",
-  schema: sesEventProcessingSchema,
-  minimalConfig: { enabled: true },
-  sesEventDestinations: (config) =>
-    config.existingConfigurationSetName === undefined ? [] : [{ configurationSetName: config.existingConfigurationSetName, key: "existingConfigurationSetName" }],
+  contract: SES_EVENT_PROCESSING,
+  minimalConfig: {},
+  provides: [SES_FEEDBACK_CONFIGURATION_SET],
+  sesEventDestinations: (settings) =>
+    typeof settings.existingConfigurationSetName === "string"
+      ? [{ configurationSetName: settings.existingConfigurationSetName, key: "existingConfigurationSetName" }]
+      : [],
   build(config, ctx) {
-    const { enabled: _enabled, logRetentionInDays, ...settings } = config;
-    const component = new SesEventProcessing("ses-event-processing", {
-      ...settings,
-      ...platformArgs(ctx, logRetentionInDays),
-    });
+    const component = new SesEventProcessing("ses-event-processing", { ...settingsFromConfig(SES_EVENT_PROCESSING, config), ...ctx.platform });
     return {
       component,
       outputs: {
@@ -48,6 +35,7 @@ export const sesEventProcessingArchitecture = defineArchitecture({
         functionName: component.function.name,
         contactTableName: component.contactTableName,
       },
+      provided: [provide(SES_FEEDBACK_CONFIGURATION_SET, { configurationSetName: component.configurationSetName })],
     };
   },
 });

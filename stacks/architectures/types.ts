@@ -1,36 +1,62 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as z from "zod";
+import type * as z from "zod";
+import type { Contract } from "../../components/kit/contract";
 import type { PlatformArgs } from "../../components/shared/platform";
 import { StackDefaults } from "../config/schema";
+import type { Capabilities, Capability, Provided } from "./composition";
 
-/** What every architecture's builder gets besides its own config. */
+/** What every architecture's builder gets besides its own settings. */
 export interface BuildContext {
   defaults: StackDefaults;
   /** Alarm actions for every alarm (empty when alarms go nowhere). */
   alarmActions: pulumi.Input<string>[];
-  /** Components built so far, by architecture key, for architectures that compose others. */
-  built: Map<string, pulumi.ComponentResource>;
+  /** The platform settings for this architecture's component (defaults plus its own log retention). */
+  platform: PlatformArgs;
+  /** What the architectures built before this one provide; see `requires` and `uses`. */
+  capabilities: Capabilities;
+}
+
+/** An architecture's config as the stack holds it: `enabled`, its log retention, and its contract's settings. */
+export type ArchitectureConfig<Settings = Record<string, unknown>> = { enabled: boolean; logRetentionInDays?: number } & Settings;
+
+export interface BuildResult {
+  component: pulumi.ComponentResource;
+  /** What `pulumi stack output` shows for the architecture. */
+  outputs: Record<string, pulumi.Input<unknown>>;
+  /** A value for every capability the module declares in `provides`. */
+  provided?: Provided[];
 }
 
 /**
- * One architecture as the stack sees it: its config key, its schema (a strict object with
- * `enabled`), and how to build it. Outputs are what `pulumi stack output` shows for it.
+ * One architecture as the stack sees it. Its settings are its component's contract, declared once;
+ * the stack adds only `enabled` and `logRetentionInDays`. It says what it provides to other
+ * architectures and what it requires or uses from them; the stack orders the builds and validates
+ * all of it before any resource is registered.
  */
-export interface ArchitectureModule<Schema extends z.ZodType<{ enabled: boolean }> = z.ZodType<{ enabled: boolean }>> {
+export interface ArchitectureModule<S extends z.ZodType = z.ZodType> {
   /** The config key, e.g. "sesEventProcessing". */
   key: string;
+  /** The seed's number (1–13). */
+  number: number;
   /** Human title with the seed's number, e.g. "#1 SES Event Processing". */
   title: string;
-  schema: Schema;
-  /** The smallest config that enables it: used to build every architecture at once in tests. */
-  minimalConfig: Record<string, unknown> & { enabled: true };
-  build(config: z.infer<Schema>, ctx: BuildContext): { component: pulumi.ComponentResource; outputs: Record<string, pulumi.Input<unknown>> };
+  /** The component's contract: its settings, their defaults, ranges and rules. */
+  contract: Contract<S>;
+  /** The smallest settings that build it (without `enabled`): used to build every architecture at once in tests. */
+  minimalConfig: Record<string, unknown>;
+  /** Keys an earlier version accepted, each with what to write instead. */
+  renamedKeys?: Readonly<Record<string, string>>;
+  provides?: readonly Capability<unknown>[];
+  /** Capabilities these settings cannot build without (a config error when their provider is off). */
+  requires?(settings: z.output<S>): readonly Capability<unknown>[];
+  /** Capabilities these settings use when their provider is enabled. */
+  uses?(settings: z.output<S>): readonly Capability<unknown>[];
   /**
    * The existing SES configuration sets this architecture adds an event destination to, each with
    * the config key that names it. The stack rejects two destinations in one configuration set.
-   * Omit when the architecture adds none (or only to a configuration set it creates).
    */
-  sesEventDestinations?(config: z.infer<Schema>): SesEventDestinationUse[];
+  sesEventDestinations?(settings: z.output<S>): SesEventDestinationUse[];
+  build(settings: ArchitectureConfig<z.output<S>>, ctx: BuildContext): BuildResult;
 }
 
 /** An existing configuration set an architecture routes events from, and the key that names it. */
@@ -40,21 +66,21 @@ export interface SesEventDestinationUse {
   key: string;
 }
 
-/** Helper so each module is type-checked against its own schema. */
-export function defineArchitecture<Schema extends z.ZodType<{ enabled: boolean }>>(module: ArchitectureModule<Schema>): ArchitectureModule<Schema> {
+/** Helper so each module is type-checked against its own contract. */
+export function defineArchitecture<S extends z.ZodType>(module: ArchitectureModule<S>): ArchitectureModule<S> {
   return module;
 }
 
 /** The stack-wide platform settings for a component, with the architecture's own log retention if set. */
-export function platformArgs(ctx: BuildContext, logRetentionInDays?: number): PlatformArgs {
+export function platformArgs(defaults: StackDefaults, alarmActions: pulumi.Input<string>[], logRetentionInDays?: number): PlatformArgs {
   return {
-    logRetentionInDays: logRetentionInDays ?? ctx.defaults.logRetentionInDays,
-    runtime: ctx.defaults.runtime,
-    architecture: ctx.defaults.architecture,
-    tracing: ctx.defaults.tracing,
-    logLevel: ctx.defaults.logLevel,
-    tableDeletionProtection: ctx.defaults.tableDeletionProtection,
-    sendGuarantee: ctx.defaults.sendGuarantee,
-    alarmActions: ctx.alarmActions,
+    logRetentionInDays: logRetentionInDays ?? defaults.logRetentionInDays,
+    runtime: defaults.runtime,
+    architecture: defaults.architecture,
+    tracing: defaults.tracing,
+    logLevel: defaults.logLevel,
+    tableDeletionProtection: defaults.tableDeletionProtection,
+    sendGuarantee: defaults.sendGuarantee,
+    alarmActions,
   };
 }

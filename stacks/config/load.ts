@@ -2,14 +2,18 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import * as z from "zod";
-import { ARCHITECTURES, ArchitectureModule } from "../architectures";
+import { contractKeys, settingIssues } from "../../components/kit/contract";
+import { ARCHITECTURES, ArchitectureConfig, ArchitectureModule } from "../architectures";
+import { planComposition } from "../architectures/composition";
 import { offlinePlanRunning, placeholderIssues } from "./placeholders";
-import { PROJECT, StackDefaults, defaultsSchema } from "./schema";
+import { PROJECT, StackDefaults, defaultsSchema, logRetention } from "./schema";
 
 export interface StackConfig {
   defaults: StackDefaults;
   /** Every known architecture's parsed config, by key; absent ones are `{ enabled: false }`. */
-  architectures: Record<string, { enabled: boolean } & Record<string, unknown>>;
+  architectures: Record<string, ArchitectureConfig>;
+  /** The enabled architectures' keys in build order (providers before their consumers). */
+  buildOrder: string[];
 }
 
 /** Every problem in a stack's config, one line each, naming the exact key. */
@@ -58,19 +62,58 @@ export function parseStackConfig(
   if (!defaults.success) issues.push(...describeIssues("defaults", defaults.error));
   const architectures: StackConfig["architectures"] = {};
   for (const module of modules) {
-    const value = raw[module.key];
-    if (value === undefined) {
-      architectures[module.key] = { enabled: false };
-      continue;
-    }
-    const parsed = module.schema.safeParse(value);
-    if (parsed.success) architectures[module.key] = parsed.data as StackConfig["architectures"][string];
-    else issues.push(...describeIssues(module.key, parsed.error));
+    const parsed = parseArchitectureConfig(module, raw[module.key]);
+    issues.push(...parsed.issues);
+    architectures[module.key] = parsed.config;
   }
   issues.push(...eventDestinationClashes(architectures, modules));
+  const enabled = new Map(modules.filter((m) => architectures[m.key].enabled).map((m) => [m.key, architectures[m.key]]));
+  const composition = planComposition(
+    modules.map((m) => ({ key: m.key, provides: m.provides, requires: m.requires, uses: m.uses }) as Parameters<typeof planComposition>[0][number]),
+    enabled,
+    (key) => `${PROJECT}:${key}`,
+  );
+  issues.push(...composition.issues.map((i) => `${PROJECT}:${i.key}: ${i.message}`));
   if ((options.placeholders ?? (offlinePlanRunning() ? "allow" : "reject")) === "reject") issues.push(...placeholderIssues(raw));
   if (issues.length > 0) throw new StackConfigError(issues);
-  return { defaults: defaults.data!, architectures };
+  return { defaults: defaults.data!, architectures, buildOrder: composition.order };
+}
+
+/**
+ * One architecture's config: `enabled` (required), its own `logRetentionInDays`, and the settings of
+ * its component's contract, validated by that contract with every component rule. A disabled
+ * architecture's other keys must still be known (a typo stays an error), but are not validated.
+ */
+function parseArchitectureConfig(module: ArchitectureModule, value: unknown): { config: ArchitectureConfig; issues: string[] } {
+  const prefix = `${PROJECT}:${module.key}`;
+  if (value === undefined) return { config: { enabled: false }, issues: [] };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { config: { enabled: false }, issues: [`${prefix}: must be an object with at least "enabled"`] };
+  }
+  const { enabled, logRetentionInDays, ...settings } = value as Record<string, unknown>;
+  const issues: string[] = [];
+  if (typeof enabled !== "boolean") issues.push(`${prefix}.enabled: Invalid input: expected boolean, received ${enabled === undefined ? "undefined" : typeof enabled}`);
+  const retention = logRetention.optional().safeParse(logRetentionInDays);
+  if (!retention.success) issues.push(...describeIssues(`${module.key}.logRetentionInDays`, retention.error));
+  for (const key of Object.keys(settings)) {
+    const instead = module.renamedKeys?.[key];
+    if (instead === undefined) continue;
+    issues.push(`${prefix}.${key}: no longer accepted; write ${instead}`);
+    delete settings[key];
+  }
+  if (enabled !== true) {
+    const known = new Set(contractKeys(module.contract));
+    for (const key of Object.keys(settings)) if (!known.has(key)) issues.push(`${prefix}.${key}: unknown key`);
+    return { config: { enabled: false }, issues };
+  }
+  const parsed = module.contract.settings.safeParse(settings);
+  if (!parsed.success) {
+    issues.push(...settingIssues(parsed.error).map((i) => `${prefix}${i.key ? `.${i.key}` : ""}: ${i.message}`));
+    return { config: { enabled: false }, issues };
+  }
+  const config: ArchitectureConfig = { ...(parsed.data as Record<string, unknown>), enabled: true };
+  if (retention.data !== undefined) config.logRetentionInDays = retention.data;
+  return { config, issues };
 }
 
 /**

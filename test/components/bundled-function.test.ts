@@ -6,7 +6,7 @@ const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda
 
 describe("BundledFunction", () => {
   it("creates exactly a log group, a role, its inline policy, the function and an errors alarm", async () => {
-    const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
     expect(built.childrenOf("fn")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::fn-logs",
       "aws:iam/role:Role::fn-role",
@@ -17,7 +17,7 @@ describe("BundledFunction", () => {
   });
 
   it("runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group, and a 30-day retention by default", async () => {
-    const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
     const fn = built.inputs("fn-function");
     expect(fn.runtime).to.equal("nodejs22.x");
     expect(fn.architectures).to.deep.equal(["arm64"]);
@@ -29,7 +29,7 @@ describe("BundledFunction", () => {
   });
 
   it("trusts only Lambda, in this account", async () => {
-    const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
     expect(built.statements("fn-role", "assumeRolePolicy")).to.deep.equal([
       {
         Effect: "Allow",
@@ -44,7 +44,7 @@ describe("BundledFunction", () => {
     const built = await build(
       () =>
         new BundledFunction("fn", {
-          entry: "functions/shared/pii.ts",
+          handler: { entry: "functions/shared/pii.ts" },
           policyStatements: [{ Sid: "Caller", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:q" }],
           onFailureQueueArn: "arn:aws:sqs:us-east-1:123456789012:failed",
           asyncMaximumRetryAttempts: 2,
@@ -67,7 +67,7 @@ describe("BundledFunction", () => {
 
   it("lets Lambda keep INFO lines (Powertools' level-less metric lines) at WARN and ERROR, and follows DEBUG", async () => {
     const levels = async (logLevel: string) => {
-      const built = await build(() => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], logLevel }));
+      const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], logLevel }));
       const fn = built.inputs("fn-function");
       return {
         lambda: (fn.loggingConfig as { applicationLogLevel: string }).applicationLogLevel,
@@ -82,7 +82,7 @@ describe("BundledFunction", () => {
 
   it("omits the X-Ray statement when tracing is PassThrough and creates no async config unless asked", async () => {
     const built = await build(
-      () => new BundledFunction("fn", { entry: "functions/shared/pii.ts", policyStatements: [], tracing: "PassThrough" }),
+      () => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], tracing: "PassThrough" }),
     );
     expect(built.statements("fn-policy").map((s) => s.Sid)).to.deep.equal(["WriteOwnLogs"]);
     expect(built.has("fn-async")).to.equal(false);
@@ -92,7 +92,7 @@ describe("BundledFunction", () => {
     const built = await build(
       () =>
         new BundledFunction("fn", {
-          entry: "functions/shared/pii.ts",
+          handler: { entry: "functions/shared/pii.ts" },
           policyStatements: [],
           alarmActions: ["arn:aws:sns:us-east-1:123456789012:alarms"],
         }),
@@ -107,7 +107,7 @@ describe("BundledFunction", () => {
     expect(
       thrownMessage(() =>
         validateBundledFunctionArgs({
-          entry: "functions/x.js",
+          handler: { entry: "functions/x.js" },
           policyStatements: [],
           runtime: "nodejs18.x",
           timeoutSeconds: 901,

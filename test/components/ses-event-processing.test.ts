@@ -3,8 +3,9 @@ import {
   SesEventProcessing,
   SesEventProcessingArgs,
   matchingEventTypes,
-  validateSesEventProcessingArgs,
+  SES_EVENT_PROCESSING,
 } from "../../components/email/ses-event-processing";
+import { resolveSettings } from "../../components/kit/contract";
 import { physicalNameProblems, physicalNames } from "../harness/physical-names";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
@@ -109,14 +110,8 @@ describe("SesEventProcessing", () => {
 
   it("grants the processor exactly what it calls, with no wildcard action", async () => {
     const built = await build(make());
-    const statements = built.statements("ses-processor-policy");
+    const statements = built.callerStatements("ses-processor");
     expect(statements).to.deep.equal([
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/ses-processor-0000000:*`,
-      },
       { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: QUEUE_ARN },
       { Sid: "DecryptQueue", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN },
       { Sid: "SuppressAddresses", Effect: "Allow", Action: "ses:PutSuppressedDestination", Resource: "*" },
@@ -127,7 +122,6 @@ describe("SesEventProcessing", () => {
         Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
         Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/ses-idempotency-0000000`,
       },
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
@@ -245,7 +239,7 @@ describe("SesEventProcessing", () => {
   it("reports every invalid argument at once", () => {
     expect(
       thrownMessage(() =>
-        validateSesEventProcessingArgs({
+        resolveSettings(SES_EVENT_PROCESSING, {
           additionalEventTypes: ["OPENED" as never],
           batchSize: 11,
           maximumConcurrency: 1,
@@ -257,14 +251,14 @@ describe("SesEventProcessing", () => {
     ).to.equal(
       [
         "SesEventProcessing: invalid arguments:",
-        '  - additionalEventTypes: "OPENED" is not an SES event type (SEND, REJECT, BOUNCE, COMPLAINT, DELIVERY, OPEN, CLICK, RENDERING_FAILURE, DELIVERY_DELAY, SUBSCRIPTION)',
-        "  - batchSize must be an integer between 1 and 10, got 11",
-        "  - maximumConcurrency must be an integer between 2 and 1000, got 1",
-        "  - timeoutSeconds must be an integer between 1 and 900, got 0",
-        "  - legacyNotificationIdentities must not contain duplicates",
-        '  - legacyNotificationIdentities: "not an identity" is neither an email address nor a domain',
-        '  - legacyNotificationIdentities: "not an identity" is neither an email address nor a domain',
-        '  - existingConfigurationSetName must be 1–64 letters, digits, hyphens or underscores, got "bad name"',
+        "  - existingConfigurationSetName: must be 1–64 letters, digits, hyphens or underscores",
+        '  - additionalEventTypes.0: Invalid option: expected one of "SEND"|"REJECT"|"BOUNCE"|"COMPLAINT"|"DELIVERY"|"OPEN"|"CLICK"|"RENDERING_FAILURE"|"DELIVERY_DELAY"|"SUBSCRIPTION"',
+        "  - legacyNotificationIdentities.0: must be an email address or a domain",
+        "  - legacyNotificationIdentities.1: must be an email address or a domain",
+        "  - legacyNotificationIdentities: must not contain duplicates",
+        "  - batchSize: Too big: expected number to be <=10",
+        "  - maximumConcurrency: Too small: expected number to be >=2",
+        "  - timeoutSeconds: Too small: expected number to be >=1",
       ].join("\n"),
     );
   });
@@ -276,6 +270,6 @@ describe("SesEventProcessing", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).to.contain("batchSize must be an integer between 1 and 10, got 0");
+    expect(message).to.equal("SesEventProcessing: invalid arguments:\n  - batchSize: Too small: expected number to be >=1");
   });
 });

@@ -303,12 +303,11 @@ describe("ses-event-processing: environment configuration", () => {
       COMPLAINT_EXEMPT_FEEDBACK_TYPES: " not-spam , Other,not-spam",
       TRANSIENT_BOUNCE_THRESHOLD: "3",
       TRANSIENT_BOUNCE_WINDOW_HOURS: "24",
-      IDEMPOTENCY_TTL_SECONDS: "3600",
     });
     expect(config).to.deep.equal({
       contactTableName: "due-contacts",
       idempotencyTableName: "due-idempotency",
-      idempotencyTtlSeconds: 3600,
+      idempotencyTtlSeconds: 86_400,
       policy: { complaintExemptFeedbackTypes: ["not-spam", "other"], transientBounceThreshold: 3, transientBounceWindowHours: 24 },
     });
   });
@@ -334,11 +333,6 @@ describe("ses-event-processing: environment configuration", () => {
       "a zero window",
       { ...required, TRANSIENT_BOUNCE_WINDOW_HOURS: "0" },
       'Invalid environment: TRANSIENT_BOUNCE_WINDOW_HOURS must be an integer >= 1, got "0"',
-    ],
-    [
-      "a fractional TTL",
-      { ...required, IDEMPOTENCY_TTL_SECONDS: "1.5" },
-      'Invalid environment: IDEMPOTENCY_TTL_SECONDS must be an integer >= 1, got "1.5"',
     ],
     [
       "a misspelt feedback type",

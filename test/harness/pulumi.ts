@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { FUNCTION_BLOCK_SIDS } from "../../components/shared/bundled-function";
 import { PolicyStatement } from "../../components/shared/iam";
 import { MockRun, RecordedResource, runUnderMocks } from "../../stacks/plan/mock-runtime";
 
@@ -53,6 +54,15 @@ export class Built {
     const raw = this.inputs(name)[prop];
     const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Statement: PolicyStatement[] };
     return doc.Statement;
+  }
+
+  /**
+   * The statements a component asked for on one of its functions' roles: the role policy of the
+   * BundledFunction named `functionName`, without what the function block adds to every role
+   * (its own logs, traces, on-failure queue), so a change there edits no architecture's test.
+   */
+  callerStatements(functionName: string): PolicyStatement[] {
+    return this.statements(`${functionName}-policy`).filter((s) => !(FUNCTION_BLOCK_SIDS as readonly string[]).includes(s.Sid ?? ""));
   }
 
   ofType(type: string): RecordedResource[] {

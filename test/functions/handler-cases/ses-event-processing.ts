@@ -1,0 +1,17 @@
+import { loadProcessorConfig } from "../../../functions/ses-event-processing/config";
+import { PROCESSOR } from "../../../functions/ses-event-processing/contract";
+import type { HandlerCase } from "./types";
+
+export const CASES: HandlerCase[] = [
+  {
+    contract: PROCESSOR,
+    load: loadProcessorConfig,
+    sample: {
+      CONTACT_TABLE_NAME: "contacts",
+      IDEMPOTENCY_TABLE_NAME: "idempotency",
+      COMPLAINT_EXEMPT_FEEDBACK_TYPES: "not-spam",
+      TRANSIENT_BOUNCE_THRESHOLD: "0",
+      TRANSIENT_BOUNCE_WINDOW_HOURS: "72",
+    },
+  },
+];
