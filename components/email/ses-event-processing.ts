@@ -6,7 +6,6 @@ import { defineContract, environmentFor, passThrough, resolveSettings, type Cont
 import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import {
   accountContext,
-  BundledFunction,
   createTable,
   EncryptedTopic,
   functionPlatform,
@@ -15,10 +14,9 @@ import {
   NAME_LIMITS,
   PlatformArgs,
   PolicyStatement,
-  QueueWithDeadLetter,
+  queueForFunction,
   stableName,
   tableArnFromName,
-  VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
 /** SES v2 event types a configuration-set event destination can match. */
@@ -134,18 +132,18 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     this.topic = topic.topic;
     this.key = topic.key;
 
-    const timeoutSeconds = settings.timeoutSeconds;
-    const queue = new QueueWithDeadLetter(
+    const events = queueForFunction(
       `${name}-events`,
       {
+        consumerTimeoutSeconds: settings.timeoutSeconds,
         kmsKeyArn: this.key.arn,
-        visibilityTimeoutSeconds: timeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
         maxReceiveCount: settings.maxReceiveCount,
         allowedSenders: [{ service: "sns.amazonaws.com", sourceArn: this.topic.arn }],
         alarmActions: args.alarmActions,
       },
       { parent: this },
     );
+    const queue = events.queue;
     this.queue = queue.queue;
     this.deadLetterQueue = queue.deadLetterQueue!;
 
@@ -217,12 +215,11 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const processor = new BundledFunction(
+    const processor = events.deliverTo(
       `${name}-processor`,
       {
         handler: PROCESSOR,
         description: "Suppresses bounced and complaining addresses and records contact status",
-        timeoutSeconds,
         memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
@@ -233,32 +230,21 @@ export class SesEventProcessing extends pulumi.ComponentResource {
           TRANSIENT_BOUNCE_THRESHOLD: String(settings.transientBounceThreshold),
           TRANSIENT_BOUNCE_WINDOW_HOURS: String(settings.transientBounceWindowHours),
         }),
-        policyStatements: sesEventProcessorStatements({
-          queueArn: this.queue.arn,
-          keyArn: this.key.arn,
-          contactTableArn,
-          idempotencyTableArn: this.idempotencyTable.arn,
-        }),
+        policyStatements: feedbackServiceStatements({ contactTableArn, idempotencyTableArn: this.idempotencyTable.arn }),
       },
-      { parent: this },
-    );
-    this.function = processor.function;
-    this.logGroup = processor.logGroup;
-
-    this.eventSourceMapping = new aws.lambda.EventSourceMapping(
-      `${name}-event-source`,
       {
-        eventSourceArn: this.queue.arn,
-        functionName: this.function.arn,
+        mappingName: `${name}-event-source`,
         batchSize: settings.batchSize,
-        maximumBatchingWindowInSeconds: settings.maximumBatchingWindowSeconds,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: settings.maximumConcurrency },
+        maximumBatchingWindowSeconds: settings.maximumBatchingWindowSeconds,
+        maximumConcurrency: settings.maximumConcurrency,
       },
       { parent: this, dependsOn: [eventDestination] },
     );
+    this.function = processor.fn.function;
+    this.logGroup = processor.fn.logGroup;
+    this.eventSourceMapping = processor.mapping;
 
-    this.alarms = [...queue.alarms, ...processor.alarms];
+    this.alarms = processor.alarms;
     this.registerOutputs({
       topic: this.topic,
       queue: this.queue,
@@ -287,25 +273,6 @@ export function eventDestinationName(componentName: string): string {
 export function matchingEventTypes(additional: SesEventType[] = []): SesEventType[] {
   const wanted = new Set<SesEventType>([...REQUIRED_EVENT_TYPES, ...additional]);
   return SES_EVENT_TYPES.filter((t) => wanted.has(t));
-}
-
-/** The processor's exact permissions: read its queue, decrypt it, suppress, and write its two tables. */
-export function sesEventProcessorStatements(resources: {
-  queueArn: pulumi.Input<string>;
-  keyArn: pulumi.Input<string>;
-  contactTableArn: pulumi.Input<string>;
-  idempotencyTableArn: pulumi.Input<string>;
-}): PolicyStatement[] {
-  return [
-    {
-      Sid: "ConsumeQueue",
-      Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      Resource: resources.queueArn,
-    },
-    { Sid: "DecryptQueue", Effect: "Allow", Action: "kms:Decrypt", Resource: resources.keyArn },
-    ...feedbackServiceStatements(resources),
-  ];
 }
 
 /**

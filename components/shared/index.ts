@@ -13,3 +13,7 @@ export * from "./alarms";
 export * from "./async-failure-queue";
 export * from "./platform";
 export * from "./account";
+export * from "./arn";
+export * from "./existing-or-create";
+export * from "./queue-function";
+export * from "./firehose-to-bucket";

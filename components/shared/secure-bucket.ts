@@ -34,8 +34,23 @@ export interface SecureBucketArgs {
   extraPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
   /** Allow `pulumi destroy` to delete a non-empty bucket. Default false. */
   forceDestroy?: pulumi.Input<boolean>;
-  /** Send object-level events to EventBridge (for consumers that must not clobber notifications). Default false. */
-  eventBridgeNotifications?: pulumi.Input<boolean>;
+}
+
+/** A function the bucket invokes on object events. */
+export interface BucketLambdaConsumer {
+  functionArn: pulumi.Input<string>;
+  events: string[];
+  filterPrefix?: pulumi.Input<string>;
+  filterSuffix?: pulumi.Input<string>;
+  /** The Lambda permission that lets S3 invoke the function: S3 validates it when the configuration is saved. */
+  permission: pulumi.Resource;
+}
+
+/** Everything that consumes the bucket's object events, registered at once. */
+export interface BucketNotificationConsumers {
+  lambdaFunctions?: BucketLambdaConsumer[];
+  /** Send every object event to EventBridge too (rules there filter by prefix). */
+  eventBridge?: boolean;
 }
 
 /**
@@ -49,8 +64,11 @@ export class SecureBucket extends pulumi.ComponentResource {
   /** Children that must exist before the bucket is used (e.g. by a notification). */
   public readonly ready: pulumi.Resource[];
 
+  private readonly bucketComponentName: string;
+
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:shared:SecureBucket", name, {}, opts);
+    this.bucketComponentName = name;
     validateSecureBucketArgs(args);
 
     this.bucket = new aws.s3.Bucket(
@@ -112,19 +130,36 @@ export class SecureBucket extends pulumi.ComponentResource {
       // A bucket policy is rejected while public access is still being configured.
       { parent: this, dependsOn: [this.publicAccessBlock] },
     );
-    const ready: pulumi.Resource[] = [this.publicAccessBlock, ownership, encryption, versioning, lifecycle, this.bucketPolicy];
-    if (args.eventBridgeNotifications !== undefined) {
-      ready.push(
-        new aws.s3.BucketNotification(
-          `${name}-eventbridge`,
-          { bucket: bucketId, eventbridge: args.eventBridgeNotifications },
-          { parent: this },
-        ),
-      );
-    }
-    this.ready = ready;
+    this.ready = [this.publicAccessBlock, ownership, encryption, versioning, lifecycle, this.bucketPolicy];
 
     this.registerOutputs({ bucket: this.bucket, bucketPolicy: this.bucketPolicy });
+  }
+
+  private notification: aws.s3.BucketNotification | undefined;
+
+  /**
+   * The bucket's notification configuration, owned here. S3 keeps ONE per bucket, so two resources
+   * that each write theirs overwrite each other: every consumer is registered in this one call, and
+   * a second call is an error. `name` and `opts.parent` are the caller's, so the resource keeps the
+   * URN the architecture gave it (replacing a notification would briefly clear it).
+   */
+  notify(name: string, consumers: BucketNotificationConsumers, opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource }): aws.s3.BucketNotification {
+    if (this.notification !== undefined) {
+      throw new Error(`${this.bucketComponentName}: the bucket's notifications are already configured; register every consumer in one notify() call`);
+    }
+    const lambdas = consumers.lambdaFunctions ?? [];
+    this.notification = new aws.s3.BucketNotification(
+      name,
+      {
+        bucket: this.bucket.id,
+        ...(lambdas.length === 0
+          ? {}
+          : { lambdaFunctions: lambdas.map((l) => ({ lambdaFunctionArn: l.functionArn, events: l.events, filterPrefix: l.filterPrefix, filterSuffix: l.filterSuffix })) }),
+        ...(consumers.eventBridge ? { eventbridge: true } : {}),
+      },
+      { ...opts, dependsOn: [...lambdas.map((l) => l.permission), ...this.ready, ...((opts.dependsOn as pulumi.Resource[] | undefined) ?? [])] },
+    );
+    return this.notification;
   }
 }
 

@@ -7,13 +7,13 @@ import { planStack } from "./plan";
 import { countByType, renderMermaid, renderTree, renderViolations } from "./render";
 
 /**
- * `npm run plan [-- --stack <name>] [--out <dir>]`: the offline plan. Runs the real program under
+ * `npm run plan [-- --stack <name>] [--stack-file <path>] [--out <dir>]`: the offline plan. Runs the real program under
  * Pulumi runtime mocks with the stack's config file; no AWS credentials, no Pulumi CLI.
  * Exit codes: 0 clean, 1 policy violation or duplicate URN, 2 bad config or arguments.
  */
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { stack: { type: "string", default: "dev" }, out: { type: "string" } },
+    options: { stack: { type: "string", default: "dev" }, out: { type: "string" }, "stack-file": { type: "string" } },
     allowPositionals: false,
   });
   const stack = values.stack!;
@@ -21,10 +21,12 @@ async function main(): Promise<number> {
 
   let plan;
   try {
-    plan = await planStack(stack);
+    plan = await planStack(stack, REPO_ROOT, values["stack-file"] && path.resolve(values["stack-file"]));
   } catch (error) {
     if (error instanceof StackConfigError) {
-      console.error(`Pulumi.${stack}.yaml: ${error.message}`);
+      const registered = (error as { registeredBeforeFailure?: number }).registeredBeforeFailure ?? 0;
+      console.error(`${values["stack-file"] ?? `Pulumi.${stack}.yaml`}: ${error.message}`);
+      console.error(`Resources registered: ${registered}`);
       return 2;
     }
     if (error instanceof Error && /^no stack file/.test(error.message)) {

@@ -185,7 +185,13 @@ export async function runUnderMocks<T>(program: () => T | Promise<T>, options: M
       });
       return undefined;
     });
-    result = await program();
+    try {
+      result = await program();
+    } catch (error) {
+      // How far the program got: a config error must stop it before any registration.
+      if (typeof error === "object" && error !== null) Object.assign(error, { registeredBeforeFailure: registrations.length });
+      throw error;
+    }
     return {};
   });
   await pulumi.runtime.disconnect();

@@ -29,11 +29,12 @@ export function availableStacks(root = REPO_ROOT): string[] {
 
 /**
  * Runs the real program (index.ts) for one stack under Pulumi runtime mocks, with that stack's
- * config file, and evaluates every policy over what it would create. Throws StackConfigError for an
- * invalid config.
+ * config file (or `stackFilePath`), and evaluates every policy over what it would create. Throws
+ * StackConfigError for an invalid config, carrying `registeredBeforeFailure` (always 0: the whole
+ * config is validated before the program registers anything).
  */
-export async function planStack(stack: string, root = REPO_ROOT): Promise<PlanResult> {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
+export async function planStack(stack: string, root = REPO_ROOT, stackFilePath?: string): Promise<PlanResult> {
+  const file = stackFilePath ?? path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     throw new Error(`no stack file ${path.basename(file)} (stacks: ${availableStacks(root).join(", ") || "none"})`);
   }

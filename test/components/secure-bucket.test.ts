@@ -1,8 +1,45 @@
+import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { SecureBucket, validateSecureBucketArgs } from "../../components/shared";
 import { build, thrownMessage } from "../harness/pulumi";
 
 describe("SecureBucket", () => {
+  it("owns the bucket's one notification configuration: every consumer in one resource, after their permissions and the bucket's setup", async () => {
+    const built = await build(() => {
+      const bucket = new SecureBucket("files", {});
+      const permission = new aws.lambda.Permission("files-invoke", { action: "lambda:InvokeFunction", function: "fn", principal: "s3.amazonaws.com" }, { parent: bucket });
+      bucket.notify(
+        "consumer-notification",
+        { lambdaFunctions: [{ functionArn: "arn:aws:lambda:us-east-1:123456789012:function:fn", events: ["s3:ObjectCreated:*"], filterPrefix: "in/", permission }], eventBridge: true },
+        { parent: bucket },
+      );
+    });
+    expect(built.inputs("consumer-notification")).to.deep.equal({
+      bucket: "files-bucket-id",
+      lambdaFunctions: [{ lambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:fn", events: ["s3:ObjectCreated:*"], filterPrefix: "in/" }],
+      eventbridge: true,
+    });
+    expect(built.one("consumer-notification").dependencies).to.include.members([
+      "aws:lambda/permission:Permission::files-invoke",
+      "aws:s3/bucketPolicy:BucketPolicy::files-policy",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock::files-public-access",
+    ]);
+  });
+
+  it("refuses a second notification configuration, which would overwrite the first", async () => {
+    let message = "";
+    await build(() => {
+      const bucket = new SecureBucket("files", {});
+      bucket.notify("first", { eventBridge: true }, { parent: bucket });
+      try {
+        bucket.notify("second", { eventBridge: true }, { parent: bucket });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+    });
+    expect(message).to.equal("files: the bucket's notifications are already configured; register every consumer in one notify() call");
+  });
+
   it("creates the bucket with public access blocked, ACLs disabled, encryption, versioning, lifecycle and a policy", async () => {
     const built = await build(() => new SecureBucket("files", {}));
     expect(built.childrenOf("files")).to.deep.equal([

@@ -153,18 +153,16 @@ describe("stacks", () => {
 
   it("the offline plan command exits 2 with the exact key on a config error", function () {
     this.timeout(120_000);
+    // Scratch files live in a temporary directory only: a killed run leaves nothing in the repo.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "badstack-"));
-    const stackFile = path.join(REPO_ROOT, "Pulumi.test-invalid.yaml");
+    const stackFile = path.join(dir, "Pulumi.test-invalid.yaml");
     fs.writeFileSync(stackFile, "config:\n  digital-user-engagement:sesEventProcessing:\n    enabled: true\n    batchSize: 99\n");
-    try {
-      const result = spawnSync(process.execPath, ["--import", "tsx", "stacks/plan/cli.ts", "--stack", "test-invalid", "--out", dir], {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-      });
-      expect(result.status).to.equal(2);
-      expect(result.stderr).to.contain("digital-user-engagement:sesEventProcessing.batchSize: Too big: expected number to be <=10");
-    } finally {
-      fs.rmSync(stackFile);
-    }
+    const result = spawnSync(process.execPath, ["--import", "tsx", "stacks/plan/cli.ts", "--stack", "test-invalid", "--stack-file", stackFile, "--out", dir], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    });
+    expect(result.status).to.equal(2);
+    expect(result.stderr).to.contain("digital-user-engagement:sesEventProcessing.batchSize: Too big: expected number to be <=10");
+    expect(result.stderr).to.contain("Resources registered: 0");
   });
 });
