@@ -3,11 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { COMPLAINT_FEEDBACK_TYPES, PROCESSOR } from "../../functions/ses-event-processing/contract";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs } from "../kit/contract";
-import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
+import { CONTACT_TABLE } from "../../functions/shared/tables";
 import {
-  accountContext,
+  arnBuilder,
+  createIdempotencyTable,
   createTable,
   EncryptedTopic,
+  existingOrCreate,
   functionPlatform,
   hashSuffix,
   idempotencyTableStatement,
@@ -16,7 +18,6 @@ import {
   PolicyStatement,
   queueForFunction,
   stableName,
-  tableArnFromName,
 } from "../shared";
 
 /** SES v2 event types a configuration-set event destination can match. */
@@ -98,32 +99,29 @@ export class SesEventProcessing extends pulumi.ComponentResource {
   constructor(name: string, args: SesEventProcessingArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesEventProcessing", name, {}, opts);
     const settings = resolveSettings(SES_EVENT_PROCESSING, args);
-    const invokeOpts = { parent: this };
-    const { identity, region, partition } = accountContext(invokeOpts);
-    const sesArn = (resource: pulumi.Input<string>) =>
-      pulumi.interpolate`arn:${partition.partition}:ses:${region.region}:${identity.accountId}:${resource}`;
+    const arn = arnBuilder({ parent: this });
 
-    // Configuration set: existing or created.
-    if (settings.existingConfigurationSetName === undefined) {
-      this.configurationSet = new aws.sesv2.ConfigurationSet(
-        `${name}-configuration-set`,
-        {
-          configurationSetName: stableName(name, NAME_LIMITS.sesConfigurationSet),
-          deliveryOptions: { tlsPolicy: "REQUIRE" },
-          reputationOptions: { reputationMetricsEnabled: true },
-        },
-        { parent: this },
-      );
-      this.configurationSetName = this.configurationSet.configurationSetName;
-    } else {
-      this.configurationSet = undefined;
-      this.configurationSetName = pulumi.output(settings.existingConfigurationSetName);
-    }
-    this.configurationSetArn = sesArn(pulumi.interpolate`configuration-set/${this.configurationSetName}`);
+    const configurationSet = existingOrCreate(
+      settings.existingConfigurationSetName,
+      () =>
+        new aws.sesv2.ConfigurationSet(
+          `${name}-configuration-set`,
+          {
+            configurationSetName: stableName(name, NAME_LIMITS.sesConfigurationSet),
+            deliveryOptions: { tlsPolicy: "REQUIRE" },
+            reputationOptions: { reputationMetricsEnabled: true },
+          },
+          { parent: this },
+        ),
+      (created) => created.configurationSetName,
+    );
+    this.configurationSet = configurationSet.created;
+    this.configurationSetName = configurationSet.value;
+    this.configurationSetArn = arn("ses", pulumi.interpolate`configuration-set/${this.configurationSetName}`);
     const identities = settings.legacyNotificationIdentities;
 
     // SES publishes for the configuration set, and (legacy) for each listed identity.
-    const sesSourceArns = [this.configurationSetArn, ...identities.map((id) => sesArn(`identity/${id}`))];
+    const sesSourceArns = [this.configurationSetArn, ...identities.map((id) => arn("ses", `identity/${id}`))];
     const topic = new EncryptedTopic(
       `${name}-notifications`,
       { displayName: "SES feedback", publishers: [{ service: "ses.amazonaws.com", sourceArns: sesSourceArns }] },
@@ -196,24 +194,15 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       );
     }
 
-    // Contact-status table: existing or created.
-    if (settings.existingContactTableName === undefined) {
-      this.contactTable = createTable(
-        `${name}-contacts`,
-        { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection },
-        { parent: this },
-      );
-      this.contactTableName = this.contactTable.name;
-    } else {
-      this.contactTable = undefined;
-      this.contactTableName = pulumi.output(settings.existingContactTableName);
-    }
-    const contactTableArn = this.contactTable ? this.contactTable.arn : tableArnFromName(this.contactTableName, invokeOpts);
-    this.idempotencyTable = createTable(
-      `${name}-idempotency`,
-      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
-      { parent: this },
+    const contactTable = existingOrCreate(
+      settings.existingContactTableName,
+      () => createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection }, { parent: this }),
+      (created) => created.name,
     );
+    this.contactTable = contactTable.created;
+    this.contactTableName = contactTable.value;
+    const contactTableArn = this.contactTable ? this.contactTable.arn : arn("dynamodb", pulumi.interpolate`table/${this.contactTableName}`);
+    this.idempotencyTable = createIdempotencyTable(`${name}-idempotency`, args.tableDeletionProtection, { parent: this });
 
     const processor = events.deliverTo(
       `${name}-processor`,

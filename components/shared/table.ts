@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountContext } from "./account";
-import type { TableSchema } from "../../functions/shared/tables";
+import { IDEMPOTENCY_TABLE, type TableSchema } from "../../functions/shared/tables";
 import type { PolicyStatement } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
 
@@ -39,6 +39,14 @@ export function createTable(name: string, args: TableArgs, opts: pulumi.CustomRe
 export function tableArnFromName(tableName: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string> {
   const { identity, region, partition } = accountContext(opts);
   return pulumi.interpolate`arn:${partition.partition}:dynamodb:${region.region}:${identity.accountId}:table/${tableName}`;
+}
+
+/**
+ * The table Powertools idempotency keeps its records in (`id`, TTL on `expiration`), one per
+ * handler. Grant it with `idempotencyTableStatement`.
+ */
+export function createIdempotencyTable(name: string, deletionProtection: pulumi.Input<boolean> | undefined, opts: pulumi.CustomResourceOptions): aws.dynamodb.Table {
+  return createTable(name, { schema: IDEMPOTENCY_TABLE, deletionProtection }, opts);
 }
 
 /** What Powertools idempotency calls on its table (GetItem only after a lost conditional write). */
