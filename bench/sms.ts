@@ -32,7 +32,8 @@ import type { SmsFileProcessedEvent } from "../functions/shared/sms-domain-event
 import type { SmsSender, SmsSendOutcome, SmsSendRequest } from "../functions/shared/sms-send";
 import { TokenBucketRegistry } from "../functions/shared/token-bucket";
 import type { Checkpoint, CheckpointStore, ClaimRequest, ClaimResult, FinishRequest, ObjectStore, OutcomeStatus, OutcomeStore } from "../functions/sms-file-drop/adapters";
-import { loadSenderConfig, loadSplitterConfig, redriveMaxReceiveCount } from "../functions/sms-file-drop/config";
+import { loadSenderConfig, loadSplitterConfig } from "../functions/sms-file-drop/config";
+import { redriveMaxReceiveCount } from "../functions/sms-file-drop/contract";
 import type { FailedEntry, QueueEntry, QueuePort } from "../functions/sms-file-drop/enqueue";
 import type { QueuedSms } from "../functions/sms-file-drop/message";
 import { queuedMessageFor, splitFile } from "../functions/sms-file-drop/split-file";

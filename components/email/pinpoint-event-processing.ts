@@ -1,14 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { PROCESSOR } from "../../functions/pinpoint-event-processing/contract";
 import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
+import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   accountContext,
-  ArgumentErrors,
   BundledFunction,
+  createAsyncFailureQueue,
   createTable,
+  FUNCTION_DEFAULTS,
   functionPlatform,
   boundedName,
-  isKnown,
   NAME_LIMITS,
   PlatformArgs,
   policyDocument,
@@ -17,64 +20,81 @@ import {
   serviceTrustPolicy,
   tableArnFromName,
 } from "../shared";
-import { createAsyncFailureQueue } from "../shared";
-import { SesEventProcessing, feedbackServiceStatements } from "./ses-event-processing";
-
-export type PinpointEventSource = "configuration-set" | "pinpoint-event-stream";
+import { SES_EVENT_PROCESSING, SesEventProcessing, feedbackServiceStatements } from "./ses-event-processing";
 
 /** Where Firehose writes event objects (the processor is notified for this prefix only). */
 export const EVENTS_PREFIX = "events/";
 /** Where Firehose writes records it could not deliver (never sent to the processor). */
 export const ERRORS_PREFIX = "errors/";
 
-export interface PinpointEventProcessingArgs extends PlatformArgs {
-  /**
-   * "configuration-set" (default, supported): the SES configuration set Pinpoint email was sent
-   * with publishes BOUNCE and COMPLAINT to architecture #1's pipeline, composed as a child.
-   * "pinpoint-event-stream" (legacy, Pinpoint engagement features end 2026-10-30): the Pinpoint
-   * project's event stream → Firehose → S3 → the legacy processor Lambda.
-   */
-  source?: PinpointEventSource;
+/** #1's settings: what the "configuration-set" target hands to the composed #1 is declared, typed and checked as #1 declares it. */
+const SES = SES_EVENT_PROCESSING.settings.shape;
 
-  // --- "configuration-set" --------------------------------------------------------------------
-  /** The existing SES configuration set the Pinpoint email was sent with. Default: #1 creates one. */
-  configurationSetName?: pulumi.Input<string>;
-  /** Turn on account-level suppression for BOUNCE and COMPLAINT (account-wide). Default false. */
-  enableAccountSuppression?: boolean;
+const TARGET =
+  'Which services to build on: "configuration-set" (supported) composes #1, fed by the SES configuration set Pinpoint email was sent with; ' +
+  "\"pinpoint\" (legacy; Pinpoint's engagement features end 2026-10-30) streams the Pinpoint project's events through Firehose and S3 to a processor.";
 
-  // --- "pinpoint-event-stream" (legacy) -------------------------------------------------------
-  /**
-   * The existing Pinpoint project whose events are streamed. A project has ONE event stream: this
-   * replaces any stream the project already has, and destroying the stack removes it.
-   * Mutually exclusive with `createPinpointApplication`.
-   */
-  existingPinpointApplicationId?: pulumi.Input<string>;
-  /** Create a Pinpoint project (not possible for accounts new to Pinpoint since 2025). Default false. */
-  createPinpointApplication?: boolean;
-  /** Name of the created project. Default: autonamed. */
-  pinpointApplicationName?: pulumi.Input<string>;
-  /** Firehose buffering interval, 60–900 s. Default 300. */
-  bufferIntervalSeconds?: number;
-  /** Firehose buffering size, 1–128 MB. Default 5. */
-  bufferSizeMb?: number;
-  /**
-   * Days event objects are kept (a STANDARD_IA transition after 30 days applies when kept longer
-   * than 60; S3 skips objects under 128 KB by default, so small deliveries stay in STANDARD). Default 90.
-   */
-  eventRetentionDays?: number;
-  /** Allow `pulumi destroy` to delete the non-empty events bucket. Default false. */
-  forceDestroyBucket?: boolean;
+/** Settings of both targets. */
+const BOTH_TARGETS = {
+  existingContactTableName: SES.existingContactTableName,
+  complaintExemptFeedbackTypes: SES.complaintExemptFeedbackTypes,
+  memorySizeMb: SES.memorySizeMb,
+};
 
-  // --- Both -----------------------------------------------------------------------------------
-  /** Existing contact-status table (partition key `emailAddress`, S), e.g. #1's. Default: created. */
-  existingContactTableName?: pulumi.Input<string>;
-  /** Complaint feedback types that do not suppress. Default ["not-spam"]. */
-  complaintExemptFeedbackTypes?: string[];
-  /** Processor timeout. Default 60 s ("configuration-set") or 300 s ("pinpoint-event-stream", objects up to the buffer size). */
-  timeoutSeconds?: number;
-  /** Processor memory. Default 256 MB. */
-  memorySizeMb?: number;
-}
+/** #4's settings, declared once: the component's arguments and validation, the stack config and the docs come from here. */
+export const PINPOINT_EVENT_PROCESSING = defineContract(
+  "PinpointEventProcessing",
+  z.discriminatedUnion(
+    "target",
+    [
+      z.strictObject({
+        target: z.literal("configuration-set").default("configuration-set").describe(TARGET),
+        configurationSetName: SES.existingConfigurationSetName.describe(
+          "The existing SES configuration set the Pinpoint email was sent with (#1 adds its event destination). Default: #1 creates one.",
+        ),
+        enableAccountSuppression: SES.enableAccountSuppression,
+        ...BOTH_TARGETS,
+        timeoutSeconds: SES.timeoutSeconds,
+      }),
+      z
+        .strictObject({
+          target: z.literal("pinpoint").describe(TARGET),
+          existingPinpointApplicationId: passThrough(z.string().regex(/^[a-f0-9]{32}$/, "must be a 32-character hexadecimal Pinpoint project id"))
+            .optional()
+            .describe("The Pinpoint project whose events are streamed. A project has ONE event stream: this replaces it, and destroying the stack removes it."),
+          createPinpointApplication: z.boolean().default(false).describe("Create a Pinpoint project (not possible for accounts new to Pinpoint since 2025)."),
+          pinpointApplicationName: passThrough(z.string().min(1)).optional().describe("Name of the created project. Default: autonamed."),
+          bufferIntervalSeconds: z.int().min(60).max(900).default(300).describe("Firehose buffering interval, seconds."),
+          bufferSizeMb: z.int().min(1).max(128).default(5).describe("Firehose buffering size, MB."),
+          eventRetentionDays: z
+            .int()
+            .min(1)
+            .max(3650)
+            .default(90)
+            .describe("Days event objects are kept (STANDARD_IA after 30 days when kept over 60); delivery errors are kept at most 30."),
+          forceDestroyBucket: z.boolean().default(false).describe("Allow `pulumi destroy` to delete the non-empty events bucket."),
+          ...BOTH_TARGETS,
+          timeoutSeconds: z.int().min(1).max(900).default(300).describe("Processor timeout, seconds (it reads objects up to the buffer size)."),
+        })
+        .superRefine((c, ctx) => {
+          const issue = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+          const existing = c.existingPinpointApplicationId !== undefined;
+          if (existing && c.createPinpointApplication) issue("createPinpointApplication", "set either existingPinpointApplicationId or createPinpointApplication, not both");
+          if (!existing && !c.createPinpointApplication) issue("existingPinpointApplicationId", 'target "pinpoint" needs existingPinpointApplicationId or createPinpointApplication: true');
+          if (c.pinpointApplicationName !== undefined && !c.createPinpointApplication) issue("pinpointApplicationName", "applies only with createPinpointApplication: true");
+        }),
+    ],
+    { error: (issue) => (issue.code === "invalid_union" ? 'must be "configuration-set" (the default) or "pinpoint"' : undefined) },
+  ),
+);
+
+export type PinpointEventProcessingArgs = ContractArgs<typeof PINPOINT_EVENT_PROCESSING.settings> & PlatformArgs;
+type Settings = ContractSettings<typeof PINPOINT_EVENT_PROCESSING.settings>;
+export type PinpointEventProcessingTarget = Settings["target"];
+
+/** What one target builds: its function and alarms, and that target's own resources (the other's stay undefined). */
+type TargetParts = Pick<PinpointEventProcessing, "function" | "logGroup" | "alarms"> &
+  Partial<Pick<PinpointEventProcessing, "sesEventProcessing" | "applicationId" | "application" | "eventStream" | "deliveryStream" | "bucket" | "failureQueue">>;
 
 /**
  * Architecture #4, Pinpoint Event Processing: suppress addresses that hard-bounce or complain on
@@ -82,7 +102,7 @@ export interface PinpointEventProcessingArgs extends PlatformArgs {
  * event stream → Firehose → S3 → Lambda path, with the seed's bugs fixed.
  */
 export class PinpointEventProcessing extends pulumi.ComponentResource {
-  public readonly source: PinpointEventSource;
+  public readonly target: PinpointEventProcessingTarget;
   /** The processing function (#1's processor, or the legacy S3-triggered one). */
   public readonly function: aws.lambda.Function;
   public readonly logGroup: aws.cloudwatch.LogGroup;
@@ -101,62 +121,71 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
 
   constructor(name: string, args: PinpointEventProcessingArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:PinpointEventProcessing", name, {}, opts);
-    validatePinpointEventProcessingArgs(args);
-    this.source = args.source ?? "configuration-set";
-    // Settings both sources hand to their function.
-    const functionSettings = {
-      memorySizeMb: args.memorySizeMb,
-      ...functionPlatform(args),
-      alarmActions: args.alarmActions,
-    };
+    const settings = resolveSettings(PINPOINT_EVENT_PROCESSING, args);
+    this.target = settings.target;
+    const parts = settings.target === "pinpoint" ? this.streamPinpointEvents(name, settings, args) : this.composeSesEventProcessing(name, settings, args);
+    ({
+      function: this.function,
+      logGroup: this.logGroup,
+      alarms: this.alarms,
+      sesEventProcessing: this.sesEventProcessing,
+      applicationId: this.applicationId,
+      application: this.application,
+      eventStream: this.eventStream,
+      deliveryStream: this.deliveryStream,
+      bucket: this.bucket,
+      failureQueue: this.failureQueue,
+    } = parts);
+    // The other target's (undefined) fields are not registered.
+    this.registerOutputs({
+      function: this.function,
+      logGroup: this.logGroup,
+      sesEventProcessing: this.sesEventProcessing,
+      applicationId: this.applicationId,
+      eventStream: this.eventStream,
+      deliveryStream: this.deliveryStream,
+      bucket: this.bucket,
+      failureQueue: this.failureQueue,
+      alarms: this.alarms,
+    });
+  }
 
-    if (this.source === "configuration-set") {
-      // Compose #1: the configuration set Pinpoint email used becomes #1's event source.
-      const ses = new SesEventProcessing(
-        `${name}-ses-events`,
-        {
-          ...functionSettings,
-          complaintExemptFeedbackTypes: args.complaintExemptFeedbackTypes,
-          tableDeletionProtection: args.tableDeletionProtection,
-          existingConfigurationSetName: args.configurationSetName,
-          existingContactTableName: args.existingContactTableName,
-          enableAccountSuppression: args.enableAccountSuppression,
-          timeoutSeconds: args.timeoutSeconds,
-        },
-        { parent: this },
-      );
-      this.sesEventProcessing = ses;
-      this.function = ses.function;
-      this.logGroup = ses.logGroup;
-      this.alarms = ses.alarms;
-      this.applicationId = undefined;
-      this.application = undefined;
-      this.eventStream = undefined;
-      this.deliveryStream = undefined;
-      this.bucket = undefined;
-      this.failureQueue = undefined;
-      this.registerOutputs({ function: this.function, logGroup: this.logGroup, sesEventProcessing: ses, alarms: this.alarms });
-      return;
-    }
+  /** "configuration-set": #1, composed as the only child, with the configuration set Pinpoint email used as its event source. */
+  private composeSesEventProcessing(name: string, settings: Extract<Settings, { target: "configuration-set" }>, platform: PlatformArgs): TargetParts {
+    const ses = new SesEventProcessing(
+      `${name}-ses-events`,
+      {
+        existingConfigurationSetName: settings.configurationSetName,
+        enableAccountSuppression: settings.enableAccountSuppression,
+        existingContactTableName: settings.existingContactTableName,
+        complaintExemptFeedbackTypes: settings.complaintExemptFeedbackTypes,
+        timeoutSeconds: settings.timeoutSeconds,
+        memorySizeMb: settings.memorySizeMb,
+        ...functionPlatform(platform),
+        alarmActions: platform.alarmActions,
+        tableDeletionProtection: platform.tableDeletionProtection,
+      },
+      { parent: this },
+    );
+    return { sesEventProcessing: ses, function: ses.function, logGroup: ses.logGroup, alarms: ses.alarms };
+  }
 
-    this.sesEventProcessing = undefined;
+  /** "pinpoint" (legacy): the project's event stream → Firehose → S3 → the legacy processor. */
+  private streamPinpointEvents(name: string, settings: Extract<Settings, { target: "pinpoint" }>, platform: PlatformArgs): TargetParts {
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
 
     // Pinpoint project: existing or created.
-    if (args.createPinpointApplication) {
-      this.application = new aws.pinpoint.App(`${name}-app`, { name: args.pinpointApplicationName }, { parent: this });
-      this.applicationId = this.application.applicationId;
-    } else {
-      this.application = undefined;
-      this.applicationId = pulumi.output(args.existingPinpointApplicationId as pulumi.Input<string>);
-    }
+    const application = settings.createPinpointApplication
+      ? new aws.pinpoint.App(`${name}-app`, { name: settings.pinpointApplicationName }, { parent: this })
+      : undefined;
+    const applicationId = application ? application.applicationId : pulumi.output(settings.existingPinpointApplicationId!);
 
-    const retention = args.eventRetentionDays ?? 90;
+    const retention = settings.eventRetentionDays;
     const events = new SecureBucket(
       `${name}-events`,
       {
-        forceDestroy: args.forceDestroyBucket ?? false,
+        forceDestroy: settings.forceDestroyBucket,
         lifecycleRules: [
           {
             id: "events",
@@ -169,12 +198,12 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.bucket = events.bucket;
+    const bucket = events.bucket;
 
     // Firehose: its own error log, a role scoped to this bucket and that log stream.
     const firehoseLogs = new aws.cloudwatch.LogGroup(
       `${name}-firehose-logs`,
-      { namePrefix: `/aws/kinesisfirehose/${name}-`, retentionInDays: args.logRetentionInDays ?? 30 },
+      { namePrefix: `/aws/kinesisfirehose/${name}-`, retentionInDays: platform.logRetentionInDays ?? FUNCTION_DEFAULTS.logRetentionInDays },
       { parent: this },
     );
     const firehoseLogStream = new aws.cloudwatch.LogStream(
@@ -206,14 +235,14 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         role: firehoseRole.id,
         policy: policyDocument(
           firehoseDeliveryStatements({
-            bucketArn: this.bucket.arn,
+            bucketArn: bucket.arn,
             logStreamArn: pulumi.interpolate`${firehoseLogs.arn}:log-stream:${firehoseLogStream.name}`,
           }),
         ),
       },
       { parent: this },
     );
-    this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
+    const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
       `${name}-delivery-stream`,
       {
         name: boundedName(`${name}-delivery-stream`, NAME_LIMITS.firehoseStream),
@@ -221,11 +250,11 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
         extendedS3Configuration: {
           roleArn: firehoseRole.arn,
-          bucketArn: this.bucket.arn,
+          bucketArn: bucket.arn,
           prefix: `${EVENTS_PREFIX}!{timestamp:yyyy/MM/dd/HH}/`,
           errorOutputPrefix: `${ERRORS_PREFIX}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/`,
-          bufferingInterval: args.bufferIntervalSeconds ?? 300,
-          bufferingSize: args.bufferSizeMb ?? 5,
+          bufferingInterval: settings.bufferIntervalSeconds,
+          bufferingSize: settings.bufferSizeMb,
           // The processor detects gzip by content and decompresses while streaming.
           compressionFormat: "GZIP",
           cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: firehoseLogStream.name },
@@ -242,7 +271,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         assumeRolePolicy: serviceTrustPolicy(
           "pinpoint.amazonaws.com",
           identity.accountId,
-          pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:apps/${this.applicationId}`,
+          pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:apps/${applicationId}`,
         ),
       },
       { parent: this },
@@ -257,69 +286,67 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
             Sid: "PutEvents",
             Effect: "Allow",
             Action: ["firehose:PutRecordBatch", "firehose:DescribeDeliveryStream"],
-            Resource: this.deliveryStream.arn,
+            Resource: deliveryStream.arn,
           },
         ]),
       },
       { parent: this },
     );
     // A project has one event stream: this replaces the project's existing stream, if any.
-    this.eventStream = new aws.pinpoint.EventStream(
+    const eventStream = new aws.pinpoint.EventStream(
       `${name}-event-stream`,
-      { applicationId: this.applicationId, destinationStreamArn: this.deliveryStream.arn, roleArn: streamRole.arn },
+      { applicationId, destinationStreamArn: deliveryStream.arn, roleArn: streamRole.arn },
       { parent: this, dependsOn: [streamPolicy] },
     );
 
-    // Tables shared in shape (and optionally in fact) with #1.
+    // The contact table has #1's shape (and may be #1's own); the idempotency table is this processor's.
     const contactTable =
-      args.existingContactTableName === undefined
-        ? createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: args.tableDeletionProtection }, { parent: this })
+      settings.existingContactTableName === undefined
+        ? createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: platform.tableDeletionProtection }, { parent: this })
         : undefined;
-    const contactTableName = contactTable ? contactTable.name : pulumi.output(args.existingContactTableName as pulumi.Input<string>);
+    const contactTableName = contactTable ? contactTable.name : pulumi.output(settings.existingContactTableName!);
     const contactTableArn = contactTable ? contactTable.arn : tableArnFromName(contactTableName, invokeOpts);
     const idempotencyTable = createTable(
       `${name}-idempotency`,
-      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
+      { schema: IDEMPOTENCY_TABLE, deletionProtection: platform.tableDeletionProtection },
       { parent: this },
     );
 
-    const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
-    this.failureQueue = failures.queue;
+    const failures = createAsyncFailureQueue(`${name}-failures`, platform.alarmActions, this);
 
     const processor = new BundledFunction(
       `${name}-processor`,
       {
-        ...functionSettings,
-        handler: { entry: "functions/pinpoint-event-processing/processor.ts" },
+        handler: PROCESSOR,
         description: "Suppresses hard-bounced and complaining addresses from Pinpoint event-stream objects",
-        timeoutSeconds: args.timeoutSeconds ?? 300,
+        timeoutSeconds: settings.timeoutSeconds,
+        memorySizeMb: settings.memorySizeMb,
+        ...functionPlatform(platform),
+        alarmActions: platform.alarmActions,
         asyncMaximumRetryAttempts: 2,
-        onFailureQueueArn: this.failureQueue.arn,
-        environment: {
+        onFailureQueueArn: failures.queue.arn,
+        environment: environmentFor(PROCESSOR, {
           CONTACT_TABLE_NAME: contactTableName,
           IDEMPOTENCY_TABLE_NAME: idempotencyTable.name,
-          COMPLAINT_EXEMPT_FEEDBACK_TYPES: (args.complaintExemptFeedbackTypes ?? ["not-spam"]).join(","),
-          POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/PinpointEventProcessing",
-        },
+          COMPLAINT_EXEMPT_FEEDBACK_TYPES: settings.complaintExemptFeedbackTypes.join(","),
+        }),
         policyStatements: pinpointEventProcessorStatements({
-          bucketArn: this.bucket.arn,
+          bucketArn: bucket.arn,
           contactTableArn,
           idempotencyTableArn: idempotencyTable.arn,
         }),
       },
       { parent: this },
     );
-    this.function = processor.function;
-    this.logGroup = processor.logGroup;
 
     const permission = new aws.lambda.Permission(
       `${name}-s3-invoke-permission`,
       {
         statementId: boundedName(`${name}-s3-invoke-permission`, NAME_LIMITS.lambdaStatementId),
         action: "lambda:InvokeFunction",
-        function: this.function.name,
+        function: processor.function.name,
         principal: "s3.amazonaws.com",
-        sourceArn: this.bucket.arn,
+        sourceArn: bucket.arn,
         sourceAccount: identity.accountId,
       },
       { parent: this },
@@ -328,23 +355,23 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     new aws.s3.BucketNotification(
       `${name}-notification`,
       {
-        bucket: this.bucket.id,
-        lambdaFunctions: [{ lambdaFunctionArn: this.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: EVENTS_PREFIX }],
+        bucket: bucket.id,
+        lambdaFunctions: [{ lambdaFunctionArn: processor.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: EVENTS_PREFIX }],
       },
       { parent: this, dependsOn: [permission, ...events.ready] },
     );
 
-    this.alarms = [failures.alarm, ...processor.alarms];
-    this.registerOutputs({
-      function: this.function,
-      logGroup: this.logGroup,
-      applicationId: this.applicationId,
-      eventStream: this.eventStream,
-      deliveryStream: this.deliveryStream,
-      bucket: this.bucket,
-      failureQueue: this.failureQueue,
-      alarms: this.alarms,
-    });
+    return {
+      function: processor.function,
+      logGroup: processor.logGroup,
+      alarms: [failures.alarm, ...processor.alarms],
+      applicationId,
+      application,
+      eventStream,
+      deliveryStream,
+      bucket,
+      failureQueue: failures.queue,
+    };
   }
 }
 
@@ -387,56 +414,4 @@ export function pinpointEventProcessorStatements(resources: {
     },
     ...feedbackServiceStatements(resources),
   ];
-}
-
-const LEGACY_ONLY: (keyof PinpointEventProcessingArgs)[] = [
-  "existingPinpointApplicationId",
-  "createPinpointApplication",
-  "pinpointApplicationName",
-  "bufferIntervalSeconds",
-  "bufferSizeMb",
-  "eventRetentionDays",
-  "forceDestroyBucket",
-];
-const CONFIGURATION_SET_ONLY: (keyof PinpointEventProcessingArgs)[] = ["configurationSetName", "enableAccountSuppression"];
-
-export function validatePinpointEventProcessingArgs(args: PinpointEventProcessingArgs): void {
-  const errors = new ArgumentErrors("PinpointEventProcessing");
-  const source = args.source ?? "configuration-set";
-  errors.check(
-    source !== "configuration-set" && source !== "pinpoint-event-stream",
-    `source must be "configuration-set" or "pinpoint-event-stream", got "${source}"`,
-  );
-  if (source === "configuration-set") {
-    for (const key of LEGACY_ONLY) errors.check(args[key] !== undefined, `${key} applies only to source "pinpoint-event-stream"`);
-    if (isKnown(args.configurationSetName)) {
-      errors.check(
-        !/^[A-Za-z0-9_-]{1,64}$/.test(args.configurationSetName),
-        `configurationSetName must be 1–64 letters, digits, hyphens or underscores, got "${args.configurationSetName}"`,
-      );
-    }
-  }
-  if (source === "pinpoint-event-stream") {
-    for (const key of CONFIGURATION_SET_ONLY) errors.check(args[key] !== undefined, `${key} applies only to source "configuration-set"`);
-    const existing = args.existingPinpointApplicationId !== undefined;
-    const create = args.createPinpointApplication === true;
-    errors.check(existing && create, "set either existingPinpointApplicationId or createPinpointApplication, not both");
-    errors.check(!existing && !create, 'source "pinpoint-event-stream" needs existingPinpointApplicationId or createPinpointApplication: true');
-    errors.check(args.pinpointApplicationName !== undefined && !create, "pinpointApplicationName applies only with createPinpointApplication: true");
-    if (isKnown(args.existingPinpointApplicationId)) {
-      errors.check(
-        !/^[a-f0-9]{32}$/.test(args.existingPinpointApplicationId),
-        `existingPinpointApplicationId must be a 32-character hexadecimal project id, got "${args.existingPinpointApplicationId}"`,
-      );
-    }
-  }
-  const range = (key: keyof PinpointEventProcessingArgs, min: number, max: number) => {
-    const value = args[key];
-    if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
-  };
-  range("bufferIntervalSeconds", 60, 900);
-  range("bufferSizeMb", 1, 128);
-  range("eventRetentionDays", 1, 3650);
-  range("timeoutSeconds", 1, 900);
-  errors.throwIfAny();
 }

@@ -1,17 +1,25 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT } from "../../functions/ses-auto-reply/limits";
+import * as z from "zod";
+import {
+  AUTO_REPLY_TARGETS,
+  DEFAULT_MAX_REPLIES_PER_HOUR,
+  MAX_REPLIES_PER_HOUR_LIMIT,
+  RESPONDER,
+  RESPONDER_METRICS,
+  type SkipReason,
+} from "../../functions/ses-auto-reply/contract";
 import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
+import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   accountContext,
   anyAboveZeroAlarm,
-  ArgumentErrors,
   BundledFunction,
   consolidate,
   createAsyncFailureQueue,
   createTable,
+  existingOrCreate,
   functionPlatform,
-  isKnown,
   PlatformArgs,
   PolicyStatement,
   sendGuaranteeEnvironment,
@@ -19,110 +27,148 @@ import {
   stableName,
 } from "../shared";
 
-const AUTO_REPLY_METRICS_NAMESPACE = "DigitalUserEngagement/SesAutoReply";
-
 /** Secure receipt-rule defaults (spec 01 §2.7): scan for spam and viruses, and require TLS. */
 export const AUTO_REPLY_RULE_DEFAULTS: { scanEnabled: boolean; tlsPolicy: "Require" | "Optional" } = {
   scanEnabled: true,
   tlsPolicy: "Require",
 };
 
-export type AutoReplyTemplateSource = "ses" | "pinpoint";
+const ADDRESS = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
+const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const AT_DOMAIN = /^@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 
-export interface SesAutoReplyArgs extends PlatformArgs {
-  // --- Rule set: existing or created (exactly one) -------------------------------------------
-  /**
-   * Add the rule to this existing receipt rule set (usually the active one; a rule in an inactive
-   * set does nothing). Mutually exclusive with `createRuleSet`.
-   */
-  existingRuleSetName?: pulumi.Input<string>;
-  /**
-   * Create a receipt rule set for the rule. Mutually exclusive with `existingRuleSetName`.
-   * Default false.
-   */
-  createRuleSet?: boolean;
-  /**
-   * With `createRuleSet`: make the created set the active one. A region has ONE active rule set,
-   * so this deactivates whatever set was active before (its rules stop running). Default false.
-   */
-  activateRuleSet?: boolean;
+const addressOr = (other: RegExp, what: string) =>
+  z.string().refine((v) => ADDRESS.test(v) || other.test(v), { error: (issue) => `${JSON.stringify(issue.input)} is neither an address nor ${what}` });
+const templateName = (max: number) =>
+  passThrough(
+    z.string().regex(new RegExp(`^[A-Za-z0-9_-]{1,${max}}$`), { error: (issue) => `must be 1–${max} letters, digits, "_" or "-", got ${JSON.stringify(issue.input)}` }),
+  );
+const TARGETS = AUTO_REPLY_TARGETS.map((t) => JSON.stringify(t)).join(" or ");
+const EXISTING_TEMPLATE = 'Use this existing template: with "ses" instead of the content settings, with "pinpoint" required (the component creates SES templates only).';
+const TARGET = 'Where the reply template lives: "ses" (the default), or "pinpoint" (legacy: Pinpoint templates end 2026-10-30).';
 
-  // --- The rule --------------------------------------------------------------------------------
-  /** The receipt rule's name; 1–64 letters, digits, ".", "_" or "-". Default: `<project>-<stack>-<name>`. Never the template name. */
-  ruleName?: string;
-  /**
-   * Place the rule after this rule of the existing set. With an existing set, exactly one of
-   * `after` and `insertFirst` is required: placement is never implicit, because SES puts a rule
-   * without `After` first, ahead of archiving or forwarding rules.
-   */
-  after?: pulumi.Input<string>;
-  /** Place the rule first in the existing set (explicit opt-in). Default false. */
-  insertFirst?: boolean;
-  /**
-   * Addresses, domains or `.subdomain` patterns the rule applies to; a comma-separated string is
-   * split. Default: none, meaning every recipient of every verified domain in the region.
-   */
-  recipients?: string | string[];
-  /**
-   * Add a Stop action (scope RuleSet) after the Lambda action, so later rules do not process the
-   * matched mail. Default: true when `recipients` is non-empty; not allowed with no recipients,
-   * because that would stop the rule set for all inbound mail (the seed's bug).
-   */
-  stopRuleSet?: boolean;
-  /** Spam and virus scanning, whose verdicts the responder checks. Default true (overriding warns). */
-  scanEnabled?: boolean;
-  /** TLS policy for inbound mail matched by the rule. Default "Require" (overriding warns). */
-  tlsPolicy?: "Require" | "Optional";
+/** The settings of both targets. */
+const SHARED = {
+  existingRuleSetName: passThrough(
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid rule set name` }),
+  )
+    .optional()
+    .describe("Add the rule to this existing receipt rule set (usually the active one: a rule in an inactive set does nothing). Exclusive with createRuleSet."),
+  createRuleSet: z.boolean().default(false).describe("Create a receipt rule set for the rule. Exclusive with existingRuleSetName."),
+  activateRuleSet: z
+    .boolean()
+    .default(false)
+    .describe("With createRuleSet: make the created set the region's active one, which deactivates the set active before (its rules stop running)."),
+  ruleName: z
+    .string()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/, {
+      error: (issue) => `must be 1–64 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, got ${JSON.stringify(issue.input)}`,
+    })
+    .optional()
+    .describe("The receipt rule's name, never the template's. Default: <project>-<stack>-<component name>."),
+  after: passThrough(z.string().min(1))
+    .optional()
+    .describe("Existing set: place the rule after this rule. Exactly one of after and insertFirst: SES puts a rule without After first, ahead of others."),
+  insertFirst: z.boolean().default(false).describe("Existing set: place the rule first (explicit opt-in)."),
+  recipients: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .describe("Addresses, domains or .subdomains the rule matches; a list or a comma-separated string. Empty: every recipient of every verified domain in the region."),
+  stopRuleSet: z
+    .boolean()
+    .optional()
+    .describe("Add a Stop action after the Lambda action, so later rules skip the matched mail. Default: true with recipients; not allowed without them."),
+  scanEnabled: z.boolean().default(AUTO_REPLY_RULE_DEFAULTS.scanEnabled).describe("Spam and virus scanning, whose verdicts the responder checks (overriding warns)."),
+  tlsPolicy: z.enum(["Require", "Optional"]).default(AUTO_REPLY_RULE_DEFAULTS.tlsPolicy).describe("TLS policy for inbound mail matched by the rule (overriding warns)."),
+  replyFrom: passThrough(z.email({ error: (issue) => `must be a plain address (local@domain), got ${JSON.stringify(issue.input)}` }))
+    .optional()
+    .describe("Send replies from this verified address. Default: the matched recipient, if allowedReplyFrom allows it."),
+  allowedReplyFrom: z.array(addressOr(AT_DOMAIN, "an @domain")).default([]).describe("Addresses or @domains the matched recipient may be used as a From address for."),
+  ownAddresses: z
+    .array(addressOr(AT_DOMAIN, "an @domain"))
+    .default([])
+    .describe("Our own addresses or @domains, never answered (loop protection); the recipient and From are always included."),
+  sendingIdentities: z
+    .array(addressOr(DOMAIN, "a domain"))
+    .optional()
+    .describe("Identities (addresses or domains) ses:SendEmail is granted on. Default: replyFrom and allowedReplyFrom, each address with its domain."),
+  skipOnDmarcFail: z.boolean().default(true).describe("Also skip mail whose DMARC verdict is FAIL (spam and virus FAIL always skip)."),
+  replyWindowSeconds: z.int().min(60).max(365 * 86_400).default(86_400).describe("At most one reply per sender per this many seconds."),
+  maxRepliesPerHour: z
+    .int()
+    .min(1)
+    .max(MAX_REPLIES_PER_HOUR_LIMIT)
+    .default(DEFAULT_MAX_REPLIES_PER_HOUR)
+    .describe("Replies per UTC hour across all senders (no unlimited setting); more are skipped (reason hourly-cap) and alarmed."),
+  allowExternalReplyTo: z
+    .boolean()
+    .default(false)
+    .describe("Reply to a Reply-To outside the From address's domain. Default: such a Reply-To is ignored and the reply goes to From."),
+  templateCacheTtlSeconds: z.int().min(1).max(86_400).default(300).describe("How long each responder container caches the template, seconds."),
+  configurationSetName: passThrough(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, "_" or "-"'))
+    .optional()
+    .describe("Existing SES configuration set for the replies. In a stack, #1's when it is enabled and this is unset."),
+  timeoutSeconds: z.int().min(1).max(900).default(30).describe("Responder timeout, seconds."),
+  memorySizeMb: z.int().min(128).max(10240).default(256).describe("Responder memory, MB."),
+};
 
-  // --- Template --------------------------------------------------------------------------------
-  /** "ses" (default): an SES email template. "pinpoint": a Pinpoint email template (legacy; Pinpoint templates end 2026-10-30). */
-  templateSource?: AutoReplyTemplateSource;
-  /** Use this existing template. Required with `templateSource: "pinpoint"`. Mutually exclusive with the template* content args. */
-  existingTemplateName?: pulumi.Input<string>;
-  /** Create an SES template with this subject prefix (prepended to the original subject). Default "". */
-  templateSubjectPrefix?: pulumi.Input<string>;
-  /** HTML part of the created template; %%NAME%% and %%ID%% are replaced (escaped). */
-  templateHtml?: pulumi.Input<string>;
-  /** Text part of the created template; %%NAME%% and %%ID%% are replaced. */
-  templateText?: pulumi.Input<string>;
+/** target "ses" (the default): an existing SES template, or one created from the content settings. */
+const SES_TARGET = z.strictObject({
+  target: z.literal("ses").default("ses").describe(TARGET),
+  ...SHARED,
+  existingTemplateName: templateName(64).optional().describe(EXISTING_TEMPLATE),
+  templateSubjectPrefix: passThrough(z.string()).optional().describe('Created template: subject prefix, prepended to the original subject. Default "".'),
+  templateHtml: passThrough(z.string().min(1)).optional().describe("Created template: HTML part; %%NAME%% and %%ID%% are replaced (escaped)."),
+  templateText: passThrough(z.string().min(1)).optional().describe("Created template: text part; %%NAME%% and %%ID%% are replaced."),
+});
 
-  // --- Replies ---------------------------------------------------------------------------------
-  /** Send replies from this verified address. Default: the matched recipient, if in `allowedReplyFrom`. */
-  replyFrom?: pulumi.Input<string>;
-  /** Addresses or `@domains` the matched recipient may be used as a From address for. Default none. */
-  allowedReplyFrom?: string[];
-  /** Our own addresses or `@domains`: never answered (loop protection). Default none (the recipient and From are always included). */
-  ownAddresses?: string[];
-  /**
-   * Identities (addresses or domains) `ses:SendEmail` is granted on. Default: derived from
-   * `replyFrom` and `allowedReplyFrom` (an address grants the address and its domain).
-   */
-  sendingIdentities?: string[];
-  /** Also skip mail whose DMARC verdict is FAIL. Default true. */
-  skipOnDmarcFail?: boolean;
-  /** At most one reply per sender per this many seconds. Default 86400 (24 h). */
-  replyWindowSeconds?: number;
-  /**
-   * At most this many replies per UTC hour across all senders; more are skipped (reason
-   * `hourly-cap`) and alarmed. 1–1000, default 100. There is no unlimited setting.
-   */
-  maxRepliesPerHour?: number;
-  /**
-   * Reply to a `Reply-To` outside the `From` address's domain. Default false: such a Reply-To is
-   * ignored and the reply goes to `From`, so the sender cannot aim the reply at a third party.
-   */
-  allowExternalReplyTo?: boolean;
-  /** How long each container caches the template. Default 300 s. */
-  templateCacheTtlSeconds?: number;
-  /** Existing SES configuration set used for the replies (e.g. #1's, for bounce handling). Default none. */
-  configurationSetName?: pulumi.Input<string>;
+/** target "pinpoint": an existing Pinpoint email template. */
+const PINPOINT_TARGET = z.strictObject({
+  target: z.literal("pinpoint").describe(TARGET),
+  ...SHARED,
+  existingTemplateName: templateName(128).optional().describe(EXISTING_TEMPLATE),
+});
 
-  // --- Function --------------------------------------------------------------------------------
-  /** Responder timeout. Default 30 s. */
-  timeoutSeconds?: number;
-  /** Responder memory. Default 256 MB. */
-  memorySizeMb?: number;
-}
+/** #2's settings, declared once: the component's arguments and validation, the stack config and the docs come from here. */
+export const SES_AUTO_REPLY = defineContract(
+  "SesAutoReply",
+  z
+    .discriminatedUnion("target", [SES_TARGET, PINPOINT_TARGET], {
+      error: (issue) => (issue.code === "invalid_union" ? `must be ${TARGETS}, got ${JSON.stringify((issue.input as { target?: unknown }).target)}` : undefined),
+    })
+    .superRefine((s, ctx) => {
+      const issue = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+      const existingSet = s.existingRuleSetName !== undefined;
+      if (existingSet && s.createRuleSet) issue("createRuleSet", "set either existingRuleSetName or createRuleSet, not both");
+      if (!existingSet && !s.createRuleSet) issue("existingRuleSetName", "set existingRuleSetName (add the rule to an existing set) or createRuleSet: true");
+      if (s.activateRuleSet && !s.createRuleSet) issue("activateRuleSet", "applies only with createRuleSet: true");
+      if (existingSet && s.after !== undefined && s.insertFirst) issue("insertFirst", "set either after or insertFirst, not both");
+      if (existingSet && s.after === undefined && !s.insertFirst) issue("after", "rule placement must be explicit: set after (the rule to follow) or insertFirst: true");
+      if (s.createRuleSet && (s.after !== undefined || s.insertFirst)) {
+        issue(s.after !== undefined ? "after" : "insertFirst", "after and insertFirst apply only to an existing rule set");
+      }
+      const recipients = normalizeRecipients(s.recipients);
+      for (const r of recipients) if (!ADDRESS.test(r) && !DOMAIN.test(r)) issue("recipients", `${JSON.stringify(r)} is neither an address, a domain nor a .subdomain`);
+      if (s.stopRuleSet === true && recipients.length === 0) {
+        issue("stopRuleSet", "needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail");
+      }
+      if (s.target === "pinpoint") {
+        if (s.existingTemplateName === undefined) issue("existingTemplateName", 'target "pinpoint" needs existingTemplateName (the component creates SES templates only)');
+      } else if (s.existingTemplateName !== undefined) {
+        if (s.templateHtml !== undefined || s.templateText !== undefined || s.templateSubjectPrefix !== undefined) {
+          issue("existingTemplateName", "set either existingTemplateName or the template content (templateSubjectPrefix, templateHtml, templateText), not both");
+        }
+      } else if (s.templateHtml === undefined && s.templateText === undefined) {
+        issue("existingTemplateName", "set existingTemplateName, or templateHtml and/or templateText to create a template");
+      }
+      if (s.replyFrom === undefined && s.allowedReplyFrom.length === 0) {
+        issue("replyFrom", "set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to");
+      }
+    }),
+);
+
+export type SesAutoReplyArgs = ContractArgs<typeof SES_AUTO_REPLY.settings> & PlatformArgs;
+type Settings = ContractSettings<typeof SES_AUTO_REPLY.settings>;
 
 /**
  * Architecture #2, SES Auto-Reply: an SES receipt rule (Lambda action, then an optional Stop
@@ -150,46 +196,27 @@ export class SesAutoReply extends pulumi.ComponentResource {
 
   constructor(name: string, args: SesAutoReplyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesAutoReply", name, {}, opts);
-    validateSesAutoReplyArgs(args);
+    const settings = resolveSettings(SES_AUTO_REPLY, args);
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
     const arnPrefix = (service: string) => pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}`;
 
-    const ruleSettings = consolidate("SesAutoReply", AUTO_REPLY_RULE_DEFAULTS, {
-      scanEnabled: args.scanEnabled,
-      tlsPolicy: args.tlsPolicy,
-    });
-    const recipients = normalizeRecipients(args.recipients);
-    const stop = args.stopRuleSet ?? recipients.length > 0;
-    const templateSource = args.templateSource ?? "ses";
-    this.ruleName = args.ruleName ?? stableName(name, 64);
+    const ruleSettings = consolidate("SesAutoReply", AUTO_REPLY_RULE_DEFAULTS, { scanEnabled: settings.scanEnabled, tlsPolicy: settings.tlsPolicy });
+    const recipients = normalizeRecipients(settings.recipients);
+    const stop = settings.stopRuleSet ?? recipients.length > 0;
+    this.ruleName = settings.ruleName ?? stableName(name, 64);
 
-    // Rule set: existing or created.
-    if (args.createRuleSet) {
-      this.ruleSet = new aws.ses.ReceiptRuleSet(`${name}-rule-set`, { ruleSetName: stableName(`${name}-rules`, 64) }, { parent: this });
-      this.ruleSetName = this.ruleSet.ruleSetName;
-    } else {
-      this.ruleSet = undefined;
-      this.ruleSetName = pulumi.output(args.existingRuleSetName as pulumi.Input<string>);
-    }
+    const ruleSet = existingOrCreate(
+      settings.existingRuleSetName,
+      () => new aws.ses.ReceiptRuleSet(`${name}-rule-set`, { ruleSetName: stableName(`${name}-rules`, 64) }, { parent: this }),
+      (created) => created.ruleSetName,
+    );
+    this.ruleSet = ruleSet.created;
+    this.ruleSetName = ruleSet.value;
 
-    // Template: existing or created (SES only).
-    if (args.existingTemplateName === undefined) {
-      this.template = new aws.ses.Template(
-        `${name}-template`,
-        {
-          name: stableName(`${name}-template`, 64),
-          subject: args.templateSubjectPrefix,
-          html: args.templateHtml,
-          text: args.templateText,
-        },
-        { parent: this },
-      );
-      this.templateName = this.template.name;
-    } else {
-      this.template = undefined;
-      this.templateName = pulumi.output(args.existingTemplateName);
-    }
+    const template = settings.target === "ses" ? sesTemplate(name, settings, arnPrefix, this) : pinpointTemplate(settings, arnPrefix);
+    this.template = template.created;
+    this.templateName = template.name;
 
     this.stateTable = createTable(
       `${name}-state`,
@@ -200,52 +227,52 @@ export class SesAutoReply extends pulumi.ComponentResource {
     const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
     this.failureQueue = failures.queue;
 
-    const identities = args.sendingIdentities ?? [];
+    const identities = settings.sendingIdentities ?? [];
     const identityNames: pulumi.Output<string[]> =
       identities.length > 0
         ? pulumi.output(identities)
-        : pulumi.output(args.replyFrom).apply((from) => deriveSendingIdentities(from, args.allowedReplyFrom ?? []));
+        : pulumi.output(settings.replyFrom).apply((from) => deriveSendingIdentities(from, settings.allowedReplyFrom));
     const configurationSetArn =
-      args.configurationSetName === undefined ? undefined : pulumi.interpolate`${arnPrefix("ses")}:configuration-set/${args.configurationSetName}`;
+      settings.configurationSetName === undefined ? undefined : pulumi.interpolate`${arnPrefix("ses")}:configuration-set/${settings.configurationSetName}`;
+    const orEmpty = (value: pulumi.Input<string> | undefined) => pulumi.output(value).apply((v) => v ?? "");
 
     const responder = new BundledFunction(
       `${name}-responder`,
       {
-        handler: { entry: "functions/ses-auto-reply/responder.ts" },
+        handler: RESPONDER,
         description: "Answers inbound mail once with a template, with loop and backscatter protection",
-        timeoutSeconds: args.timeoutSeconds ?? 30,
-        memorySizeMb: args.memorySizeMb,
+        timeoutSeconds: settings.timeoutSeconds,
+        memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
         asyncMaximumRetryAttempts: 2,
         onFailureQueueArn: this.failureQueue.arn,
-        environment: pulumi
-          .all([this.stateTable.name, this.templateName, args.replyFrom, args.configurationSetName])
-          .apply(([table, template, replyFrom, configurationSet]) =>
-            autoReplyEnvironment({
-              stateTableName: table,
-              templateSource,
-              templateName: template,
-              templateCacheTtlSeconds: args.templateCacheTtlSeconds ?? 300,
-              replyFrom,
-              allowedReplyFrom: args.allowedReplyFrom ?? [],
-              ownAddresses: args.ownAddresses ?? [],
-              skipOnDmarcFail: args.skipOnDmarcFail ?? true,
-              replyWindowSeconds: args.replyWindowSeconds ?? 86_400,
-              maxRepliesPerHour: args.maxRepliesPerHour ?? DEFAULT_MAX_REPLIES_PER_HOUR,
-              allowExternalReplyTo: args.allowExternalReplyTo ?? false,
-              configurationSetName: configurationSet,
-              sendGuarantee: args.sendGuarantee,
-            }),
-          ),
+        // See functions/ses-auto-reply/config.ts for the meaning of each; "" is unset.
+        environment: {
+          ...sendGuaranteeEnvironment(args),
+          ...environmentFor(RESPONDER, {
+            STATE_TABLE_NAME: this.stateTable.name,
+            TEMPLATE_SOURCE: settings.target,
+            TEMPLATE_NAME: this.templateName,
+            TEMPLATE_CACHE_TTL_SECONDS: String(settings.templateCacheTtlSeconds),
+            REPLY_FROM: orEmpty(settings.replyFrom),
+            ALLOWED_REPLY_FROM: settings.allowedReplyFrom.join(","),
+            OWN_ADDRESSES: settings.ownAddresses.join(","),
+            SKIP_ON_DMARC_FAIL: String(settings.skipOnDmarcFail),
+            REPLY_WINDOW_SECONDS: String(settings.replyWindowSeconds),
+            MAX_REPLIES_PER_HOUR: String(settings.maxRepliesPerHour),
+            ALLOW_EXTERNAL_REPLY_TO: String(settings.allowExternalReplyTo),
+            CONFIGURATION_SET_NAME: orEmpty(settings.configurationSetName),
+          }),
+        },
         policyStatements: pulumi
-          .all([arnPrefix("ses"), arnPrefix("mobiletargeting"), identityNames, this.templateName, this.stateTable.arn, configurationSetArn])
-          .apply(([sesArn, pinpointArn, names, template, tableArn, configSetArn]) =>
+          .all([arnPrefix("ses"), identityNames, template.arn, this.stateTable.arn, configurationSetArn])
+          .apply(([sesArn, names, templateArn, tableArn, configSetArn]) =>
             sesAutoReplyStatements({
               identityArns: names.map((n) => `${sesArn}:identity/${n}`),
               configurationSetArn: configSetArn,
-              templateSource,
-              templateArn: templateSource === "ses" ? `${sesArn}:template/${template}` : `${pinpointArn}:templates/${template}/EMAIL`,
+              readTemplateAction: template.readAction,
+              templateArn,
               stateTableArn: tableArn,
             }),
           ),
@@ -274,7 +301,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
       {
         ruleSetName: this.ruleSetName,
         name: this.ruleName,
-        ...(args.after === undefined ? {} : { after: args.after }),
+        ...(settings.after === undefined ? {} : { after: settings.after }),
         enabled: true,
         ...(recipients.length > 0 ? { recipients } : {}),
         scanEnabled: ruleSettings.scanEnabled,
@@ -285,7 +312,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.invokePermission, ...(this.ruleSet ? [this.ruleSet] : [])] },
     );
 
-    if (args.createRuleSet && args.activateRuleSet) {
+    if (settings.activateRuleSet) {
       new aws.ses.ActiveReceiptRuleSet(
         `${name}-active-rule-set`,
         { ruleSetName: this.ruleSetName },
@@ -294,16 +321,18 @@ export class SesAutoReply extends pulumi.ComponentResource {
       );
     }
 
+    // Powertools puts the responder's service name on every custom metric as the `service` dimension.
+    const { namespace } = RESPONDER;
+    const service = responder.serviceName;
     // The responder does not throw when the account or the From identity cannot send at all (a
     // retry minutes later cannot help, and a reply days later is worse than none); it counts
     // ReplySendingDisabled instead, so that count must page someone.
     const sendingDisabled = anyAboveZeroAlarm(
       `${name}-sending-disabled`,
       {
-        namespace: AUTO_REPLY_METRICS_NAMESPACE,
-        metricName: "ReplySendingDisabled",
-        // Powertools adds the service dimension (the function's POWERTOOLS_SERVICE_NAME) to every metric.
-        dimensions: { service: `${name}-responder` },
+        namespace,
+        metricName: RESPONDER_METRICS.ReplySendingDisabled,
+        dimensions: { service },
         statistic: "Sum",
         description: "Auto-replies are not sent: the SES account is suspended or paused, or the From domain is not verified",
         alarmActions: args.alarmActions,
@@ -313,16 +342,16 @@ export class SesAutoReply extends pulumi.ComponentResource {
     // Under at-most-once a reply whose outcome is unknown is not retried: someone should look.
     const sendOutcomeUnknown = sendOutcomeUnknownAlarm(
       `${name}-send-outcome-unknown`,
-      { namespace: AUTO_REPLY_METRICS_NAMESPACE, serviceName: `${name}-responder`, alarmActions: args.alarmActions },
+      { namespace, serviceName: service, alarmActions: args.alarmActions },
       { parent: this },
     );
     // Reaching the hourly cap means a flood (or a loop the checks missed): replies are being dropped.
     const hourlyCap = anyAboveZeroAlarm(
       `${name}-hourly-cap`,
       {
-        namespace: AUTO_REPLY_METRICS_NAMESPACE,
-        metricName: "ReplySkipped",
-        dimensions: { service: `${name}-responder`, reason: "hourly-cap" },
+        namespace,
+        metricName: RESPONDER_METRICS.ReplySkipped,
+        dimensions: { service, reason: "hourly-cap" satisfies SkipReason },
         statistic: "Sum",
         description: "Auto-replies are skipped because the hourly reply cap (maxRepliesPerHour) was reached",
         alarmActions: args.alarmActions,
@@ -342,6 +371,43 @@ export class SesAutoReply extends pulumi.ComponentResource {
       alarms: this.alarms,
     });
   }
+}
+
+/** The reply template of one target, and how the responder reads it. */
+interface ReplyTemplate {
+  /** The created SES template, or undefined when an existing one is used. */
+  created: aws.ses.Template | undefined;
+  name: pulumi.Output<string>;
+  readAction: string;
+  arn: pulumi.Output<string>;
+}
+
+/** target "ses": an existing SES template, or one created from the content settings. */
+function sesTemplate(
+  name: string,
+  settings: Extract<Settings, { target: "ses" }>,
+  arnPrefix: (service: string) => pulumi.Output<string>,
+  parent: pulumi.Resource,
+): ReplyTemplate {
+  const template = existingOrCreate(
+    settings.existingTemplateName,
+    () =>
+      new aws.ses.Template(
+        `${name}-template`,
+        { name: stableName(`${name}-template`, 64), subject: settings.templateSubjectPrefix, html: settings.templateHtml, text: settings.templateText },
+        { parent },
+      ),
+    (created) => created.name,
+  );
+  const arn = pulumi.interpolate`${arnPrefix("ses")}:template/${template.value}`;
+  return { created: template.created, name: template.value, readAction: "ses:GetEmailTemplate", arn };
+}
+
+/** target "pinpoint": an existing Pinpoint email template (the contract requires its name). */
+function pinpointTemplate(settings: Extract<Settings, { target: "pinpoint" }>, arnPrefix: (service: string) => pulumi.Output<string>): ReplyTemplate {
+  const name = pulumi.output(settings.existingTemplateName!);
+  const arn = pulumi.interpolate`${arnPrefix("mobiletargeting")}:templates/${name}/EMAIL`;
+  return { created: undefined, name, readAction: "mobiletargeting:GetEmailTemplate", arn };
 }
 
 /** Splits a comma-separated string, trims, drops empties and duplicates (first occurrence wins). */
@@ -365,48 +431,11 @@ export function deriveSendingIdentities(replyFrom: string | undefined, allowedRe
   return [...out];
 }
 
-export interface AutoReplyEnvironmentInput {
-  stateTableName: string;
-  templateSource: AutoReplyTemplateSource;
-  templateName: string;
-  templateCacheTtlSeconds: number;
-  replyFrom: string | undefined;
-  allowedReplyFrom: string[];
-  ownAddresses: string[];
-  skipOnDmarcFail: boolean;
-  replyWindowSeconds: number;
-  maxRepliesPerHour: number;
-  allowExternalReplyTo: boolean;
-  configurationSetName: string | undefined;
-  /** Unset means the platform default (at-most-once). */
-  sendGuarantee: PlatformArgs["sendGuarantee"];
-}
-
-/** The responder's environment (see functions/ses-auto-reply/config.ts for the meaning of each). */
-export function autoReplyEnvironment(input: AutoReplyEnvironmentInput): Record<string, string> {
-  return {
-    STATE_TABLE_NAME: input.stateTableName,
-    TEMPLATE_SOURCE: input.templateSource,
-    TEMPLATE_NAME: input.templateName,
-    TEMPLATE_CACHE_TTL_SECONDS: String(input.templateCacheTtlSeconds),
-    ...(input.replyFrom ? { REPLY_FROM: input.replyFrom } : {}),
-    ALLOWED_REPLY_FROM: input.allowedReplyFrom.join(","),
-    OWN_ADDRESSES: input.ownAddresses.join(","),
-    SKIP_ON_DMARC_FAIL: String(input.skipOnDmarcFail),
-    REPLY_WINDOW_SECONDS: String(input.replyWindowSeconds),
-    MAX_REPLIES_PER_HOUR: String(input.maxRepliesPerHour),
-    ALLOW_EXTERNAL_REPLY_TO: String(input.allowExternalReplyTo),
-    ...(input.configurationSetName ? { CONFIGURATION_SET_NAME: input.configurationSetName } : {}),
-    ...sendGuaranteeEnvironment({ sendGuarantee: input.sendGuarantee }),
-    POWERTOOLS_METRICS_NAMESPACE: AUTO_REPLY_METRICS_NAMESPACE,
-  };
-}
-
 /** The responder's exact permissions: send from its identities, read its template, write its state. */
 export function sesAutoReplyStatements(resources: {
   identityArns: string[];
   configurationSetArn: string | undefined;
-  templateSource: AutoReplyTemplateSource;
+  readTemplateAction: string;
   templateArn: string;
   stateTableArn: string;
 }): PolicyStatement[] {
@@ -418,12 +447,7 @@ export function sesAutoReplyStatements(resources: {
       Action: "ses:SendEmail",
       Resource: [...resources.identityArns, ...(resources.configurationSetArn ? [resources.configurationSetArn] : [])],
     },
-    {
-      Sid: "ReadTemplate",
-      Effect: "Allow",
-      Action: resources.templateSource === "ses" ? "ses:GetEmailTemplate" : "mobiletargeting:GetEmailTemplate",
-      Resource: resources.templateArn,
-    },
+    { Sid: "ReadTemplate", Effect: "Allow", Action: resources.readTemplateAction, Resource: resources.templateArn },
     {
       // Put/Delete: message claims and sender windows; Update: the hourly reply counter.
       Sid: "ReplyState",
@@ -432,90 +456,4 @@ export function sesAutoReplyStatements(resources: {
       Resource: resources.stateTableArn,
     },
   ];
-}
-
-const ADDRESS = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
-const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
-const AT_DOMAIN = /^@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
-
-export function validateSesAutoReplyArgs(args: SesAutoReplyArgs): void {
-  const errors = new ArgumentErrors("SesAutoReply");
-  const existingSet = args.existingRuleSetName !== undefined;
-  const createSet = args.createRuleSet === true;
-  errors.check(existingSet && createSet, "set either existingRuleSetName or createRuleSet, not both");
-  errors.check(!existingSet && !createSet, "set existingRuleSetName (add the rule to an existing set) or createRuleSet: true");
-  errors.check(args.activateRuleSet === true && !createSet, "activateRuleSet applies only with createRuleSet: true");
-  if (existingSet) {
-    errors.check(args.after !== undefined && args.insertFirst === true, "set either after or insertFirst, not both");
-    errors.check(
-      args.after === undefined && args.insertFirst !== true,
-      "rule placement must be explicit: set after (the rule to follow) or insertFirst: true",
-    );
-  }
-  if (createSet) errors.check(args.after !== undefined || args.insertFirst === true, "after and insertFirst apply only to an existing rule set");
-  if (isKnown(args.existingRuleSetName)) {
-    errors.check(!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(args.existingRuleSetName), `existingRuleSetName "${args.existingRuleSetName}" is not a valid rule set name`);
-  }
-  if (args.ruleName !== undefined) {
-    errors.check(
-      !/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$/.test(args.ruleName),
-      `ruleName must be 1–64 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, got "${args.ruleName}"`,
-    );
-  }
-
-  const recipients = normalizeRecipients(args.recipients);
-  for (const r of recipients) {
-    errors.check(!ADDRESS.test(r) && !DOMAIN.test(r), `recipients: "${r}" is neither an address, a domain nor a .subdomain`);
-  }
-  errors.check(
-    args.stopRuleSet === true && recipients.length === 0,
-    "stopRuleSet needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail",
-  );
-
-  const source = args.templateSource ?? "ses";
-  errors.check(source !== "ses" && source !== "pinpoint", `templateSource must be "ses" or "pinpoint", got "${source}"`);
-  const creates = args.templateHtml !== undefined || args.templateText !== undefined || args.templateSubjectPrefix !== undefined;
-  if (args.existingTemplateName !== undefined) {
-    errors.check(creates, "set either existingTemplateName or the template content (templateSubjectPrefix, templateHtml, templateText), not both");
-  } else {
-    errors.check(source === "pinpoint", 'templateSource "pinpoint" needs existingTemplateName (the component creates SES templates only)');
-    errors.check(
-      source === "ses" && args.templateHtml === undefined && args.templateText === undefined,
-      "set existingTemplateName, or templateHtml and/or templateText to create a template",
-    );
-  }
-  if (isKnown(args.existingTemplateName)) {
-    const max = source === "pinpoint" ? 128 : 64;
-    errors.check(
-      !new RegExp(`^[A-Za-z0-9_-]{1,${max}}$`).test(args.existingTemplateName),
-      `existingTemplateName must be 1–${max} letters, digits, "_" or "-", got "${args.existingTemplateName}"`,
-    );
-  }
-
-  errors.check(
-    args.replyFrom === undefined && (args.allowedReplyFrom ?? []).length === 0,
-    "set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to",
-  );
-  if (isKnown(args.replyFrom)) errors.check(!ADDRESS.test(args.replyFrom), `replyFrom must be a plain address (local@domain), got "${args.replyFrom}"`);
-  for (const [key, list] of [
-    ["allowedReplyFrom", args.allowedReplyFrom ?? []],
-    ["ownAddresses", args.ownAddresses ?? []],
-  ] as const) {
-    for (const entry of list) errors.check(!ADDRESS.test(entry) && !AT_DOMAIN.test(entry), `${key}: "${entry}" is neither an address nor an @domain`);
-  }
-  for (const entry of args.sendingIdentities ?? []) {
-    errors.check(!ADDRESS.test(entry) && !DOMAIN.test(entry), `sendingIdentities: "${entry}" is neither an address nor a domain`);
-  }
-  const positive = (key: keyof SesAutoReplyArgs, min: number, max: number) => {
-    const value = args[key];
-    if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
-  };
-  positive("replyWindowSeconds", 60, 365 * 86_400);
-  positive("maxRepliesPerHour", 1, MAX_REPLIES_PER_HOUR_LIMIT);
-  positive("templateCacheTtlSeconds", 1, 86_400);
-  positive("timeoutSeconds", 1, 900);
-  if (isKnown(args.configurationSetName)) {
-    errors.check(!/^[A-Za-z0-9_-]{1,64}$/.test(args.configurationSetName), `configurationSetName must be 1–64 letters, digits, "_" or "-", got "${args.configurationSetName}"`);
-  }
-  errors.throwIfAny();
 }

@@ -265,7 +265,7 @@ export function matchingEventTypes(additional: SesEventType[] = []): SesEventTyp
 }
 
 /**
- * What the shared feedback service (functions/ses-event-processing/idempotent-feedback.ts) calls:
+ * What the shared feedback service (functions/shared/feedback/idempotent-feedback.ts) calls:
  * suppress, record contact status, and its idempotency records. #4's legacy processor uses it too.
  */
 export function feedbackServiceStatements(resources: {

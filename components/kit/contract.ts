@@ -26,7 +26,8 @@ const isDeferred = (value: unknown): value is Deferred => typeof value === "obje
  * AWS at deploy time. Cross-field rules still see it as present.
  */
 export function passThrough<S extends z.ZodType>(schema: S): z.ZodUnion<[S, z.ZodCustom<Deferred, Deferred>]> {
-  return z.union([schema, z.custom<Deferred>(isDeferred)]);
+  // A missing value reads "is required" rather than the union's generic "Invalid input".
+  return z.union([schema, z.custom<Deferred>(isDeferred)], { error: (issue) => (issue.input === undefined ? "is required" : undefined) });
 }
 
 type ReplaceDeferred<T> = [Extract<T, Deferred>] extends [never] ? T : pulumi.Input<Exclude<T, Deferred | undefined>> | Extract<T, undefined>;
@@ -162,7 +163,7 @@ type JsonSchema = {
 function describeType(s: JsonSchema): string {
   const alternatives = (s.anyOf ?? s.oneOf)?.filter((a) => Object.keys(a).length > 0 && !(a.type === "null"));
   if (alternatives && alternatives.length > 0) return alternatives.map(describeType).join(" or ");
-  if (s.enum) return `one of ${s.enum.map((v) => String(v)).join(" \\| ")}`;
+  if (s.enum) return `one of ${s.enum.map((v) => String(v)).join(" | ")}`;
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.type === "array") return `list of ${s.items ? describeType(s.items) : "any"}`;
   if (s.type === "object") {
@@ -190,9 +191,12 @@ export function settingsReference(contract: Contract<z.ZodType>): SettingReferen
   const variants = json.oneOf ?? json.anyOf ?? [json];
   const discriminator = variants.length > 1 ? findDiscriminator(variants) : undefined;
   const rows = new Map<string, SettingReference>();
+  /** Per key, the default each variant gives it: a shared key may default differently per target. */
+  const defaults = new Map<string, { when: string | undefined; value: string }[]>();
   for (const variant of variants) {
     const when = discriminator ? `${discriminator} = ${JSON.stringify(variant.properties?.[discriminator]?.const ?? variant.properties?.[discriminator]?.enum?.[0])}` : undefined;
-    for (const [key, field] of Object.entries(variant.properties ?? {})) {
+    for (const [key, field, required] of flatten(variant)) {
+      defaults.set(key, [...(defaults.get(key) ?? []), { when, value: field.default === undefined ? "—" : JSON.stringify(field.default) }]);
       const existing = rows.get(key);
       if (existing) {
         if (existing.onlyWhen && when && !existing.onlyWhen.includes(when)) existing.onlyWhen = `${existing.onlyWhen}, ${when}`;
@@ -204,15 +208,36 @@ export function settingsReference(contract: Contract<z.ZodType>): SettingReferen
         default: field.default === undefined ? "—" : JSON.stringify(field.default),
         description: field.description ?? "",
         onlyWhen: key === discriminator ? undefined : when,
-        required: (variant.required ?? []).includes(key) && field.default === undefined,
+        required,
       });
     }
+  }
+  // The discriminator takes every variant's value.
+  const discriminatorRow = discriminator === undefined ? undefined : rows.get(discriminator);
+  if (discriminatorRow !== undefined) {
+    const values = variants.map((v) => v.properties?.[discriminator!]?.const ?? v.properties?.[discriminator!]?.enum?.[0]);
+    discriminatorRow.type = `one of ${values.map((v) => String(v)).join(" | ")}`;
+    const withDefault = variants.map((v) => v.properties?.[discriminator!]?.default).find((d) => d !== undefined);
+    discriminatorRow.default = withDefault === undefined ? "—" : JSON.stringify(withDefault);
+  }
+  for (const [key, perVariant] of defaults) {
+    const row = rows.get(key)!;
+    if (key !== discriminator && new Set(perVariant.map((d) => d.value)).size > 1) row.default = perVariant.map((d) => `${d.value} (${d.when})`).join(", ");
   }
   // A key present in every variant is not variant-specific.
   for (const row of rows.values()) {
     if (discriminator && variants.every((v) => v.properties?.[row.key] !== undefined)) row.onlyWhen = undefined;
   }
   return [...rows.values()];
+}
+
+/** The settings of an object schema, nested objects flattened into dotted keys ("alarms.createTopic"). */
+function flatten(schema: JsonSchema, prefix = ""): [string, JsonSchema, boolean][] {
+  return Object.entries(schema.properties ?? {}).flatMap(([key, field]): [string, JsonSchema, boolean][] => {
+    const path = `${prefix}${key}`;
+    if (field.type === "object" && field.properties && Object.keys(field.properties).length > 0) return flatten(field, `${path}.`);
+    return [[path, field, (schema.required ?? []).includes(key) && field.default === undefined]];
+  });
 }
 
 function findDiscriminator(variants: JsonSchema[]): string | undefined {

@@ -1,134 +1,182 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import {
+  DEFAULT_REPLIES,
+  FREE_TEXT_POLICIES,
+  INBOUND,
+  INBOUND_METRICS,
+  MAX_REPLY_CHARACTERS,
+  OPT_OUT_MODES,
+  REPLY_ORDERS,
+} from "../../functions/self-managed-opt-outs/contract";
+import { buildKeywordSets, DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from "../../functions/shared/inbound-sms";
+import { MESSAGE_TYPES } from "../../functions/shared/sms-config";
 import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
-import { buildKeywordSets } from "../../functions/shared/inbound-sms";
-import { CONFIRMATION_OWED_METRIC } from "../../functions/self-managed-opt-outs/plan";
+import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
+import { existingOrCreate } from "../shared/existing-or-create";
 import {
   accountContext,
-  ArgumentErrors,
+  anyAboveZeroAlarm,
   BundledFunction,
   createAsyncFailureQueue,
   createTable,
   domainEventsTopic,
   EncryptedTopic,
-  FUNCTION_DEFAULTS,
   functionPlatform,
   idempotencyTableStatement,
-  isKnown,
   PlatformArgs,
   PolicyStatement,
-  anyAboveZeroAlarm,
   sendGuaranteeEnvironment,
   sendOutcomeUnknownAlarm,
   stableName,
   tableArnFromName,
 } from "../shared";
 
-export const SMS_TARGETS = ["end-user-messaging", "pinpoint"] as const;
-export type SmsTarget = (typeof SMS_TARGETS)[number];
-export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
-export type OptOutMode = (typeof OPT_OUT_MODES)[number];
-export const REPLY_ORDERS = ["after-opt-out-list", "before-opt-out-list"] as const;
-export type ReplyOrder = (typeof REPLY_ORDERS)[number];
-export const FREE_TEXT_POLICIES = ["ignore", "flag"] as const;
-export type FreeTextPolicy = (typeof FREE_TEXT_POLICIES)[number];
-export const METRICS_NAMESPACE = "DigitalUserEngagement/SelfManagedOptOuts";
 /** The STOP confirmation is retried for about 3 s (functions/self-managed-opt-outs/process.ts). */
 export const MIN_TIMEOUT_SECONDS = 10;
 export const PHONE_NUMBER_TYPES = ["LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"] as const;
-export const MESSAGE_TYPES = ["TRANSACTIONAL", "PROMOTIONAL"] as const;
 
 const NAME_OR_ARN = /^[A-Za-z0-9_:/-]{1,256}$/;
 const PHONE_NUMBER_ID = /^(phone-[a-z0-9]{32}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:phone-number\/phone-[a-z0-9]{32})$/;
 const POOL_ID = /^(pool-[a-z0-9]{32}|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:pool\/pool-[a-z0-9]{32})$/;
 
-export interface SelfManagedOptOutsArgs extends PlatformArgs {
-  /**
-   * Where the handler records opt-outs and sends replies. "end-user-messaging" (default): AWS End
-   * User Messaging SMS (opt-out list, SendTextMessage). "pinpoint": the seed's wiring (Pinpoint
-   * UpdateEndpoint OptOut and SendMessages), for accounts still migrating; needs `pinpointApplicationId`.
-   */
-  target?: SmsTarget;
-  /** Pinpoint project id; required with target "pinpoint", not allowed otherwise. */
-  pinpointApplicationId?: pulumi.Input<string>;
+const reply = (fallback: string, what: string) =>
+  z
+    .string()
+    .refine((text) => text.trim().length > 0 && text.length <= MAX_REPLY_CHARACTERS, `must be 1–${MAX_REPLY_CHARACTERS} characters`)
+    .default(fallback)
+    .describe(what);
+const keywords = (fallback: readonly string[], what: string) =>
+  z
+    .array(z.string().min(1))
+    .min(1)
+    .default([...fallback])
+    .describe(`${what}; replaces the default set (see functions/shared/inbound-sms.ts).`);
 
-  /**
-   * Request a new phone number and configure it: two-way SMS to the component's topic,
-   * self-managed opt-outs on, the opt-out list attached. Exactly one of `createPhoneNumber`,
-   * `existingPhoneNumberId` and `existingPoolId`. Needs `phoneNumberIsoCountryCode`,
-   * `phoneNumberType` and `phoneNumberMessageType`.
-   */
-  createPhoneNumber?: boolean;
-  /** ISO 3166-1 alpha-2 country of the requested number, e.g. "US". */
-  phoneNumberIsoCountryCode?: string;
-  /** LONG_CODE, TOLL_FREE, TEN_DLC or SIMULATOR. */
-  phoneNumberType?: (typeof PHONE_NUMBER_TYPES)[number];
-  /** TRANSACTIONAL or PROMOTIONAL: the number's default message type. */
-  phoneNumberMessageType?: (typeof MESSAGE_TYPES)[number];
-  /** Registration to attach the number to (toll-free and 10DLC need one). Default none. */
-  phoneNumberRegistrationId?: pulumi.Input<string>;
-  /** Deletion protection on the requested number. Default true: releasing a number is irreversible. */
-  phoneNumberDeletionProtection?: boolean;
-  /**
-   * Wait for the number to become ACTIVE. Default true; set false for numbers awaiting carrier
-   * registration (10DLC, toll-free), which can stay PENDING for weeks.
-   */
-  phoneNumberWaitForActive?: boolean;
-  /**
-   * An existing phone number (id "phone-…" or its ARN) the component does not manage. The
-   * component exports `originationIdentityUpdateCommand`: the one UpdatePhoneNumber call that turns
-   * on two-way SMS to the topic, self-managed opt-outs and the opt-out list.
-   */
-  existingPhoneNumberId?: pulumi.Input<string>;
-  /** An existing pool (id "pool-…" or its ARN); as `existingPhoneNumberId`, with UpdatePool. */
-  existingPoolId?: pulumi.Input<string>;
+/** The settings that need `createPhoneNumber: true`. */
+const CREATE_ONLY = ["phoneNumberIsoCountryCode", "phoneNumberType", "phoneNumberMessageType", "phoneNumberRegistrationId"] as const;
 
-  /** Use this opt-out list (name or ARN) instead of creating one. Default: a list is created. */
-  existingOptOutListName?: pulumi.Input<string>;
-  /**
-   * The transactional exemption. "opt-out-list" (default): STOP puts the number on the opt-out list
-   * (Pinpoint: endpoint OptOut ALL), which blocks EVERY message from identities linked to the list,
-   * one-time passwords included. "preference-table-only": STOP is recorded only in the preference
-   * table, so transactional messages still go out; promotional senders must consult the table.
-   */
-  optOutMode?: OptOutMode;
-  /**
-   * "before-opt-out-list" (default) records the STOP in the preference table, publishes, confirms,
-   * then adds the number to the list: AWS documents that a number on a list linked to the sending
-   * identity receives nothing from it, so a confirmation sent afterwards would be refused.
-   * "after-opt-out-list" adds to the list first and counts the refused confirmation.
-   */
-  optOutReplyOrder?: ReplyOrder;
-  /** Confirmation texts (1–1600 characters). Defaults: see functions/self-managed-opt-outs/config.ts. */
-  optOutReply?: string;
-  optInReply?: string;
-  /** HELP answer; carriers expect the brand name and a contact. */
-  helpReply?: string;
-  /** Keyword sets, each replacing its default (e.g. add "ARRET" to the opt-out words). */
-  optOutKeywords?: string[];
-  optInKeywords?: string[];
-  helpKeywords?: string[];
-  /**
-   * A message that is not a keyword ("please don't text me anymore"). "flag" (default) publishes it
-   * as an `sms.inbound.needs-review` event, with its text, for a person to judge whether it revokes
-   * consent; "ignore" only counts it. No keyword list can judge free text honestly.
-   */
-  freeTextOptOut?: FreeTextPolicy;
-  /** SMS configuration set for the replies (end-user-messaging only). Default none. */
-  configurationSetName?: pulumi.Input<string>;
+/** Settings of both targets. */
+const SHARED = {
+  createPhoneNumber: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Request a new number (with phoneNumberIsoCountryCode, phoneNumberType, phoneNumberMessageType) with two-way SMS to the topic, self-managed opt-outs and the opt-out list. Exactly one of createPhoneNumber, existingPhoneNumberId and existingPoolId.",
+    ),
+  phoneNumberIsoCountryCode: z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as US").optional().describe("ISO 3166-1 alpha-2 country of the requested number."),
+  phoneNumberType: z.enum(PHONE_NUMBER_TYPES).optional().describe("Type of the requested number."),
+  phoneNumberMessageType: z.enum(MESSAGE_TYPES).optional().describe("The requested number's default message type."),
+  phoneNumberRegistrationId: passThrough(z.string().min(1)).optional().describe("Registration to attach the requested number to (toll-free and 10DLC need one)."),
+  phoneNumberDeletionProtection: z.boolean().default(true).describe("Deletion protection on the requested number (releasing a number is irreversible)."),
+  phoneNumberWaitForActive: z
+    .boolean()
+    .default(true)
+    .describe("Wait for the requested number to become ACTIVE; false for numbers awaiting carrier registration (10DLC, toll-free)."),
+  existingPhoneNumberId: passThrough(z.string().regex(PHONE_NUMBER_ID, "must be a phone number id (phone-…) or its ARN"))
+    .optional()
+    .describe("An existing number the component does not manage; output originationIdentityUpdateCommand is the one call that configures it."),
+  existingPoolId: passThrough(z.string().regex(POOL_ID, "must be a pool id (pool-…) or its ARN"))
+    .optional()
+    .describe("An existing pool, as existingPhoneNumberId (configured with UpdatePool)."),
+  existingOptOutListName: passThrough(z.string().regex(NAME_OR_ARN, "must be an opt-out list name or ARN"))
+    .optional()
+    .describe("Use this opt-out list (name or ARN). Default: create one."),
+  optOutMode: z
+    .enum(OPT_OUT_MODES)
+    .default("opt-out-list")
+    .describe(
+      "The transactional exemption: opt-out-list blocks every message to a number that sent STOP; preference-table-only records STOP only in the table, so transactional messages still go out.",
+    ),
+  optOutReplyOrder: z
+    .enum(REPLY_ORDERS)
+    .default("before-opt-out-list")
+    .describe("before-opt-out-list confirms a STOP before listing the number (a listed number receives nothing); after-opt-out-list lists first."),
+  optOutReply: reply(DEFAULT_REPLIES.OPT_OUT, "The STOP confirmation."),
+  optInReply: reply(DEFAULT_REPLIES.OPT_IN, "The START confirmation."),
+  helpReply: reply(DEFAULT_REPLIES.HELP, "The HELP answer; carriers expect the brand name and a contact."),
+  optOutKeywords: keywords(DEFAULT_OPT_OUT_KEYWORDS, "Opt-out keywords, matched as the first word(s)"),
+  optInKeywords: keywords(DEFAULT_OPT_IN_KEYWORDS, "Opt-in keywords, matched as the whole message"),
+  helpKeywords: keywords(DEFAULT_HELP_KEYWORDS, "Help keywords, matched as the first word(s)"),
+  freeTextOptOut: z
+    .enum(FREE_TEXT_POLICIES)
+    .default("flag")
+    .describe("A message that is not a keyword: flag publishes it as sms.inbound.needs-review for a person to judge; ignore only counts it."),
+  existingPreferenceTableName: passThrough(z.string().min(3).max(255))
+    .optional()
+    .describe("Use this preference table (partition key phoneNumber, type S). Default: create one."),
+  existingEventsTopicArn: passThrough(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN"))
+    .optional()
+    .describe("Publish sms.preference.* events to this topic. Default: create one."),
+  existingEventsTopicKmsKeyArn: passThrough(z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN"))
+    .optional()
+    .describe("The customer-managed KMS key of existingEventsTopicArn, if it has one."),
+  timeoutSeconds: z.int().min(MIN_TIMEOUT_SECONDS).max(900).default(30).describe("Handler timeout, seconds (the STOP confirmation is retried for about 3 s)."),
+  memorySizeMb: z.int().min(128).max(10240).default(256).describe("Handler memory, MB."),
+};
 
-  /** Use this preference table (partition key `phoneNumber`, S). Default: created. */
-  existingPreferenceTableName?: pulumi.Input<string>;
-  /** Publish sms.preference.* events to this topic instead of a created one. */
-  existingEventsTopicArn?: pulumi.Input<string>;
-  /** KMS key of `existingEventsTopicArn`, when it is encrypted with a customer-managed key. */
-  existingEventsTopicKmsKeyArn?: pulumi.Input<string>;
+const TARGET_DESCRIPTION =
+  "end-user-messaging: AWS End User Messaging SMS (opt-out list, SendTextMessage); pinpoint: the seed's wiring (endpoint OptOut, SendMessages), for accounts still migrating.";
 
-  /** Handler timeout. Default 30 s, at least 10 s (the STOP confirmation is retried for about 3 s). */
-  timeoutSeconds?: number;
-  /** Handler memory. Default 256 MB. */
-  memorySizeMb?: number;
-}
+/** #8's settings, declared once: the component's arguments and validation, the stack config and the docs come from here. */
+export const SELF_MANAGED_OPT_OUTS = defineContract(
+  "SelfManagedOptOuts",
+  z
+    .discriminatedUnion("target", [
+      z.strictObject({
+        target: z.literal("end-user-messaging").default("end-user-messaging").describe(TARGET_DESCRIPTION),
+        ...SHARED,
+        configurationSetName: passThrough(z.string().regex(NAME_OR_ARN, "must be a configuration set name or ARN"))
+          .optional()
+          .describe("SMS configuration set for the replies. Default none."),
+      }),
+      z.strictObject({
+        target: z.literal("pinpoint").describe(TARGET_DESCRIPTION),
+        ...SHARED,
+        // Optional to zod so that a missing id is reported with the rule below, not as "Invalid input".
+        pinpointApplicationId: passThrough(z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be a Pinpoint project id (letters and digits)"))
+          .optional()
+          .describe("The Pinpoint project whose endpoints record opt-outs and which sends the replies; required."),
+      }),
+    ])
+    .superRefine((c, ctx) => {
+      // Runs even when a field failed (see `when`), so read the values defensively.
+      if (c.target === "pinpoint" && c.pinpointApplicationId === undefined) {
+        ctx.addIssue({ code: "custom", path: ["pinpointApplicationId"], message: 'is required when target is "pinpoint"' });
+      }
+      const sources = [c.createPhoneNumber === true, c.existingPhoneNumberId !== undefined, c.existingPoolId !== undefined].filter(Boolean).length;
+      if (sources !== 1) {
+        const message = sources === 0 ? "set one of createPhoneNumber, existingPhoneNumberId or existingPoolId" : "set only one of createPhoneNumber, existingPhoneNumberId and existingPoolId";
+        ctx.addIssue({ code: "custom", path: ["createPhoneNumber"], message });
+      }
+      if (c.createPhoneNumber === true) {
+        for (const key of ["phoneNumberIsoCountryCode", "phoneNumberType", "phoneNumberMessageType"] as const) {
+          if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required with createPhoneNumber: true" });
+        }
+      } else {
+        for (const key of CREATE_ONLY) if (c[key] !== undefined) ctx.addIssue({ code: "custom", path: [key], message: "applies only with createPhoneNumber: true" });
+        // Their defaults cannot be told from an explicit true; a false is a setting that would do nothing.
+        for (const key of ["phoneNumberDeletionProtection", "phoneNumberWaitForActive"] as const) {
+          if (c[key] === false) ctx.addIssue({ code: "custom", path: [key], message: "applies only with createPhoneNumber: true" });
+        }
+      }
+      if (c.existingEventsTopicKmsKeyArn !== undefined && c.existingEventsTopicArn === undefined) {
+        ctx.addIssue({ code: "custom", path: ["existingEventsTopicKmsKeyArn"], message: "applies only with existingEventsTopicArn" });
+      }
+      const lists: unknown[] = [c.optOutKeywords, c.optInKeywords, c.helpKeywords];
+      if (lists.every((list) => Array.isArray(list) && list.every((word) => typeof word === "string"))) {
+        try {
+          buildKeywordSets({ optOut: c.optOutKeywords, optIn: c.optInKeywords, help: c.helpKeywords });
+        } catch (error) {
+          ctx.addIssue({ code: "custom", path: ["optOutKeywords/optInKeywords/helpKeywords"], message: (error as Error).message });
+        }
+      }
+    }, { when: () => true }),
+);
+
+export type SelfManagedOptOutsArgs = ContractArgs<typeof SELF_MANAGED_OPT_OUTS.settings> & PlatformArgs;
+type Settings = ContractSettings<typeof SELF_MANAGED_OPT_OUTS.settings>;
 
 /**
  * Architecture #8, Self-Managed Opt Outs: a phone number (or pool) sends inbound SMS to a
@@ -159,13 +207,11 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
 
   constructor(name: string, args: SelfManagedOptOutsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SelfManagedOptOuts", name, {}, opts);
-    validateSelfManagedOptOutsArgs(args);
+    const settings = resolveSettings(SELF_MANAGED_OPT_OUTS, args);
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
-    const smsVoiceArn = (resource: pulumi.Input<string>) =>
-      pulumi.interpolate`arn:${partition.partition}:sms-voice:${region.region}:${identity.accountId}:${resource}`;
-    const target = args.target ?? "end-user-messaging";
-    const mode = args.optOutMode ?? "opt-out-list";
+    const arn = (service: string, resource: pulumi.Input<string>) =>
+      pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
 
     // The two-way topic. AWS documents the SourceArn of two-way publishing only as the account's
     // sms-voice resources (arn:…:sms-voice:<region>:<account>:*), so that is the scope used.
@@ -174,7 +220,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       `${name}-inbound`,
       {
         displayName: "Two-way SMS",
-        publishers: [{ service: "sms-voice.amazonaws.com", sourceArns: [smsVoiceArn("*")] }],
+        publishers: [{ service: "sms-voice.amazonaws.com", sourceArns: [arn("sms-voice", "*")] }],
         deliverToEncryptedQueues: false,
       },
       { parent: this },
@@ -182,33 +228,32 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     this.topic = inbound.topic;
     this.key = inbound.key;
 
-    // Opt-out list: existing or created.
-    if (args.existingOptOutListName === undefined) {
-      this.optOutList = new aws.pinpoint.Smsvoicev2OptOutList(`${name}-opt-out-list`, { name: stableName(`${name}-opt-outs`, 64) }, { parent: this });
-      this.optOutListName = this.optOutList.name;
-    } else {
-      this.optOutList = undefined;
-      this.optOutListName = pulumi.output(args.existingOptOutListName).apply((n) => n.split("/").pop() ?? n);
-    }
-    const optOutListArn = smsVoiceArn(pulumi.interpolate`opt-out-list/${this.optOutListName}`);
+    const optOutList = existingOrCreate(
+      settings.existingOptOutListName === undefined ? undefined : pulumi.output(settings.existingOptOutListName).apply(lastSegment),
+      () => new aws.pinpoint.Smsvoicev2OptOutList(`${name}-opt-out-list`, { name: stableName(`${name}-opt-outs`, 64) }, { parent: this }),
+      (list) => list.name,
+    );
+    this.optOutList = optOutList.created;
+    this.optOutListName = optOutList.value;
 
     // Origination identity: requested here, or an existing number / pool configured by one call.
     let originationArns: pulumi.Input<string>[];
-    if (args.createPhoneNumber) {
+    if (settings.createPhoneNumber) {
       this.phoneNumber = new aws.pinpoint.Smsvoicev2PhoneNumber(
         `${name}-phone-number`,
         {
-          isoCountryCode: args.phoneNumberIsoCountryCode!,
-          numberType: args.phoneNumberType!,
-          messageType: args.phoneNumberMessageType!,
+          // Present: the contract requires them with createPhoneNumber.
+          isoCountryCode: settings.phoneNumberIsoCountryCode!,
+          numberType: settings.phoneNumberType!,
+          messageType: settings.phoneNumberMessageType!,
           numberCapabilities: ["SMS"],
           optOutListName: this.optOutListName,
           selfManagedOptOutsEnabled: true,
           twoWayChannelEnabled: true,
           twoWayChannelArn: this.topic.arn,
-          registrationId: args.phoneNumberRegistrationId,
-          deletionProtectionEnabled: args.phoneNumberDeletionProtection ?? true,
-          waitForActive: args.phoneNumberWaitForActive ?? true,
+          registrationId: settings.phoneNumberRegistrationId,
+          deletionProtectionEnabled: settings.phoneNumberDeletionProtection,
+          waitForActive: settings.phoneNumberWaitForActive,
         },
         // The service checks it may publish to the topic when two-way SMS is turned on.
         { parent: this, dependsOn: [inbound.topicPolicy, inbound.key] },
@@ -218,31 +263,26 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       originationArns = [this.phoneNumber.arn];
     } else {
       this.phoneNumber = undefined;
-      const pool = args.existingPoolId !== undefined;
-      const raw = pulumi.output((pool ? args.existingPoolId : args.existingPhoneNumberId) as pulumi.Input<string>);
-      this.originationIdentity = raw.apply((id) => id.split("/").pop() ?? id);
+      const pool = settings.existingPoolId !== undefined;
+      const raw = pulumi.output((pool ? settings.existingPoolId : settings.existingPhoneNumberId)!);
+      this.originationIdentity = raw.apply(lastSegment);
       this.originationIdentityUpdateCommand = pulumi
         .all([raw, this.topic.arn, this.optOutListName, region.region])
         .apply(([id, topicArn, listName, regionName]) => originationUpdateCommand(pool ? "pool" : "phone-number", id, topicArn, listName, regionName));
       // Replies go out from the number the customer texted (inside the pool, unknown here), so a
       // pool needs the phone-number resource type across the account's numbers.
       originationArns = pool
-        ? [smsVoiceArn(pulumi.interpolate`pool/${this.originationIdentity}`), smsVoiceArn("phone-number/*")]
-        : [smsVoiceArn(pulumi.interpolate`phone-number/${this.originationIdentity}`)];
+        ? [arn("sms-voice", pulumi.interpolate`pool/${this.originationIdentity}`), arn("sms-voice", "phone-number/*")]
+        : [arn("sms-voice", pulumi.interpolate`phone-number/${this.originationIdentity}`)];
     }
 
-    // Tables.
-    if (args.existingPreferenceTableName === undefined) {
-      this.preferenceTable = createTable(
-        `${name}-preferences`,
-        { schema: SMS_PREFERENCE_TABLE, deletionProtection: args.tableDeletionProtection },
-        { parent: this },
-      );
-      this.preferenceTableName = this.preferenceTable.name;
-    } else {
-      this.preferenceTable = undefined;
-      this.preferenceTableName = pulumi.output(args.existingPreferenceTableName);
-    }
+    const preferences = existingOrCreate(
+      settings.existingPreferenceTableName,
+      () => createTable(`${name}-preferences`, { schema: SMS_PREFERENCE_TABLE, deletionProtection: args.tableDeletionProtection }, { parent: this }),
+      (table) => table.name,
+    );
+    this.preferenceTable = preferences.created;
+    this.preferenceTableName = preferences.value;
     const preferenceTableArn = this.preferenceTable ? this.preferenceTable.arn : tableArnFromName(this.preferenceTableName, invokeOpts);
     this.idempotencyTable = createTable(
       `${name}-idempotency`,
@@ -253,54 +293,55 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     // Events for other systems: existing or created topic.
     const events = domainEventsTopic(
       `${name}-events`,
-      { displayName: "SMS preference events", existingTopicArn: args.existingEventsTopicArn, existingKmsKeyArn: args.existingEventsTopicKmsKeyArn },
+      { displayName: "SMS preference events", existingTopicArn: settings.existingEventsTopicArn, existingKmsKeyArn: settings.existingEventsTopicKmsKeyArn },
       this,
     );
     this.eventsTopicArn = events.topicArn;
-    const eventsKeyArn = events.keyArn;
 
     const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
     this.failureQueue = failures.queue;
 
-    const configurationSetArn =
-      args.configurationSetName === undefined
-        ? undefined
-        : // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
-          pulumi.output(args.configurationSetName).apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : smsVoiceArn(`configuration-set/${c}`)));
-    const mobileTargetingArn = (resource: pulumi.Input<string>) =>
-      pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:${resource}`;
+    const optOutListArn = arn("sms-voice", pulumi.interpolate`opt-out-list/${this.optOutListName}`);
+    const target =
+      settings.target === "pinpoint" ? pinpointTarget(settings, arn) : endUserMessagingTarget(settings, { optOutListArn, originationArns, arn });
     const handler = new BundledFunction(
       `${name}-handler`,
       {
-        handler: { entry: "functions/self-managed-opt-outs/inbound.ts" },
+        handler: INBOUND,
         description: "Handles STOP, START and HELP for self-managed SMS opt-outs",
-        timeoutSeconds: args.timeoutSeconds ?? 30,
-        memorySizeMb: args.memorySizeMb ?? FUNCTION_DEFAULTS.memorySizeMb,
+        timeoutSeconds: settings.timeoutSeconds,
+        memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
         asyncMaximumRetryAttempts: 2,
         onFailureQueueArn: this.failureQueue.arn,
-        environment: selfManagedOptOutsEnvironment(args, {
-          optOutListName: this.optOutListName,
-          preferenceTableName: this.preferenceTableName,
-          idempotencyTableName: this.idempotencyTable.name,
-          eventsTopicArn: this.eventsTopicArn,
-        }),
-        policyStatements: selfManagedOptOutsStatements({
-          target,
-          mode,
-          optOutListArn,
-          originationArns,
-          configurationSetArn,
-          pinpointEndpointsArn:
-            args.pinpointApplicationId === undefined ? undefined : mobileTargetingArn(pulumi.interpolate`apps/${args.pinpointApplicationId}/endpoints/*`),
-          pinpointMessagesArn:
-            args.pinpointApplicationId === undefined ? undefined : mobileTargetingArn(pulumi.interpolate`apps/${args.pinpointApplicationId}/messages`),
-          preferenceTableArn,
-          idempotencyTableArn: this.idempotencyTable.arn,
-          eventsTopicArn: this.eventsTopicArn,
-          eventsKeyArn,
-        }),
+        environment: {
+          ...environmentFor(INBOUND, {
+            ...target.environment,
+            OPT_OUT_MODE: settings.optOutMode,
+            OPT_OUT_REPLY_ORDER: settings.optOutReplyOrder,
+            OPT_OUT_LIST_NAME: this.optOutListName,
+            PREFERENCE_TABLE_NAME: this.preferenceTableName,
+            IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.name,
+            EVENTS_TOPIC_ARN: this.eventsTopicArn,
+            OPT_OUT_REPLY: settings.optOutReply,
+            OPT_IN_REPLY: settings.optInReply,
+            HELP_REPLY: settings.helpReply,
+            OPT_OUT_KEYWORDS: JSON.stringify(settings.optOutKeywords),
+            OPT_IN_KEYWORDS: JSON.stringify(settings.optInKeywords),
+            HELP_KEYWORDS: JSON.stringify(settings.helpKeywords),
+            FREE_TEXT_OPT_OUT: settings.freeTextOptOut,
+          }),
+          ...sendGuaranteeEnvironment(args),
+        },
+        policyStatements: [
+          ...target.statements,
+          { Sid: "Preferences", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: preferenceTableArn },
+          idempotencyTableStatement(this.idempotencyTable.arn),
+          { Sid: "PublishEvents", Effect: "Allow", Action: "sns:Publish", Resource: this.eventsTopicArn },
+          // Publishing to a KMS-encrypted topic needs a data key from the topic's key.
+          ...(events.keyArn === undefined ? [] : [{ Sid: "EncryptEvents", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: events.keyArn }]),
+        ],
       },
       { parent: this },
     );
@@ -319,15 +360,18 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       { parent: this, dependsOn: [permission] },
     );
 
-    const metricAlarmArgs = { namespace: METRICS_NAMESPACE, serviceName: `${name}-handler`, alarmActions: args.alarmActions };
-    const unknownAlarm = sendOutcomeUnknownAlarm(`${name}-send-outcome-unknown`, metricAlarmArgs, { parent: this });
+    // Powertools adds the `service` dimension to the handler's metrics: the function block's service name.
+    const unknownAlarm = sendOutcomeUnknownAlarm(
+      `${name}-send-outcome-unknown`,
+      { namespace: INBOUND.namespace, serviceName: handler.serviceName, alarmActions: args.alarmActions },
+      { parent: this },
+    );
     const owedAlarm = anyAboveZeroAlarm(
       `${name}-confirmation-owed`,
       {
-        namespace: METRICS_NAMESPACE,
-        metricName: CONFIRMATION_OWED_METRIC,
-        // Powertools adds the `service` dimension: the function block sets it to the block's name.
-        dimensions: { service: metricAlarmArgs.serviceName },
+        namespace: INBOUND.namespace,
+        metricName: INBOUND_METRICS.ConfirmationOwed,
+        dimensions: { service: handler.serviceName },
         statistic: "Sum",
         description: "A STOP confirmation could not be sent; the number is on the opt-out list and the preference item records the confirmation as owed",
         alarmActions: args.alarmActions,
@@ -352,6 +396,56 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
   }
 }
 
+/** "arn:…:opt-out-list/x" or "x" → "x": the services take either, the handler and policies the name. */
+function lastSegment(idOrArn: string): string {
+  return idOrArn.split("/").pop() ?? idOrArn;
+}
+
+/** What a target adds to the handler: permissions to record opt-outs and send replies, and its variables. */
+interface TargetWiring {
+  statements: PolicyStatement[];
+  environment: { TARGET: Settings["target"]; PINPOINT_APPLICATION_ID: pulumi.Input<string>; CONFIGURATION_SET_NAME: pulumi.Input<string> };
+}
+type Arn = (service: string, resource: pulumi.Input<string>) => pulumi.Output<string>;
+
+/** End User Messaging SMS: the opt-out list (opt-out-list mode) and SendTextMessage from the texted number. */
+function endUserMessagingTarget(
+  settings: Extract<Settings, { target: "end-user-messaging" }>,
+  resources: { optOutListArn: pulumi.Input<string>; originationArns: pulumi.Input<string>[]; arn: Arn },
+): TargetWiring {
+  const configurationSet = settings.configurationSetName;
+  // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
+  const configurationSetArn =
+    configurationSet === undefined
+      ? []
+      : [pulumi.output(configurationSet).apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : resources.arn("sms-voice", `configuration-set/${c}`)))];
+  return {
+    statements: [
+      ...(settings.optOutMode === "opt-out-list"
+        ? [{ Sid: "RecordOptOuts", Effect: "Allow" as const, Action: ["sms-voice:PutOptedOutNumber", "sms-voice:DeleteOptedOutNumber"], Resource: resources.optOutListArn }]
+        : []),
+      { Sid: "SendReplies", Effect: "Allow", Action: "sms-voice:SendTextMessage", Resource: [...resources.originationArns, ...configurationSetArn] },
+    ],
+    // Blank is "not set" to the handler (functions/shared/sms-config.ts parseEnv).
+    environment: { TARGET: settings.target, PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet ?? "" },
+  };
+}
+
+/** Pinpoint (legacy): the endpoint's OptOut (opt-out-list mode) and SendMessages, scoped to the project. */
+function pinpointTarget(settings: Extract<Settings, { target: "pinpoint" }>, arn: Arn): TargetWiring {
+  // Present: the contract requires it on this target.
+  const app = settings.pinpointApplicationId!;
+  return {
+    statements: [
+      ...(settings.optOutMode === "opt-out-list"
+        ? [{ Sid: "RecordOptOuts", Effect: "Allow" as const, Action: "mobiletargeting:UpdateEndpoint", Resource: arn("mobiletargeting", pulumi.interpolate`apps/${app}/endpoints/*`) }]
+        : []),
+      { Sid: "SendReplies", Effect: "Allow", Action: "mobiletargeting:SendMessages", Resource: arn("mobiletargeting", pulumi.interpolate`apps/${app}/messages`) },
+    ],
+    environment: { TARGET: settings.target, PINPOINT_APPLICATION_ID: app, CONFIGURATION_SET_NAME: "" },
+  };
+}
+
 /**
  * The one call that configures a number or pool the component does not own (UpdatePhoneNumber /
  * UpdatePool): two-way SMS to the topic, self-managed opt-outs, the opt-out list.
@@ -373,164 +467,4 @@ export function originationUpdateCommand(
     // A bare id resolves in the caller's default region, which need not be the stack's.
     `--region ${region}`,
   ].join(" ");
-}
-
-/** The handler's environment (see functions/self-managed-opt-outs/config.ts for each variable). */
-export function selfManagedOptOutsEnvironment(
-  args: SelfManagedOptOutsArgs,
-  resources: {
-    optOutListName: pulumi.Input<string>;
-    preferenceTableName: pulumi.Input<string>;
-    idempotencyTableName: pulumi.Input<string>;
-    eventsTopicArn: pulumi.Input<string>;
-  },
-): Record<string, pulumi.Input<string>> {
-  const env: Record<string, pulumi.Input<string>> = {
-    TARGET: args.target ?? "end-user-messaging",
-    OPT_OUT_MODE: args.optOutMode ?? "opt-out-list",
-    OPT_OUT_REPLY_ORDER: args.optOutReplyOrder ?? "before-opt-out-list",
-    OPT_OUT_LIST_NAME: resources.optOutListName,
-    PREFERENCE_TABLE_NAME: resources.preferenceTableName,
-    IDEMPOTENCY_TABLE_NAME: resources.idempotencyTableName,
-    EVENTS_TOPIC_ARN: resources.eventsTopicArn,
-    FREE_TEXT_OPT_OUT: args.freeTextOptOut ?? "flag",
-    ...sendGuaranteeEnvironment(args),
-    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-  };
-  const optional: Array<[string, pulumi.Input<string> | undefined]> = [
-    ["PINPOINT_APPLICATION_ID", args.pinpointApplicationId],
-    ["CONFIGURATION_SET_NAME", args.configurationSetName],
-    ["OPT_OUT_REPLY", args.optOutReply],
-    ["OPT_IN_REPLY", args.optInReply],
-    ["HELP_REPLY", args.helpReply],
-    ["OPT_OUT_KEYWORDS", args.optOutKeywords && JSON.stringify(args.optOutKeywords)],
-    ["OPT_IN_KEYWORDS", args.optInKeywords && JSON.stringify(args.optInKeywords)],
-    ["HELP_KEYWORDS", args.helpKeywords && JSON.stringify(args.helpKeywords)],
-  ];
-  for (const [key, value] of optional) if (value !== undefined) env[key] = value;
-  return env;
-}
-
-/** The handler's exact permissions for the chosen target and mode. */
-export function selfManagedOptOutsStatements(resources: {
-  target: SmsTarget;
-  mode: OptOutMode;
-  optOutListArn: pulumi.Input<string>;
-  originationArns: pulumi.Input<string>[];
-  configurationSetArn?: pulumi.Input<string>;
-  pinpointEndpointsArn?: pulumi.Input<string>;
-  pinpointMessagesArn?: pulumi.Input<string>;
-  preferenceTableArn: pulumi.Input<string>;
-  idempotencyTableArn: pulumi.Input<string>;
-  eventsTopicArn: pulumi.Input<string>;
-  eventsKeyArn?: pulumi.Input<string>;
-}): PolicyStatement[] {
-  const statements: PolicyStatement[] = [];
-  if (resources.target === "end-user-messaging") {
-    if (resources.mode === "opt-out-list") {
-      statements.push({
-        Sid: "RecordOptOuts",
-        Effect: "Allow",
-        Action: ["sms-voice:PutOptedOutNumber", "sms-voice:DeleteOptedOutNumber"],
-        Resource: resources.optOutListArn,
-      });
-    }
-    statements.push({
-      Sid: "SendReplies",
-      Effect: "Allow",
-      Action: "sms-voice:SendTextMessage",
-      Resource: [...resources.originationArns, ...(resources.configurationSetArn ? [resources.configurationSetArn] : [])],
-    });
-  } else {
-    if (resources.mode === "opt-out-list") {
-      statements.push({ Sid: "RecordOptOuts", Effect: "Allow", Action: "mobiletargeting:UpdateEndpoint", Resource: resources.pinpointEndpointsArn! });
-    }
-    statements.push({ Sid: "SendReplies", Effect: "Allow", Action: "mobiletargeting:SendMessages", Resource: resources.pinpointMessagesArn! });
-  }
-  statements.push(
-    { Sid: "Preferences", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.preferenceTableArn },
-    idempotencyTableStatement(resources.idempotencyTableArn),
-    { Sid: "PublishEvents", Effect: "Allow", Action: "sns:Publish", Resource: resources.eventsTopicArn },
-  );
-  if (resources.eventsKeyArn !== undefined) {
-    // Publishing to a KMS-encrypted topic needs a data key from the topic's key.
-    statements.push({ Sid: "EncryptEvents", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: resources.eventsKeyArn });
-  }
-  return statements;
-}
-
-const CREATE_ONLY: (keyof SelfManagedOptOutsArgs)[] = [
-  "phoneNumberIsoCountryCode",
-  "phoneNumberType",
-  "phoneNumberMessageType",
-  "phoneNumberRegistrationId",
-  "phoneNumberDeletionProtection",
-  "phoneNumberWaitForActive",
-];
-
-export function validateSelfManagedOptOutsArgs(args: SelfManagedOptOutsArgs): void {
-  const errors = new ArgumentErrors("SelfManagedOptOuts");
-  const target = args.target ?? "end-user-messaging";
-  errors.check(!(SMS_TARGETS as readonly string[]).includes(target), `target must be one of ${SMS_TARGETS.join(", ")}, got "${target}"`);
-  errors.check(target === "pinpoint" && args.pinpointApplicationId === undefined, 'target "pinpoint" needs pinpointApplicationId');
-  errors.check(target !== "pinpoint" && args.pinpointApplicationId !== undefined, 'pinpointApplicationId applies only to target "pinpoint"');
-  if (isKnown(args.pinpointApplicationId)) {
-    errors.check(!/^[A-Za-z0-9]{1,64}$/.test(args.pinpointApplicationId), `pinpointApplicationId must be letters and digits, got "${args.pinpointApplicationId}"`);
-  }
-
-  const sources = [args.createPhoneNumber === true, args.existingPhoneNumberId !== undefined, args.existingPoolId !== undefined].filter(Boolean).length;
-  errors.check(sources === 0, "set one of createPhoneNumber, existingPhoneNumberId or existingPoolId");
-  errors.check(sources > 1, "set only one of createPhoneNumber, existingPhoneNumberId and existingPoolId");
-  if (args.createPhoneNumber) {
-    errors.check(!/^[A-Z]{2}$/.test(args.phoneNumberIsoCountryCode ?? ""), `phoneNumberIsoCountryCode must be two upper-case letters (ISO 3166-1 alpha-2), got "${args.phoneNumberIsoCountryCode ?? ""}"`);
-    errors.check(
-      !(PHONE_NUMBER_TYPES as readonly string[]).includes(args.phoneNumberType ?? ""),
-      `phoneNumberType must be one of ${PHONE_NUMBER_TYPES.join(", ")}, got "${args.phoneNumberType ?? ""}"`,
-    );
-    errors.check(
-      !(MESSAGE_TYPES as readonly string[]).includes(args.phoneNumberMessageType ?? ""),
-      `phoneNumberMessageType must be one of ${MESSAGE_TYPES.join(", ")}, got "${args.phoneNumberMessageType ?? ""}"`,
-    );
-  } else {
-    for (const key of CREATE_ONLY) errors.check(args[key] !== undefined, `${key} applies only with createPhoneNumber: true`);
-  }
-  if (isKnown(args.existingPhoneNumberId)) {
-    errors.check(!PHONE_NUMBER_ID.test(args.existingPhoneNumberId), `existingPhoneNumberId must be a phone number id (phone-…) or its ARN, got "${args.existingPhoneNumberId}"`);
-  }
-  if (isKnown(args.existingPoolId)) {
-    errors.check(!POOL_ID.test(args.existingPoolId), `existingPoolId must be a pool id (pool-…) or its ARN, got "${args.existingPoolId}"`);
-  }
-  if (isKnown(args.existingOptOutListName)) {
-    errors.check(!NAME_OR_ARN.test(args.existingOptOutListName), `existingOptOutListName must be an opt-out list name or ARN, got "${args.existingOptOutListName}"`);
-  }
-  if (isKnown(args.configurationSetName)) {
-    errors.check(target === "pinpoint", 'configurationSetName applies only to target "end-user-messaging"');
-    errors.check(!NAME_OR_ARN.test(args.configurationSetName), `configurationSetName must be a configuration set name or ARN, got "${args.configurationSetName}"`);
-  }
-  const mode = args.optOutMode ?? "opt-out-list";
-  errors.check(!(OPT_OUT_MODES as readonly string[]).includes(mode), `optOutMode must be one of ${OPT_OUT_MODES.join(", ")}, got "${mode}"`);
-  const freeText = args.freeTextOptOut ?? "flag";
-  errors.check(!(FREE_TEXT_POLICIES as readonly string[]).includes(freeText), `freeTextOptOut must be one of ${FREE_TEXT_POLICIES.join(", ")}, got "${freeText}"`);
-  const order = args.optOutReplyOrder ?? "before-opt-out-list";
-  errors.check(!(REPLY_ORDERS as readonly string[]).includes(order), `optOutReplyOrder must be one of ${REPLY_ORDERS.join(", ")}, got "${order}"`);
-  for (const key of ["optOutReply", "optInReply", "helpReply"] as const) {
-    const text = args[key];
-    if (text !== undefined) errors.check(text.trim().length === 0 || text.length > 1600, `${key} must be 1–1600 characters, got ${text.length}`);
-  }
-  try {
-    buildKeywordSets({ optOut: args.optOutKeywords, optIn: args.optInKeywords, help: args.helpKeywords });
-  } catch (error) {
-    errors.add(`keywords: ${(error as Error).message}`);
-  }
-  errors.check(
-    args.existingEventsTopicKmsKeyArn !== undefined && args.existingEventsTopicArn === undefined,
-    "existingEventsTopicKmsKeyArn applies only with existingEventsTopicArn",
-  );
-  const range = (key: "timeoutSeconds" | "memorySizeMb", min: number, max: number) => {
-    const value = args[key];
-    if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
-  };
-  range("timeoutSeconds", MIN_TIMEOUT_SECONDS, 900);
-  range("memorySizeMb", 128, 10240);
-  errors.throwIfAny();
 }

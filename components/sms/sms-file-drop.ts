@@ -1,17 +1,26 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { MESSAGE_GROUP_ID_PATTERN } from "../../functions/shared/sms-config";
 import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
-import { DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT, OUTCOME_WRITE_LOST_METRIC, redriveMaxReceiveCount } from "../../functions/sms-file-drop/config";
+import {
+  CSV_COLUMNS,
+  DEFAULT_REPORT_PREFIX,
+  MAX_ATTEMPTS_LIMIT,
+  redriveMaxReceiveCount,
+  SENDER,
+  SENDER_METRICS,
+  SPLITTER,
+} from "../../functions/sms-file-drop/contract";
+import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   accountContext,
   anyAboveZeroAlarm,
-  ArgumentErrors,
   BundledFunction,
   createAsyncFailureQueue,
   createTable,
   domainEventsTopic,
   functionPlatform,
-  isKnown,
   PlatformArgs,
   PolicyStatement,
   QueueWithDeadLetter,
@@ -22,90 +31,162 @@ import {
   VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
-export const SMS_FILE_DROP_TARGETS = ["end-user-messaging", "pinpoint"] as const;
-const METRICS_NAMESPACE = "DigitalUserEngagement/SmsFileDrop";
-export const CSV_COLUMNS = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2"] as const;
+/** Days dropped files and their error reports are kept in a created bucket, unless configured. */
+const DEFAULT_FILE_RETENTION_DAYS = 90;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:/;
+const MPS_RANGE = "must be greater than 0 and at most 10000";
 
-/** One origination identity the CSV may name, with its send rate. */
-export interface SmsOriginationIdentity {
-  /** What the CSV's short_code column holds: an E.164 number, a phone-number or pool id, a sender id or an ARN. */
-  identity: string;
-  /** Message parts per second this identity may send (its MPS quota). */
-  mps: number;
-  /**
-   * ARN the sender's SendTextMessage permission is scoped to. Default: derived from `identity`
-   * when it is an ARN, a phone-number id ("phone-…") or a pool id ("pool-…"). Required for an
-   * E.164 number (its phone-number ARN) or a sender ID (its sender-id ARN) on the
-   * end-user-messaging target: the permission is never widened to every number or sender ID.
-   */
-  arn?: string;
+const ORIGINATION_IDENTITY = z.strictObject({
+  identity: z.string().regex(MESSAGE_GROUP_ID_PATTERN, "must be 1–128 characters without spaces (it is the FIFO message group)"),
+  mps: z.number().gt(0, MPS_RANGE).max(10_000, MPS_RANGE),
+  arn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/\S+$/, "must be an sms-voice phone-number, pool or sender-id ARN")
+    .optional(),
+});
+/** One origination identity the CSV may name, with its send rate and the ARN its send permission is scoped to. */
+export type SmsOriginationIdentity = z.output<typeof ORIGINATION_IDENTITY>;
+
+/** The settings both targets share. */
+const SHARED = {
+  originationIdentities: z
+    .array(ORIGINATION_IDENTITY)
+    .min(1, "list at least one origination identity with its mps")
+    .superRefine((identities, ctx) => {
+      identities.forEach(({ identity }, i) => {
+        if (identities.findIndex((other) => other.identity === identity) < i) ctx.addIssue({ code: "custom", path: [i, "identity"], message: `"${identity}" is listed twice` });
+      });
+    })
+    .describe(
+      "The allow-list {identity, mps, arn}: identity is what the CSV's short_code holds, mps its message parts per second; arn (required for an E.164 number or sender ID on end-user-messaging) scopes the send permission.",
+    ),
+  existingBucketName: passThrough(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"))
+    .optional()
+    .describe("Read files from this bucket through an EventBridge rule (turn on its EventBridge notifications; its other notifications are left alone). Default: create one."),
+  existingBucketKmsKeyArn: passThrough(z.string().regex(KMS_KEY_ARN, "must be a KMS key ARN")).optional().describe("The customer-managed KMS key of existingBucketName, if it uses SSE-KMS."),
+  prefix: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.'()-]+\/)*$/, 'must be an S3 key prefix ending in "/" (a folder), without "*", "?" or a leading "/"')
+    .default("files/")
+    .describe('Key prefix of the files to process; only keys ending ".csv" are.'),
+  reportPrefix: z
+    .string()
+    .regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/" (a folder)')
+    .default(DEFAULT_REPORT_PREFIX)
+    .describe("Key prefix of the error reports (<reportPrefix><key>.errors.csv); must not overlap prefix."),
+  fileRetentionDays: z
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe(`Created bucket only: days after which dropped files and their error reports expire (default ${DEFAULT_FILE_RETENTION_DAYS}).`),
+  forceDestroyBucket: z.boolean().optional().describe("Created bucket only: let `pulumi destroy` delete it while it holds files (default false)."),
+  columnMap: z.partialRecord(z.enum(CSV_COLUMNS), z.string().min(1)).default({}).describe('Header names for the canonical columns, e.g. {sms_number: phone}; default the seed\'s header.'),
+  maxSegments: z.int().min(1).max(30).default(10).describe("Message parts a row may need at most."),
+  enqueueConcurrency: z.int().min(1).max(50).default(8).describe("SendMessageBatch calls the splitter keeps in flight (1 = strict file order)."),
+  preferenceTableName: passThrough(z.string().min(3).max(255))
+    .optional()
+    .describe("Skip PROMOTIONAL rows to numbers recorded OPTED_OUT in this preference table. Default: #8's when #8 is enabled, else no check."),
+  existingEventsTopicArn: passThrough(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN"))
+    .optional()
+    .describe("Publish sms.file.processed summaries to this topic. Default: create one."),
+  existingEventsTopicKmsKeyArn: passThrough(z.string().regex(KMS_KEY_ARN, "must be a KMS key ARN")).optional().describe("The KMS key of existingEventsTopicArn, if it is encrypted with one."),
+  splitterTimeoutSeconds: z.int().min(60).max(900).default(900).describe("Splitter timeout, seconds (it stops 30 s early and resumes from its checkpoint)."),
+  splitterMemorySizeMb: z.int().min(128).max(10240).default(1024).describe("Splitter memory, MB (parsing and validation are CPU-bound)."),
+  senderTimeoutSeconds: z.int().min(1).max(900).default(60).describe("Sender timeout, seconds; the queue's visibility timeout is six times this."),
+  senderMemorySizeMb: z.int().min(128).max(10240).default(256).describe("Sender memory, MB."),
+  senderMaximumConcurrency: z.int().min(2).max(1000).default(2).describe("Sender invocations the queue may drive at once."),
+  batchSize: z.int().min(1).max(10).default(10).describe("Records per sender invocation."),
+  // At most 100, so that with batches of up to 10 the backstop redrive stays within SQS's 1000.
+  maxReceiveCount: z
+    .int()
+    .min(1)
+    .max(MAX_ATTEMPTS_LIMIT)
+    .default(5)
+    .describe("Attempts of one message before the sender moves it to the FIFO DLQ; the queue's backstop redrive is maxReceiveCount × batchSize (at most 1000)."),
+};
+
+const TARGET = "Where the sender sends: end-user-messaging (SendTextMessage) or pinpoint (legacy SendMessages).";
+
+/** #9's settings, declared once: the component's arguments and validation, the stack config and the docs come from here. */
+export const SMS_FILE_DROP = defineContract(
+  "SmsFileDrop",
+  z
+    .discriminatedUnion("target", [
+      z.strictObject({
+        target: z.literal("end-user-messaging").default("end-user-messaging").describe(TARGET),
+        ...SHARED,
+        configurationSetName: passThrough(z.string().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN"))
+          .optional()
+          .describe("SMS configuration set for the sends. Default none."),
+      }),
+      z.strictObject({
+        target: z.literal("pinpoint").describe(TARGET),
+        ...SHARED,
+        pinpointApplicationId: passThrough(z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be a Pinpoint project id")).describe("The Pinpoint project the sender sends through."),
+      }),
+    ])
+    .superRefine((s, ctx) => {
+      const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+      if (s.reportPrefix.startsWith(s.prefix) || s.prefix.startsWith(s.reportPrefix)) {
+        issue(["reportPrefix"], `"${s.reportPrefix}" must not overlap prefix "${s.prefix}" (neither may start with the other): error reports written there would be read as input files`);
+      }
+      // Only the end-user-messaging target grants per identity (Pinpoint grants on the project).
+      if (s.target === "end-user-messaging") {
+        s.originationIdentities.forEach(({ identity, arn }, i) => {
+          const error = identityArnError(identity, arn);
+          if (error !== undefined) issue(["originationIdentities", i, "arn"], error);
+        });
+      }
+      if (s.existingBucketName !== undefined) {
+        for (const key of ["fileRetentionDays", "forceDestroyBucket"] as const) {
+          if (s[key] !== undefined) issue([key], "applies only to a created bucket (not with existingBucketName)");
+        }
+      } else if (s.existingBucketKmsKeyArn !== undefined) {
+        issue(["existingBucketKmsKeyArn"], "applies only with existingBucketName");
+      }
+      if (s.existingEventsTopicKmsKeyArn !== undefined && s.existingEventsTopicArn === undefined) {
+        issue(["existingEventsTopicKmsKeyArn"], "applies only with existingEventsTopicArn");
+      }
+    })
+    // After the rules, so that a resolved config still passes them (the stack resolves, the component again).
+    .transform((s) => (s.existingBucketName === undefined ? { ...s, fileRetentionDays: s.fileRetentionDays ?? DEFAULT_FILE_RETENTION_DAYS } : s)),
+);
+
+export type SmsFileDropArgs = ContractArgs<typeof SMS_FILE_DROP.settings> & PlatformArgs;
+type Settings = ContractSettings<typeof SMS_FILE_DROP.settings>;
+
+/** What the sender's target decides: its target-only variables and what it may send on. */
+interface Sending {
+  environment: { PINPOINT_APPLICATION_ID: pulumi.Input<string>; CONFIGURATION_SET_NAME: pulumi.Input<string> };
+  action: string;
+  resources: pulumi.Input<string>[];
+}
+type ArnOf = (service: string, resource: pulumi.Input<string>) => pulumi.Output<string>;
+
+/** end-user-messaging: SendTextMessage from each allowed identity, through the configuration set if any. */
+function endUserMessagingSending(settings: Extract<Settings, { target: "end-user-messaging" }>, arn: ArnOf): Sending {
+  const configurationSet = settings.configurationSetName;
+  return {
+    environment: { PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet ?? "" },
+    action: "sms-voice:SendTextMessage",
+    resources: [
+      ...originationIdentityResources(settings.originationIdentities).map((r) => (r.startsWith("arn:") ? pulumi.output(r) : arn("sms-voice", r))),
+      // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
+      ...(configurationSet !== undefined
+        ? [pulumi.output(configurationSet).apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : arn("sms-voice", `configuration-set/${c}`)))]
+        : []),
+    ],
+  };
 }
 
-export interface SmsFileDropArgs extends PlatformArgs {
-  /** The allow-list: a row naming any other origination identity is rejected. At least one. */
-  originationIdentities: SmsOriginationIdentity[];
-  /** "end-user-messaging" (default, SendTextMessage) or "pinpoint" (SendMessages, needs pinpointApplicationId). */
-  target?: (typeof SMS_FILE_DROP_TARGETS)[number];
-  pinpointApplicationId?: pulumi.Input<string>;
-
-  /**
-   * Read files from this existing bucket instead of creating one. Its other notifications are left
-   * alone: files are picked up through an EventBridge rule, so the bucket must have EventBridge
-   * notifications turned on (S3 console: Properties → Amazon EventBridge → On; the API call
-   * replaces the whole notification configuration, so do it where that configuration is managed).
-   * Default: a secure bucket is created and notifies the splitter directly.
-   */
-  existingBucketName?: pulumi.Input<string>;
-  /** Customer-managed KMS key of `existingBucketName`, if it uses SSE-KMS. */
-  existingBucketKmsKeyArn?: pulumi.Input<string>;
-  /** Key prefix of the files to process. Default "files/". Only keys ending ".csv" are processed. */
-  prefix?: string;
-  /**
-   * Key prefix of the error reports (`<reportPrefix><key>.errors.csv`). Default "reports/". Must
-   * not overlap `prefix` (neither may start with the other), so a report never triggers the splitter
-   * and every file under `prefix` is input, whatever its name.
-   */
-  reportPrefix?: string;
-  /** Created bucket only: days after which dropped files (and their error reports) expire. Default 90. */
-  fileRetentionDays?: number;
-  /** Created bucket only: let `pulumi destroy` delete a non-empty bucket. Default false. */
-  forceDestroyBucket?: boolean;
-
-  /** Header names for the canonical columns, e.g. { sms_number: "phone" }. Default: the seed's header. */
-  columnMap?: Partial<Record<(typeof CSV_COLUMNS)[number], string>>;
-  /** Maximum message parts a row may need (1–30). Default 10. */
-  maxSegments?: number;
-  /** SendMessageBatch calls the splitter keeps in flight (1–50; 1 = strict file order). Default 8. */
-  enqueueConcurrency?: number;
-  /**
-   * The self-managed opt-out architecture's preference table: PROMOTIONAL rows to numbers recorded
-   * OPTED_OUT there are skipped. Default none (no check).
-   */
-  preferenceTableName?: pulumi.Input<string>;
-  /** SMS configuration set for the sends (end-user-messaging only). Default none. */
-  configurationSetName?: pulumi.Input<string>;
-  /** Publish sms.file.processed summaries to this topic instead of a created one. */
-  existingEventsTopicArn?: pulumi.Input<string>;
-  existingEventsTopicKmsKeyArn?: pulumi.Input<string>;
-
-  /** Splitter timeout. Default 900 s (it stops 30 s early and resumes from its checkpoint). */
-  splitterTimeoutSeconds?: number;
-  /** Splitter memory. Default 1024 MB (parsing and validation are CPU-bound). */
-  splitterMemorySizeMb?: number;
-  /** Sender timeout. Default 60 s; the queue's visibility timeout is six times this. */
-  senderTimeoutSeconds?: number;
-  senderMemorySizeMb?: number;
-  /** Sender invocations the queue may drive at once, 2–1000. Default 2. */
-  senderMaximumConcurrency?: number;
-  /** Records per sender invocation, 1–10. Default 10. */
-  batchSize?: number;
-  /**
-   * Attempts of one message before it moves to the FIFO DLQ, 1–100. Default 5. The sender counts
-   * each message's own attempts and moves it itself; the queue's redrive policy is a backstop at
-   * maxReceiveCount × batchSize (at most 1000), because SQS also counts receives of the messages
-   * held behind a failing one, which are not attempts.
-   */
-  maxReceiveCount?: number;
+/** pinpoint: SendMessages on the project (Pinpoint grants on the project, not per identity). */
+function pinpointSending(settings: Extract<Settings, { target: "pinpoint" }>, arn: ArnOf): Sending {
+  return {
+    environment: { PINPOINT_APPLICATION_ID: settings.pinpointApplicationId, CONFIGURATION_SET_NAME: "" },
+    action: "mobiletargeting:SendMessages",
+    resources: [arn("mobiletargeting", pulumi.interpolate`apps/${settings.pinpointApplicationId}/messages`)],
+  };
 }
 
 /**
@@ -131,26 +212,23 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
   constructor(name: string, args: SmsFileDropArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SmsFileDrop", name, {}, opts);
-    validateSmsFileDropArgs(args);
+    const settings = resolveSettings(SMS_FILE_DROP, args);
     const invokeOpts = { parent: this };
     const { identity, region, partition } = accountContext(invokeOpts);
-    const prefix = args.prefix ?? "files/";
-    const reportPrefix = args.reportPrefix ?? DEFAULT_REPORT_PREFIX;
-    const target = args.target ?? "end-user-messaging";
-    const maxAttempts = args.maxReceiveCount ?? 5;
-    const batchSize = args.batchSize ?? 10;
+    const arn: ArnOf = (service, resource) => pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
+    const { prefix, reportPrefix } = settings;
 
     // Bucket: created (direct notification) or existing (EventBridge rule, below).
     let bucketReady: pulumi.Resource[] = [];
     let bucketArn: pulumi.Output<string>;
-    if (args.existingBucketName === undefined) {
+    if (settings.existingBucketName === undefined) {
       const bucket = new SecureBucket(
         `${name}-files`,
         {
-          forceDestroy: args.forceDestroyBucket ?? false,
+          forceDestroy: settings.forceDestroyBucket,
           lifecycleRules: [
-            { id: "expire-dropped-files", prefix, expirationDays: args.fileRetentionDays ?? 90 },
-            { id: "expire-error-reports", prefix: reportPrefix, expirationDays: args.fileRetentionDays ?? 90 },
+            { id: "expire-dropped-files", prefix, expirationDays: settings.fileRetentionDays },
+            { id: "expire-error-reports", prefix: reportPrefix, expirationDays: settings.fileRetentionDays },
           ],
         },
         { parent: this },
@@ -161,18 +239,17 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       bucketReady = bucket.ready;
     } else {
       this.bucket = undefined;
-      this.bucketName = pulumi.output(args.existingBucketName);
+      this.bucketName = pulumi.output(settings.existingBucketName);
       bucketArn = pulumi.interpolate`arn:${partition.partition}:s3:::${this.bucketName}`;
     }
 
-    const senderTimeout = args.senderTimeoutSeconds ?? 60;
     const queue = new QueueWithDeadLetter(
       `${name}-messages`,
       {
         fifo: true,
-        visibilityTimeoutSeconds: senderTimeout * VISIBILITY_TIMEOUT_FACTOR,
+        visibilityTimeoutSeconds: settings.senderTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
         // A backstop: the sender moves a message to the DLQ after its own maxAttempts (sender.ts).
-        maxReceiveCount: redriveMaxReceiveCount(maxAttempts, batchSize),
+        maxReceiveCount: redriveMaxReceiveCount(settings.maxReceiveCount, settings.batchSize),
         alarmActions: args.alarmActions,
       },
       { parent: this },
@@ -193,7 +270,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
     const events = domainEventsTopic(
       `${name}-events`,
-      { displayName: "SMS file drop events", existingTopicArn: args.existingEventsTopicArn, existingKmsKeyArn: args.existingEventsTopicKmsKeyArn },
+      { displayName: "SMS file drop events", existingTopicArn: settings.existingEventsTopicArn, existingKmsKeyArn: settings.existingEventsTopicKmsKeyArn },
       this,
     );
     this.eventsTopicArn = events.topicArn;
@@ -202,7 +279,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     const failures = createAsyncFailureQueue(`${name}-failures`, args.alarmActions, this);
     this.failureQueue = failures.queue;
 
-    const identitiesJson = JSON.stringify(args.originationIdentities.map(({ identity: id, mps }) => ({ identity: id, mps })));
+    const identitiesJson = JSON.stringify(settings.originationIdentities.map(({ identity: id, mps }) => ({ identity: id, mps })));
     const common = {
       ...functionPlatform(args),
       alarmActions: args.alarmActions,
@@ -212,28 +289,27 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       `${name}-splitter`,
       {
         ...common,
-        handler: { entry: "functions/sms-file-drop/splitter.ts" },
+        handler: SPLITTER,
         description: "Validates dropped CSV files and queues one SMS per valid row",
-        timeoutSeconds: args.splitterTimeoutSeconds ?? 900,
-        memorySizeMb: args.splitterMemorySizeMb ?? 1024,
+        timeoutSeconds: settings.splitterTimeoutSeconds,
+        memorySizeMb: settings.splitterMemorySizeMb,
         asyncMaximumRetryAttempts: 2,
         onFailureQueueArn: this.failureQueue.arn,
-        environment: {
+        environment: environmentFor(SPLITTER, {
           QUEUE_URL: this.queue.url,
           CHECKPOINT_TABLE_NAME: this.checkpointTable.name,
           EVENTS_TOPIC_ARN: this.eventsTopicArn,
           ORIGINATION_IDENTITIES: identitiesJson,
-          MAX_SEGMENTS: String(args.maxSegments ?? 10),
-          ENQUEUE_CONCURRENCY: String(args.enqueueConcurrency ?? 8),
+          MAX_SEGMENTS: String(settings.maxSegments),
+          ENQUEUE_CONCURRENCY: String(settings.enqueueConcurrency),
           REPORT_PREFIX: reportPrefix,
-          ...(args.columnMap ? { COLUMN_MAP: JSON.stringify(args.columnMap) } : {}),
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        },
+          COLUMN_MAP: JSON.stringify(settings.columnMap),
+        }),
         policyStatements: splitterStatements({
           bucketArn,
           prefix,
           reportPrefix,
-          bucketKeyArn: args.existingBucketKmsKeyArn,
+          bucketKeyArn: settings.existingBucketKmsKeyArn,
           queueArn: this.queue.arn,
           checkpointTableArn: this.checkpointTable.arn,
           eventsTopicArn: this.eventsTopicArn,
@@ -244,48 +320,34 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     );
     this.splitter = splitter.function;
 
-    const smsVoiceArn = (resource: string) => pulumi.interpolate`arn:${partition.partition}:sms-voice:${region.region}:${identity.accountId}:${resource}`;
-    const preferenceTableArn = args.preferenceTableName === undefined ? undefined : tableArnFromName(args.preferenceTableName, invokeOpts);
+    const sending = settings.target === "pinpoint" ? pinpointSending(settings, arn) : endUserMessagingSending(settings, arn);
     const sender = new BundledFunction(
       `${name}-sender`,
       {
         ...common,
-        handler: { entry: "functions/sms-file-drop/sender.ts" },
+        handler: SENDER,
         description: "Sends queued SMS at each origination identity's rate, once per row",
-        timeoutSeconds: senderTimeout,
-        memorySizeMb: args.senderMemorySizeMb ?? 256,
+        timeoutSeconds: settings.senderTimeoutSeconds,
+        memorySizeMb: settings.senderMemorySizeMb,
         environment: {
-          TARGET: target,
-          ORIGINATION_IDENTITIES: identitiesJson,
-          OUTCOME_TABLE_NAME: this.outcomeTable.name,
-          DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.url,
-          MAX_ATTEMPTS: String(maxAttempts),
+          ...environmentFor(SENDER, {
+            TARGET: settings.target,
+            ...sending.environment,
+            ORIGINATION_IDENTITIES: identitiesJson,
+            OUTCOME_TABLE_NAME: this.outcomeTable.name,
+            DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.url,
+            MAX_ATTEMPTS: String(settings.maxReceiveCount),
+            PREFERENCE_TABLE_NAME: settings.preferenceTableName ?? "",
+          }),
           ...sendGuaranteeEnvironment(args),
-          ...(args.pinpointApplicationId !== undefined ? { PINPOINT_APPLICATION_ID: args.pinpointApplicationId } : {}),
-          ...(args.preferenceTableName !== undefined ? { PREFERENCE_TABLE_NAME: args.preferenceTableName } : {}),
-          ...(args.configurationSetName !== undefined ? { CONFIGURATION_SET_NAME: args.configurationSetName } : {}),
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         },
         policyStatements: senderStatements({
           queueArn: this.queue.arn,
           deadLetterQueueArn: this.deadLetterQueue.arn,
           outcomeTableArn: this.outcomeTable.arn,
-          preferenceTableArn,
-          sendResources:
-            target === "pinpoint"
-              ? [pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:apps/${args.pinpointApplicationId}/messages`]
-              : [
-                  ...originationIdentityResources(args.originationIdentities).map((r) => (r.startsWith("arn:") ? pulumi.output(r) : smsVoiceArn(r))),
-                  // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
-                  ...(args.configurationSetName !== undefined
-                    ? [
-                        pulumi
-                          .output(args.configurationSetName)
-                          .apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : smsVoiceArn(`configuration-set/${c}`))),
-                      ]
-                    : []),
-                ],
-          target,
+          preferenceTableArn: settings.preferenceTableName === undefined ? undefined : tableArnFromName(settings.preferenceTableName, invokeOpts),
+          sendAction: sending.action,
+          sendResources: sending.resources,
         }),
       },
       { parent: this },
@@ -297,14 +359,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       {
         eventSourceArn: this.queue.arn,
         functionName: this.sender.arn,
-        batchSize,
+        batchSize: settings.batchSize,
         functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: args.senderMaximumConcurrency ?? 2 },
+        scalingConfig: { maximumConcurrency: settings.senderMaximumConcurrency },
       },
       { parent: this },
     );
 
-    if (args.existingBucketName === undefined) {
+    if (settings.existingBucketName === undefined) {
       const permission = new aws.lambda.Permission(
         `${name}-s3-invoke-permission`,
         {
@@ -348,16 +410,19 @@ export class SmsFileDrop extends pulumi.ComponentResource {
 
     // Sends whose outcome is unknown (at-most-once: recorded UNKNOWN, not re-sent), and outcome
     // writes lost after a send (the row stays SENDING): both need a person to look.
-    const senderMetrics = { namespace: METRICS_NAMESPACE, serviceName: `${name}-sender`, alarmActions: args.alarmActions };
-    const unknownAlarm = sendOutcomeUnknownAlarm(`${name}-send-outcome-unknown`, senderMetrics, { parent: this });
+    const unknownAlarm = sendOutcomeUnknownAlarm(
+      `${name}-send-outcome-unknown`,
+      { namespace: SENDER.namespace, serviceName: sender.serviceName, alarmActions: args.alarmActions },
+      { parent: this },
+    );
     const outcomeLostAlarm = anyAboveZeroAlarm(
       `${name}-outcome-write-lost`,
       {
-        namespace: METRICS_NAMESPACE,
-        metricName: OUTCOME_WRITE_LOST_METRIC,
-        dimensions: { service: `${name}-sender` },
+        namespace: SENDER.namespace,
+        metricName: SENDER_METRICS.OutcomeWriteLost,
+        dimensions: { service: sender.serviceName },
         statistic: "Sum",
-        description: `${name}-sender could not record a row's outcome after sending it; the row stays SENDING in the outcome table`,
+        description: `${sender.serviceName} could not record a row's outcome after sending it; the row stays SENDING in the outcome table`,
         alarmActions: args.alarmActions,
       },
       { parent: this },
@@ -408,28 +473,22 @@ export function originationIdentityResources(identities: SmsOriginationIdentity[
   const resources = new Set<string>();
   for (const { identity, arn } of identities) {
     const resource = arn ?? identityResource(identity);
-    if (resource === undefined) throw new Error(`origination identity "${identity}" has no ARN (validateSmsFileDropArgs requires one)`);
+    if (resource === undefined) throw new Error(`origination identity "${identity}" has no ARN (the contract requires one)`);
     resources.add(resource);
   }
   return [...resources];
 }
 
-/** The error for an identity whose SendTextMessage resource is missing or of the wrong kind, or undefined. */
-export function identityArnError(index: number, identity: string, arn: string | undefined): string | undefined {
+/** The problem with an identity's ARN on the end-user-messaging target (missing or of the wrong kind), or undefined. */
+function identityArnError(identity: string, arn: string | undefined): string | undefined {
   const e164 = /^\+[1-9]\d{1,14}$/.test(identity);
   if (arn === undefined) {
     if (identityResource(identity) !== undefined) return undefined;
-    return `originationIdentities[${index}].arn is required for "${identity}" (${e164 ? "an E.164 number: its phone-number ARN" : "a sender ID: its sender-id ARN"}), so that SendTextMessage is granted on that identity only`;
+    return `is required for "${identity}" (${e164 ? "an E.164 number: its phone-number ARN" : "a sender ID: its sender-id ARN"}), so that SendTextMessage is granted on that identity only`;
   }
   const kind = /:(phone-number|pool|sender-id)\//.exec(arn)?.[1];
-  if (e164 && kind !== undefined && kind !== "phone-number") return `originationIdentities[${index}].arn must be a phone-number ARN for the E.164 number "${identity}", got "${arn}"`;
+  if (e164 && kind !== undefined && kind !== "phone-number") return `must be a phone-number ARN for the E.164 number "${identity}", got "${arn}"`;
   return undefined;
-}
-
-/** The error for report and trigger prefixes that overlap (one starts with the other), or undefined. */
-export function reportPrefixOverlapError(prefix: string, reportPrefix: string): string | undefined {
-  if (!reportPrefix.startsWith(prefix) && !prefix.startsWith(reportPrefix)) return undefined;
-  return `reportPrefix "${reportPrefix}" must not overlap prefix "${prefix}" (neither may start with the other): error reports written there would be read as input files`;
 }
 
 /** The splitter's exact permissions: read dropped files, write error reports, queue, checkpoint, summarize. */
@@ -484,11 +543,11 @@ export function splitterStatements(resources: {
 
 /** The sender's exact permissions: consume the queue, record outcomes, read preferences, send. */
 export function senderStatements(resources: {
-  target: (typeof SMS_FILE_DROP_TARGETS)[number];
   queueArn: pulumi.Input<string>;
   deadLetterQueueArn: pulumi.Input<string>;
   outcomeTableArn: pulumi.Input<string>;
   preferenceTableArn?: pulumi.Input<string>;
+  sendAction: string;
   sendResources: pulumi.Input<string>[];
 }): PolicyStatement[] {
   const statements: PolicyStatement[] = [
@@ -509,77 +568,8 @@ export function senderStatements(resources: {
   statements.push({
     Sid: "SendMessages",
     Effect: "Allow",
-    Action: resources.target === "pinpoint" ? "mobiletargeting:SendMessages" : "sms-voice:SendTextMessage",
+    Action: resources.sendAction,
     Resource: resources.sendResources,
   });
   return statements;
-}
-
-export function validateSmsFileDropArgs(args: SmsFileDropArgs): void {
-  const errors = new ArgumentErrors("SmsFileDrop");
-  const identities = args.originationIdentities ?? [];
-  errors.check(identities.length === 0, "originationIdentities must list at least one identity");
-  const seen = new Set<string>();
-  for (const [i, { identity, mps, arn }] of identities.entries()) {
-    errors.check(
-      !/^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/.test(identity ?? ""),
-      `originationIdentities[${i}].identity must be 1–128 characters without spaces (it is the FIFO message group), got "${identity}"`,
-    );
-    errors.check(seen.has(identity), `originationIdentities[${i}].identity "${identity}" is listed twice`);
-    seen.add(identity);
-    errors.check(!(typeof mps === "number" && mps > 0 && mps <= 10_000), `originationIdentities[${i}].mps must be greater than 0 and at most 10000, got ${mps}`);
-    errors.check(arn !== undefined && !/^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/\S+$/.test(arn), `originationIdentities[${i}].arn must be an sms-voice phone-number, pool or sender-id ARN, got "${arn}"`);
-    // Only the end-user-messaging target grants per identity (Pinpoint grants on the project).
-    const arnError = (args.target ?? "end-user-messaging") === "end-user-messaging" ? identityArnError(i, identity ?? "", arn) : undefined;
-    errors.check(arnError !== undefined, arnError ?? "");
-  }
-  const target = args.target ?? "end-user-messaging";
-  errors.check(!(SMS_FILE_DROP_TARGETS as readonly string[]).includes(target), `target must be one of ${SMS_FILE_DROP_TARGETS.join(", ")}, got "${target}"`);
-  errors.check(target === "pinpoint" && args.pinpointApplicationId === undefined, 'target "pinpoint" needs pinpointApplicationId');
-  errors.check(target !== "pinpoint" && args.pinpointApplicationId !== undefined, 'pinpointApplicationId applies only to target "pinpoint"');
-  errors.check(target === "pinpoint" && args.configurationSetName !== undefined, 'configurationSetName applies only to target "end-user-messaging"');
-  const prefix = args.prefix ?? "files/";
-  errors.check(!/^[A-Za-z0-9!_.'()/-]*$/.test(prefix) || prefix.startsWith("/"), `prefix must be an S3 key prefix without "*", "?" or a leading "/", got "${prefix}"`);
-  errors.check(prefix !== "" && !prefix.endsWith("/"), `prefix must end with "/" (a folder), got "${prefix}"`);
-  const reportPrefix = args.reportPrefix ?? DEFAULT_REPORT_PREFIX;
-  errors.check(!/^([A-Za-z0-9!_.'()-]+\/)+$/.test(reportPrefix), `reportPrefix must be a key prefix ending with "/" (a folder), got "${reportPrefix}"`);
-  const overlap = reportPrefixOverlapError(prefix, reportPrefix);
-  errors.check(overlap !== undefined, overlap ?? "");
-  if (args.existingBucketName !== undefined) {
-    errors.check(args.fileRetentionDays !== undefined, "fileRetentionDays applies only to a created bucket (not with existingBucketName)");
-    errors.check(args.forceDestroyBucket !== undefined, "forceDestroyBucket applies only to a created bucket (not with existingBucketName)");
-  } else {
-    errors.check(args.existingBucketKmsKeyArn !== undefined, "existingBucketKmsKeyArn applies only with existingBucketName");
-  }
-  if (isKnown(args.existingBucketName)) {
-    errors.check(!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(args.existingBucketName), `existingBucketName must be an S3 bucket name, got "${args.existingBucketName}"`);
-  }
-  errors.check(
-    args.existingEventsTopicKmsKeyArn !== undefined && args.existingEventsTopicArn === undefined,
-    "existingEventsTopicKmsKeyArn applies only with existingEventsTopicArn",
-  );
-  for (const key of Object.keys(args.columnMap ?? {})) {
-    errors.check(!(CSV_COLUMNS as readonly string[]).includes(key), `columnMap: "${key}" is not a column (${CSV_COLUMNS.join(", ")})`);
-  }
-  const range = (key: keyof SmsFileDropArgs, min: number, max: number) => {
-    const value = args[key];
-    if (typeof value === "number") errors.check(!Number.isInteger(value) || value < min || value > max, `${key} must be an integer between ${min} and ${max}, got ${value}`);
-  };
-  range("maxSegments", 1, 30);
-  range("enqueueConcurrency", 1, 50);
-  range("fileRetentionDays", 1, 3650);
-  range("splitterTimeoutSeconds", 60, 900);
-  range("splitterMemorySizeMb", 128, 10240);
-  range("senderTimeoutSeconds", 1, 900);
-  range("senderMemorySizeMb", 128, 10240);
-  range("senderMaximumConcurrency", 2, 1000);
-  range("batchSize", 1, 10);
-  range("maxReceiveCount", 1, MAX_ATTEMPTS_LIMIT);
-  const attempts = args.maxReceiveCount ?? 5;
-  const batch = args.batchSize ?? 10;
-  errors.check(
-    redriveMaxReceiveCount(attempts, batch) > 1000,
-    `maxReceiveCount × batchSize must be at most 1000 (the queue's backstop redrive is their product), got ${attempts} × ${batch}`,
-  );
-  errors.throwIfAny();
 }

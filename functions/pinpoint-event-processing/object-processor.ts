@@ -7,7 +7,7 @@ import {
   RecipientFailuresError,
   type FeedbackService,
   type RecipientOutcome,
-} from "../ses-event-processing/feedback-service";
+} from "../shared/feedback/feedback-service";
 import { splitJsonRecords, type SegmentProblem, type SplitterOptions } from "./json-stream";
 import { mapPinpointRecord } from "./pinpoint-records";
 
@@ -95,7 +95,7 @@ function tally(report: ObjectReport, outcomes: readonly RecipientOutcome[], wher
 
 /**
  * Streams one event-stream object: splits it into records, acts on `_email.hardbounce` and
- * `_email.complaint` through architecture #1's feedback service, and reports bad records and
+ * `_email.complaint` through the feedback service #1 also uses, and reports bad records and
  * failed ones without stopping. Throws only when the object itself cannot be read.
  */
 export async function processEventObject(

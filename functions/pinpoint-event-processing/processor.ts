@@ -1,10 +1,10 @@
 /**
- * Architecture #4, legacy target ("pinpoint-event-stream"): S3 ObjectCreated → this Lambda
- * (async invocation with an on-failure destination). Each object is a Firehose delivery of
- * Pinpoint event-stream records; `_email.hardbounce` and `_email.complaint` records are mapped to
- * architecture #1's FeedbackEvent and handled by #1's feedback service (same policy, same
- * suppression list and contact table, same idempotency key space). Event plumbing only: the
- * splitter, the mapping and the per-object loop are in json-stream.ts, pinpoint-records.ts and
+ * Architecture #4, legacy target ("pinpoint"): S3 ObjectCreated → this Lambda (async invocation
+ * with an on-failure destination). Each object is a Firehose delivery of Pinpoint event-stream
+ * records; `_email.hardbounce` and `_email.complaint` records are mapped to the shared
+ * FeedbackEvent and handled by the feedback service #1 also uses (same policy, same suppression
+ * list and contact-table shape; its own idempotency table). Event plumbing only: the splitter,
+ * the mapping and the per-object loop are in json-stream.ts, pinpoint-records.ts and
  * object-processor.ts.
  *
  * Failure handling:
@@ -25,14 +25,13 @@ import type { Context } from "aws-lambda";
 import { sdkClientConfig } from "../shared/aws-clients";
 import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
 import { createObservability } from "../shared/observability";
-import { loadProcessorConfig } from "../ses-event-processing/config";
-import { errorName } from "../ses-event-processing/feedback-service";
-import { createIdempotentFeedbackService } from "../ses-event-processing/idempotent-feedback";
+import { errorName } from "../shared/feedback/feedback-service";
+import { createIdempotentFeedbackService } from "../shared/feedback/idempotent-feedback";
+import { loadProcessorConfig } from "./config";
+import { PROCESSOR_METRICS } from "./contract";
 import { processEventObject, type ObjectReport } from "./object-processor";
 import { decodeS3Key, S3NotificationEventSchema } from "./s3-event";
 import { createS3ObjectSource, type ObjectSource } from "./s3-object";
-
-export { IDEMPOTENCY_KEY_PREFIX } from "../ses-event-processing/idempotent-feedback";
 
 export interface HandlerOverrides {
   logger?: HandlerLogger;
@@ -53,9 +52,6 @@ const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
 
 /** Builds the handler from an environment (validated here, so a bad value fails the cold start). */
 export function buildHandler(env: Record<string, string | undefined>, overrides: HandlerOverrides = {}) {
-  // The same variables as architecture #1's processor: CONTACT_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
-  // COMPLAINT_EXEMPT_FEEDBACK_TYPES, TRANSIENT_BOUNCE_THRESHOLD, TRANSIENT_BOUNCE_WINDOW_HOURS,
-  // IDEMPOTENCY_TTL_SECONDS.
   const config = loadProcessorConfig(env);
   const observability = createObservability("pinpoint-event-processing");
   const logger: HandlerLogger = overrides.logger ?? observability.logger;
@@ -65,14 +61,14 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
   const { service: feedback, idempotencyConfig } = createIdempotentFeedbackService(config, { ses: sesClient, dynamo: dynamoClient });
 
   function publish(report: ObjectReport): void {
-    for (const [reason, value] of Object.entries(report.suppressed)) counter.count("Suppressed", { Reason: reason }, value);
-    counter.count("RecordsRead", undefined, report.records);
-    counter.count("FeedbackRecords", undefined, report.feedbackEvents);
-    counter.count("IgnoredRecords", undefined, report.ignoredRecords);
-    counter.count("Duplicate", undefined, report.duplicates);
-    counter.count("InvalidAddress", undefined, report.invalidAddressCount);
-    counter.count("MalformedRecord", undefined, report.badRecordCount);
-    counter.count("FailedRecord", undefined, report.failures.length);
+    for (const [reason, value] of Object.entries(report.suppressed)) counter.count(PROCESSOR_METRICS.Suppressed, { Reason: reason }, value);
+    counter.count(PROCESSOR_METRICS.RecordsRead, undefined, report.records);
+    counter.count(PROCESSOR_METRICS.FeedbackRecords, undefined, report.feedbackEvents);
+    counter.count(PROCESSOR_METRICS.IgnoredRecords, undefined, report.ignoredRecords);
+    counter.count(PROCESSOR_METRICS.Duplicate, undefined, report.duplicates);
+    counter.count(PROCESSOR_METRICS.InvalidAddress, undefined, report.invalidAddressCount);
+    counter.count(PROCESSOR_METRICS.MalformedRecord, undefined, report.badRecordCount);
+    counter.count(PROCESSOR_METRICS.FailedRecord, undefined, report.failures.length);
   }
 
   return async function handler(event: unknown, context: Context): Promise<void> {
@@ -81,7 +77,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
     try {
       const parsed = S3NotificationEventSchema.safeParse(event);
       if (!parsed.success) {
-        counter.count("InvalidEvent");
+        counter.count(PROCESSOR_METRICS.InvalidEvent);
         logger.error("Event is not an S3 event notification", {
           issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`),
         });
@@ -96,7 +92,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
         try {
           report = await processEventObject(await objects.open(bucket, key, record.s3.object.versionId), feedback);
         } catch (error) {
-          counter.count("ObjectReadFailed");
+          counter.count(PROCESSOR_METRICS.ObjectReadFailed);
           logger.error("Event object could not be read", { bucket, key, errorName: errorName(error) });
           mustRetry.push(key);
           continue;

@@ -1,5 +1,6 @@
 /**
- * Environment of the self-managed opt-out handler, validated once at cold start.
+ * Environment of the self-managed opt-out handler, validated once at cold start. The variables
+ * are declared in contract.ts, which the component builds the environment from.
  *
  * | Variable                | Meaning                                                             | Default |
  * |-------------------------|---------------------------------------------------------------------|---------|
@@ -11,7 +12,7 @@
  * | PREFERENCE_TABLE_NAME   | DynamoDB preference table (partition key phoneNumber)               | required |
  * | IDEMPOTENCY_TABLE_NAME  | DynamoDB idempotency table (partition key id, TTL expiration)       | required |
  * | EVENTS_TOPIC_ARN        | SNS topic for sms.preference.* domain events                       | required |
- * | OPT_OUT_REPLY / OPT_IN_REPLY / HELP_REPLY | Confirmation texts (1–1600 characters)            | see DEFAULT_REPLIES |
+ * | OPT_OUT_REPLY / OPT_IN_REPLY / HELP_REPLY | Confirmation texts (1–1600 characters)            | see contract.ts |
  * | CONFIGURATION_SET_NAME  | SMS configuration set for the replies (end-user-messaging only)     | none |
  * | OPT_OUT_KEYWORDS / OPT_IN_KEYWORDS / HELP_KEYWORDS | JSON array or comma list; replaces the default set | see inbound-sms.ts |
  * | FREE_TEXT_OPT_OUT       | "ignore" or "flag": what to do with a message that is not a keyword  | flag |
@@ -49,15 +50,17 @@ import * as z from "zod";
 import { buildKeywordSets, type KeywordSets } from "../shared/inbound-sms";
 import { sendGuaranteeFromEnv, SEND_GUARANTEE_ENV, type SendGuarantee } from "../shared/send-guarantee";
 import { parseEnv, requiredString, SMS_TARGETS, wordListEnv, type SmsTarget } from "../shared/sms-config";
-
-export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
-export type OptOutMode = (typeof OPT_OUT_MODES)[number];
-
-export const REPLY_ORDERS = ["after-opt-out-list", "before-opt-out-list"] as const;
-export type ReplyOrder = (typeof REPLY_ORDERS)[number];
-
-export const FREE_TEXT_POLICIES = ["ignore", "flag"] as const;
-export type FreeTextPolicy = (typeof FREE_TEXT_POLICIES)[number];
+import {
+  DEFAULT_REPLIES,
+  FREE_TEXT_POLICIES,
+  INBOUND_ENV as V,
+  MAX_REPLY_CHARACTERS,
+  OPT_OUT_MODES,
+  REPLY_ORDERS,
+  type FreeTextPolicy,
+  type OptOutMode,
+  type ReplyOrder,
+} from "./contract";
 
 /** The shared parser, inside the schema so its error is reported with the others. */
 const sendGuaranteeEnv = z
@@ -72,33 +75,29 @@ const sendGuaranteeEnv = z
     }
   });
 
-export const DEFAULT_REPLIES = Object.freeze({
-  OPT_OUT: "You have been unsubscribed and will receive no more messages from this number. Reply START to resubscribe.",
-  OPT_IN: "You have been resubscribed. Reply STOP to unsubscribe or HELP for help.",
-  HELP: "Reply STOP to unsubscribe or START to resubscribe. Msg & data rates may apply.",
-});
+const replyText = z.string().trim().min(1).max(MAX_REPLY_CHARACTERS, `must be at most ${MAX_REPLY_CHARACTERS} characters`);
 
-const replyText = z.string().trim().min(1).max(1600, "must be at most 1600 characters");
-
+// Keyed by the contract's names, so the component and this loader cannot drift apart. SEND_GUARANTEE
+// is the platform's variable (functions/shared/send-guarantee.ts).
 const EnvSchema = z
   .object({
-    TARGET: z.enum(SMS_TARGETS).default("end-user-messaging"),
-    PINPOINT_APPLICATION_ID: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
-    OPT_OUT_MODE: z.enum(OPT_OUT_MODES).default("opt-out-list"),
-    OPT_OUT_LIST_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be an opt-out list name or ARN").optional(),
-    OPT_OUT_REPLY_ORDER: z.enum(REPLY_ORDERS).default("before-opt-out-list"),
-    PREFERENCE_TABLE_NAME: requiredString,
-    IDEMPOTENCY_TABLE_NAME: requiredString,
-    EVENTS_TOPIC_ARN: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
-    OPT_OUT_REPLY: replyText.default(DEFAULT_REPLIES.OPT_OUT),
-    OPT_IN_REPLY: replyText.default(DEFAULT_REPLIES.OPT_IN),
-    HELP_REPLY: replyText.default(DEFAULT_REPLIES.HELP),
-    CONFIGURATION_SET_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
-    OPT_OUT_KEYWORDS: wordListEnv.optional(),
-    OPT_IN_KEYWORDS: wordListEnv.optional(),
-    HELP_KEYWORDS: wordListEnv.optional(),
-    FREE_TEXT_OPT_OUT: z.enum(FREE_TEXT_POLICIES).default("flag"),
-    SEND_GUARANTEE: sendGuaranteeEnv,
+    [V.TARGET]: z.enum(SMS_TARGETS).default("end-user-messaging"),
+    [V.PINPOINT_APPLICATION_ID]: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
+    [V.OPT_OUT_MODE]: z.enum(OPT_OUT_MODES).default("opt-out-list"),
+    [V.OPT_OUT_LIST_NAME]: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be an opt-out list name or ARN").optional(),
+    [V.OPT_OUT_REPLY_ORDER]: z.enum(REPLY_ORDERS).default("before-opt-out-list"),
+    [V.PREFERENCE_TABLE_NAME]: requiredString,
+    [V.IDEMPOTENCY_TABLE_NAME]: requiredString,
+    [V.EVENTS_TOPIC_ARN]: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
+    [V.OPT_OUT_REPLY]: replyText.default(DEFAULT_REPLIES.OPT_OUT),
+    [V.OPT_IN_REPLY]: replyText.default(DEFAULT_REPLIES.OPT_IN),
+    [V.HELP_REPLY]: replyText.default(DEFAULT_REPLIES.HELP),
+    [V.CONFIGURATION_SET_NAME]: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
+    [V.OPT_OUT_KEYWORDS]: wordListEnv.optional(),
+    [V.OPT_IN_KEYWORDS]: wordListEnv.optional(),
+    [V.HELP_KEYWORDS]: wordListEnv.optional(),
+    [V.FREE_TEXT_OPT_OUT]: z.enum(FREE_TEXT_POLICIES).default("flag"),
+    [SEND_GUARANTEE_ENV]: sendGuaranteeEnv,
   })
   .superRefine((env, ctx) => {
     if (env.TARGET === "pinpoint" && env.PINPOINT_APPLICATION_ID === undefined) {

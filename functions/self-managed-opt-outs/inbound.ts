@@ -33,6 +33,7 @@ import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
 import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
 import { DynamoDbStepJournal, OptOutListEnforcer, PinpointEndpointEnforcer } from "./adapters";
 import { loadInboundConfig, type InboundConfig } from "./config";
+import { INBOUND_METRICS } from "./contract";
 import { processInbound, type InboundDeps, type InboundInput, type InboundResult } from "./process";
 
 /** How long a processed inboundMessageId is remembered (covers SNS and Lambda async retries). */
@@ -84,7 +85,7 @@ export function createInboundHandler(
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
     responseHook: (response) => {
-      metrics.addMetric("DuplicateInboundSkipped", MetricUnit.Count, 1);
+      metrics.addMetric(INBOUND_METRICS.DuplicateInboundSkipped, MetricUnit.Count, 1);
       return response;
     },
   });
@@ -105,7 +106,7 @@ export function createInboundHandler(
           const message = parseInboundSms(record.Sns.Message);
           results.push(await processOnce({ message, eventAt: Date.parse(record.Sns.Timestamp) }));
         } catch (error) {
-          metrics.addMetric("InboundFailed", MetricUnit.Count, 1);
+          metrics.addMetric(INBOUND_METRICS.InboundFailed, MetricUnit.Count, 1);
           // The error's name only: service messages can echo the phone number.
           logger.error("Inbound SMS failed; the invocation will be retried", { snsMessageId: record.Sns.MessageId, errorName: (error as Error).name });
           firstError ??= error;

@@ -29,9 +29,6 @@ export type InboundStep =
   | { kind: "publish"; event: "preference" | "needs-review" }
   | { kind: "reply"; text: string };
 
-/** Metric counting STOP confirmations that could not be sent (the number was listed anyway). */
-export const CONFIRMATION_OWED_METRIC = "ConfirmationOwed";
-
 /** Steps whose side effect is not naturally idempotent; they are journaled once completed. */
 export const JOURNALED_STEPS: ReadonlySet<InboundStep["kind"]> = new Set(["publish", "reply"]);
 

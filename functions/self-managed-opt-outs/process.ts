@@ -28,15 +28,14 @@ import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { isOutcomeUnknown } from "../shared/errors";
 import { classifyKeyword, type InboundSms, type KeywordClass } from "../shared/inbound-sms";
 import { maskPhone } from "../shared/pii";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import type { EventPublisher } from "../shared/sms-domain-events";
 import type { ConfirmationOwedStore, PreferenceStore } from "../shared/sms-preferences";
 import type { SmsSender } from "../shared/sms-send";
 import type { OptOutEnforcer, StepJournal, StepState } from "./adapters";
 import type { InboundConfig } from "./config";
+import { INBOUND_METRICS } from "./contract";
 import {
   buildNeedsReviewEvent,
-  CONFIRMATION_OWED_METRIC,
   buildPreferenceEvent,
   enforcementActionFor,
   enforcementFor,
@@ -106,10 +105,10 @@ export class ReplyFailedError extends Error {
 export const REPLY_RETRY_DELAYS_MS: readonly number[] = Object.freeze([1_000, 2_000]);
 
 const KEYWORD_METRIC: Record<KeywordClass, string> = {
-  OPT_OUT: "OptOutReceived",
-  OPT_IN: "OptInReceived",
-  HELP: "HelpReceived",
-  NONE: "InboundIgnored",
+  OPT_OUT: INBOUND_METRICS.OptOutReceived,
+  OPT_IN: INBOUND_METRICS.OptInReceived,
+  HELP: INBOUND_METRICS.HelpReceived,
+  NONE: INBOUND_METRICS.InboundIgnored,
 };
 
 /** How a journaled side effect ended in this invocation. */
@@ -132,7 +131,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
 
   const steps = planInbound(keywordClass, config);
   if (keywordClass === "NONE" && steps.length > 0) {
-    metrics.addMetric("InboundFlaggedForReview", MetricUnit.Count, 1);
+    metrics.addMetric(INBOUND_METRICS.InboundFlaggedForReview, MetricUnit.Count, 1);
   } else {
     metrics.addMetric(KEYWORD_METRIC[keywordClass], MetricUnit.Count, 1);
   }
@@ -144,7 +143,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
   if (keywordClass === "OPT_OUT" || keywordClass === "OPT_IN") {
     const current = await deps.preferences.get(phone);
     if (current?.lastEventAt !== undefined && current.lastEventAt > eventAt && current.lastInboundMessageId !== id) {
-      metrics.addMetric("InboundStale", MetricUnit.Count, 1);
+      metrics.addMetric(INBOUND_METRICS.InboundStale, MetricUnit.Count, 1);
       logger.info("Inbound SMS is older than the recorded preference; no change", { ...log, currentStatus: current.status });
       return { inboundMessageId: id, keywordClass, outcome: "stale", reply: "none" };
     }
@@ -158,13 +157,13 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
     } catch (error) {
       // The step stays ATTEMPTING, which a retry reads as "outcome unknown": never repeated
       // at-most-once. Throwing instead would not undo the side effect.
-      metrics.addMetric("JournalWriteFailed", MetricUnit.Count, 1);
+      metrics.addMetric(INBOUND_METRICS.JournalWriteFailed, MetricUnit.Count, 1);
       logger.error("Could not journal how a step ended; a retry will treat its outcome as unknown", { ...log, step, state, errorName: (error as Error).name });
     }
   };
 
   const unknownOutcome = (step: string, why: string): void => {
-    metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+    metrics.addMetric(INBOUND_METRICS.SendOutcomeUnknown, MetricUnit.Count, 1);
     logger.warn(`The ${step} step's outcome is unknown (${why}); ${atMostOnce ? "not repeated (at-most-once)" : "repeating it (at-least-once)"}`, log);
   };
 
@@ -215,7 +214,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
           failure = new ReplyFailedError(outcome.errorName, true, outcome.errorMessage);
           break;
         case "FAILED":
-          metrics.addMetric(outcome.throttled ? "ReplyThrottled" : "ReplyFailed", MetricUnit.Count, 1);
+          metrics.addMetric(outcome.throttled ? INBOUND_METRICS.ReplyThrottled : INBOUND_METRICS.ReplyFailed, MetricUnit.Count, 1);
           failure = new ReplyFailedError(outcome.errorName, outcome.retryable, outcome.errorMessage);
           break;
       }
@@ -275,7 +274,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
             const action = enforcementActionFor(result.current.status);
             await (action === "opt-out" ? deps.enforcer.optOut(phone) : deps.enforcer.optIn(phone));
           }
-          metrics.addMetric("InboundStale", MetricUnit.Count, 1);
+          metrics.addMetric(INBOUND_METRICS.InboundStale, MetricUnit.Count, 1);
           logger.info("A newer inbound SMS was recorded concurrently; no change", log);
           return { inboundMessageId: id, keywordClass, outcome: "stale", reply: "none" };
         }
@@ -297,10 +296,10 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
           reply = "unknown";
         } else if (result.outcome === "done" && result.value === "sent") {
           reply = "sent";
-          metrics.addMetric("ReplySent", MetricUnit.Count, 1);
+          metrics.addMetric(INBOUND_METRICS.ReplySent, MetricUnit.Count, 1);
         } else if (result.outcome === "done") {
           reply = "blocked-by-opt-out-list";
-          metrics.addMetric("ReplyBlockedByOptOutList", MetricUnit.Count, 1);
+          metrics.addMetric(INBOUND_METRICS.ReplyBlockedByOptOutList, MetricUnit.Count, 1);
           logger.warn("Reply refused: the customer is on the opt-out list linked to our number", log);
           confirmationOwed = listedAfter;
         } else if (listedAfter) {
@@ -321,7 +320,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
     const marked = await deps.preferences.markConfirmationOwed({ phoneNumber: phone, inboundMessageId: id, since: new Date(now()).toISOString() });
     if (marked) {
       reply = "owed";
-      metrics.addMetric(CONFIRMATION_OWED_METRIC, MetricUnit.Count, 1);
+      metrics.addMetric(INBOUND_METRICS.ConfirmationOwed, MetricUnit.Count, 1);
       logger.error("STOP confirmation owed: the number is on the opt-out list but was not told", log);
     } else {
       reply = "not-sent";

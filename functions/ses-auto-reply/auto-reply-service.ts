@@ -1,9 +1,10 @@
 import { isOutcomeUnknown } from "../shared/errors";
 import type { SendGuarantee } from "../shared/send-guarantee";
 import { senderHash } from "./addresses";
+import type { SkipReason } from "./contract";
 import type { SesReceiptRecord } from "./receipt-event";
 import { renderReply } from "./render";
-import { decideReply, type ReplyPolicy, type SkipReason } from "./reply-policy";
+import { decideReply, type ReplyPolicy } from "./reply-policy";
 import { classifySendError, type ReplySender } from "./sender";
 import { hourBucket, type ReplyStateStore } from "./state-store";
 import type { TemplateSource } from "./template-source";

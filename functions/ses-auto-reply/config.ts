@@ -1,12 +1,12 @@
 import * as z from "zod";
 import { sendGuaranteeFromEnv, type SendGuarantee } from "../shared/send-guarantee";
 import { emptyAddressList, isPlainAddress, parseAddressList, type AddressList } from "./addresses";
-import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT } from "./limits";
+import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT, RESPONDER_ENV as ENV, AUTO_REPLY_TARGETS, type AutoReplyTarget } from "./contract";
 
 /** The responder's validated configuration (from environment variables, read at cold start). */
 export interface AutoReplyConfig {
   stateTableName: string;
-  templateSource: "ses" | "pinpoint";
+  templateSource: AutoReplyTarget;
   templateName: string;
   templateCacheTtlSeconds: number;
   replyFrom: string | undefined;
@@ -50,29 +50,30 @@ const booleanFlag = (fallback: boolean) =>
 
 const CAP_MESSAGE = `expected a whole number from 1 to ${MAX_REPLIES_PER_HOUR_LIMIT}`;
 
+// Keyed by the contract's names, so the component and this loader cannot drift apart.
 const EnvSchema = z.object({
-  STATE_TABLE_NAME: z.string({ error: "required" }).trim().min(1, "required"),
-  TEMPLATE_NAME: z.string({ error: "required" }).trim().min(1, "required"),
-  TEMPLATE_SOURCE: z
+  [ENV.STATE_TABLE_NAME]: z.string({ error: "required" }).trim().min(1, "required"),
+  [ENV.TEMPLATE_NAME]: z.string({ error: "required" }).trim().min(1, "required"),
+  [ENV.TEMPLATE_SOURCE]: z
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === "" ? "ses" : v.trim()))
-    .pipe(z.enum(["ses", "pinpoint"], { error: 'expected "ses" or "pinpoint"' })),
-  TEMPLATE_CACHE_TTL_SECONDS: positiveInt(300),
-  REPLY_FROM: optionalString.refine((v) => v === undefined || isPlainAddress(v), "expected a plain address (local@domain)"),
-  ALLOWED_REPLY_FROM: commaList,
-  OWN_ADDRESSES: commaList,
-  SKIP_ON_DMARC_FAIL: booleanFlag(true),
-  REPLY_WINDOW_SECONDS: positiveInt(86_400),
+    .pipe(z.enum(AUTO_REPLY_TARGETS, { error: 'expected "ses" or "pinpoint"' })),
+  [ENV.TEMPLATE_CACHE_TTL_SECONDS]: positiveInt(300),
+  [ENV.REPLY_FROM]: optionalString.refine((v) => v === undefined || isPlainAddress(v), "expected a plain address (local@domain)"),
+  [ENV.ALLOWED_REPLY_FROM]: commaList,
+  [ENV.OWN_ADDRESSES]: commaList,
+  [ENV.SKIP_ON_DMARC_FAIL]: booleanFlag(true),
+  [ENV.REPLY_WINDOW_SECONDS]: positiveInt(86_400),
   // Unset means the default; 0 is refused rather than read as "unlimited" or "off".
-  MAX_REPLIES_PER_HOUR: z
+  [ENV.MAX_REPLIES_PER_HOUR]: z
     .string()
     .optional()
     .transform((v) => (v === undefined || v.trim() === "" ? String(DEFAULT_MAX_REPLIES_PER_HOUR) : v.trim()))
     .pipe(z.string().regex(/^\d+$/, CAP_MESSAGE).transform(Number))
     .pipe(z.number().int().min(1, CAP_MESSAGE).max(MAX_REPLIES_PER_HOUR_LIMIT, CAP_MESSAGE)),
-  ALLOW_EXTERNAL_REPLY_TO: booleanFlag(false),
-  CONFIGURATION_SET_NAME: optionalString,
+  [ENV.ALLOW_EXTERNAL_REPLY_TO]: booleanFlag(false),
+  [ENV.CONFIGURATION_SET_NAME]: optionalString,
 });
 
 /** Thrown at cold start; the message names every bad variable. */

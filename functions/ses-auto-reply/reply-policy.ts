@@ -12,32 +12,8 @@ import {
   type AddressList,
   type Mailbox,
 } from "./addresses";
+import type { SkipReason } from "./contract";
 import type { SesReceiptRecord } from "./receipt-event";
-
-/**
- * Why an inbound message gets no reply. The values are stable: they are logged and used as the
- * `reason` dimension of the `ReplySkipped` metric.
- */
-export type SkipReason =
-  | "spam-verdict-fail"
-  | "virus-verdict-fail"
-  | "dmarc-verdict-fail"
-  | "headers-truncated"
-  | "auto-submitted"
-  | "auto-reply-header"
-  | "auto-response-suppressed"
-  | "precedence"
-  | "list-header"
-  | "empty-return-path"
-  | "group-from"
-  | "system-sender"
-  | "no-reply-address"
-  | "own-address"
-  | "no-reply-sender"
-  | "no-reply-from"
-  | "duplicate"
-  | "rate-limited"
-  | "hourly-cap";
 
 /** The inputs of the decision that come from configuration. */
 export interface ReplyPolicy {

@@ -8,9 +8,9 @@ import { isRetryableError } from "../shared/errors";
 import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
 import { createObservability } from "../shared/observability";
 import { maskEmail } from "../shared/pii";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import { createAutoReplyService } from "./auto-reply-service";
 import { loadAutoReplyConfig } from "./config";
+import { RESPONDER_METRICS as METRICS } from "./contract";
 import { describeSchemaIssues, SesReceiptEventSchema } from "./receipt-event";
 import { createSesReplySender } from "./sender";
 import { createDynamoReplyStateStore } from "./state-store";
@@ -67,7 +67,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
     try {
       const parsed = SesReceiptEventSchema.safeParse(event);
       if (!parsed.success) {
-        counter.count("InvalidEvent");
+        counter.count(METRICS.InvalidEvent);
         logger.error("Event is not an SES receipt-rule event", { issues: describeSchemaIssues(parsed.error) });
         // Thrown so the event lands in the on-failure destination instead of being dropped.
         throw new Error("Invalid SES receipt-rule event");
@@ -80,7 +80,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
           outcome = await service.handleRecord(record, context.getRemainingTimeInMillis());
         } catch (error) {
           const errorName = (error as { name?: string } | null)?.name ?? "Error";
-          counter.count("ReplyFailed");
+          counter.count(METRICS.ReplyFailed);
           // The error name only: SES and DynamoDB messages can quote addresses.
           logger.error("Auto-reply failed; the invocation fails so Lambda retries it", {
             sesMessageId,
@@ -92,8 +92,8 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
 
         switch (outcome.status) {
           case "sent":
-            counter.count("ReplySent");
-            if (outcome.replyToIgnored) counter.count("ReplyToIgnored");
+            counter.count(METRICS.ReplySent);
+            if (outcome.replyToIgnored) counter.count(METRICS.ReplyToIgnored);
             logger.info("Auto-reply sent", {
               sesMessageId,
               replyMessageId: outcome.replyMessageId,
@@ -102,25 +102,25 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
             });
             break;
           case "unknown":
-            counter.count(SEND_OUTCOME_UNKNOWN_METRIC);
+            counter.count(METRICS.SendOutcomeUnknown);
             logger.warn("Auto-reply outcome unknown (SES may have sent it); recorded as UNKNOWN and not retried (at-most-once)", {
               sesMessageId,
               errorName: outcome.errorName,
             });
             break;
           case "skipped":
-            counter.count("ReplySkipped", { reason: outcome.reason });
+            counter.count(METRICS.ReplySkipped, { reason: outcome.reason });
             logger.info("No auto-reply", { sesMessageId, reason: outcome.reason });
             break;
           case "rejected":
             if (outcome.kind === "sending-disabled") {
-              counter.count("ReplySendingDisabled");
+              counter.count(METRICS.ReplySendingDisabled);
               logger.error("SES cannot send from this account or identity; no auto-reply", {
                 sesMessageId,
                 errorName: outcome.errorName,
               });
             } else {
-              counter.count("ReplyRejected");
+              counter.count(METRICS.ReplyRejected);
               logger.warn("SES rejected the auto-reply", { sesMessageId, errorName: outcome.errorName });
             }
             break;

@@ -4,8 +4,7 @@
  */
 import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
 
-/** complaintFeedbackType values SES documents (RFC 5965 feedback types). */
-export const COMPLAINT_FEEDBACK_TYPES = ["abuse", "auth-failure", "fraud", "not-spam", "other", "virus"] as const;
+export { COMPLAINT_FEEDBACK_TYPES } from "../shared/feedback/feedback-policy";
 
 export const PROCESSOR = defineFunctionContract({
   entry: "functions/ses-event-processing/processor.ts",

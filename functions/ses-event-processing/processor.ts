@@ -30,10 +30,10 @@ import {
   errorName,
   type BatchDeduplicator,
   type RecipientOutcome,
-} from "./feedback-service";
-import { createIdempotentFeedbackService } from "./idempotent-feedback";
+} from "../shared/feedback/feedback-service";
+import { createIdempotentFeedbackService } from "../shared/feedback/idempotent-feedback";
 
-export { IDEMPOTENCY_KEY_PREFIX } from "./idempotent-feedback";
+export { IDEMPOTENCY_KEY_PREFIX } from "../shared/feedback/idempotent-feedback";
 
 const config = loadProcessorConfig(process.env);
 const { logger, metrics } = createObservability("ses-event-processing");

@@ -22,7 +22,7 @@ export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
  * uses the origination identity as the group, so an identity outside this alphabet is rejected at
  * configuration time rather than at the first SendMessageBatch.
  */
-const MESSAGE_GROUP_ID_PATTERN = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+export const MESSAGE_GROUP_ID_PATTERN = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
 
 /** One allowed origination identity (phone number, id, ARN, sender id or pool) and its send rate. */
 export interface OriginationIdentityConfig {

@@ -11,10 +11,7 @@
  * | COLUMN_MAP              | JSON object canonical column → header name, e.g. {"sms_number":"phone"} | seed header |
  * | MAX_SEGMENTS            | Maximum message parts per row (1–30)                           | 10 |
  * | ENQUEUE_CONCURRENCY     | SendMessageBatch calls in flight (1–50; 1 = strict file order)  | 8 |
- * | ENQUEUE_MAX_ATTEMPTS    | Attempts per failed batch entry before the file fails (1–10)   | 5 |
- * | MAX_ERROR_REPORT_LINES  | Error-report lines kept; the rest are counted (100–1000000)    | 10000 |
  * | REPORT_PREFIX           | Key prefix of the error reports (`<REPORT_PREFIX><key>.errors.csv`); must not overlap the trigger prefix | reports/ |
- * | CHECKPOINT_TTL_DAYS     | Days a checkpoint item is kept (1–3650)                        | 30 |
  *
  * Sender (sender.ts):
  * | Variable                | Meaning                                                         | Default |
@@ -26,9 +23,10 @@
  * | DEAD_LETTER_QUEUE_URL   | The queue's FIFO DLQ; the sender moves malformed messages (at once) and messages out of attempts there (see sender.ts) | none (the message fails instead) |
  * | PREFERENCE_TABLE_NAME   | Preference table of the self-managed opt-outs; PROMOTIONAL rows to OPTED_OUT numbers are skipped | none (no check) |
  * | CONFIGURATION_SET_NAME  | SMS configuration set (end-user-messaging only)                 | none |
- * | OUTCOME_TTL_DAYS        | Days an outcome item is kept (1–3650)                           | 90 |
  * | SEND_GUARANTEE          | at-most-once or at-least-once, for sends whose outcome is unknown (send-guarantee.ts) | at-most-once |
  * | MAX_ATTEMPTS            | Attempts of one message before the sender moves it to the DLQ itself (1–100; see sender.ts) | 5 |
+ *
+ * The names are the contract's (contract.ts); a blank variable counts as unset.
  */
 import * as z from "zod";
 import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES, type SendGuarantee } from "../shared/send-guarantee";
@@ -43,33 +41,34 @@ import {
   type OriginationIdentityConfig,
   type SmsTarget,
 } from "../shared/sms-config";
-import { CANONICAL_COLUMNS, type ColumnMap } from "./rows";
+import { CSV_COLUMNS, DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT, SENDER_ENV as SENDER, SPLITTER_ENV as SPLITTER } from "./contract";
+import type { ColumnMap } from "./rows";
 
 /** Unknown keys are rejected: a typo ("sms_numbr") must not silently fall back to the default. */
 const ColumnMapSchema = z.strictObject(
   Object.fromEntries(
-    CANONICAL_COLUMNS.map((column) => [column, z.string().trim().min(1, "header names must not be empty").optional()]),
-  ) as Record<(typeof CANONICAL_COLUMNS)[number], z.ZodOptional<z.ZodString>>,
+    CSV_COLUMNS.map((column) => [column, z.string().trim().min(1, "header names must not be empty").optional()]),
+  ) as Record<(typeof CSV_COLUMNS)[number], z.ZodOptional<z.ZodString>>,
 );
 
-/** Counted when an outcome write is still failing after its retries (send-record.ts); alarmed. */
-export const OUTCOME_WRITE_LOST_METRIC = "OutcomeWriteLost";
-
-/** Where error reports go unless configured: outside the default trigger prefix ("files/"). */
-export const DEFAULT_REPORT_PREFIX = "reports/";
+// Handler constants, not settings.
+/** Attempts per failed batch entry before the file fails. */
+const ENQUEUE_MAX_ATTEMPTS = 5;
+/** Error-report lines kept; the rest are counted. */
+const MAX_ERROR_REPORT_LINES = 10_000;
+/** Days a checkpoint item and an outcome item are kept. */
+const CHECKPOINT_TTL_DAYS = 30;
+const OUTCOME_TTL_DAYS = 90;
 
 const SplitterEnvSchema = z.object({
-  QUEUE_URL: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the https URL of a FIFO queue (ending in .fifo)"),
-  CHECKPOINT_TABLE_NAME: requiredString,
-  EVENTS_TOPIC_ARN: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
-  ORIGINATION_IDENTITIES: jsonEnv(OriginationIdentitiesSchema),
-  COLUMN_MAP: jsonEnv(ColumnMapSchema).optional(),
-  MAX_SEGMENTS: intEnv(1, 30).default(10),
-  ENQUEUE_CONCURRENCY: intEnv(1, 50).default(8),
-  ENQUEUE_MAX_ATTEMPTS: intEnv(1, 10).default(5),
-  MAX_ERROR_REPORT_LINES: intEnv(100, 1_000_000).default(10_000),
-  CHECKPOINT_TTL_DAYS: intEnv(1, 3650).default(30),
-  REPORT_PREFIX: z
+  [SPLITTER.QUEUE_URL]: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the https URL of a FIFO queue (ending in .fifo)"),
+  [SPLITTER.CHECKPOINT_TABLE_NAME]: requiredString,
+  [SPLITTER.EVENTS_TOPIC_ARN]: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
+  [SPLITTER.ORIGINATION_IDENTITIES]: jsonEnv(OriginationIdentitiesSchema),
+  [SPLITTER.COLUMN_MAP]: jsonEnv(ColumnMapSchema).optional(),
+  [SPLITTER.MAX_SEGMENTS]: intEnv(1, 30).default(10),
+  [SPLITTER.ENQUEUE_CONCURRENCY]: intEnv(1, 50).default(8),
+  [SPLITTER.REPORT_PREFIX]: z
     .string()
     .trim()
     .regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/" (e.g. reports/)')
@@ -102,36 +101,23 @@ export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
     columnMap: (e.COLUMN_MAP ?? {}) as ColumnMap,
     maxSegments: e.MAX_SEGMENTS,
     enqueueConcurrency: e.ENQUEUE_CONCURRENCY,
-    enqueueMaxAttempts: e.ENQUEUE_MAX_ATTEMPTS,
-    maxErrorReportLines: e.MAX_ERROR_REPORT_LINES,
-    checkpointTtlSeconds: e.CHECKPOINT_TTL_DAYS * 86_400,
+    enqueueMaxAttempts: ENQUEUE_MAX_ATTEMPTS,
+    maxErrorReportLines: MAX_ERROR_REPORT_LINES,
+    checkpointTtlSeconds: CHECKPOINT_TTL_DAYS * 86_400,
     reportPrefix: e.REPORT_PREFIX,
   };
 }
 
-/**
- * The sender moves a message to the DLQ itself after MAX_ATTEMPTS attempts of that message. SQS's
- * own redrive stays as a backstop, set high enough never to fire first: a message is received with
- * at most `batchSize` heads of its group (itself included), each of which the sender retires after
- * MAX_ATTEMPTS attempts, so it is received at most MAX_ATTEMPTS × batchSize times before it has had
- * its own MAX_ATTEMPTS. SQS allows at most 1000, hence MAX_ATTEMPTS ≤ 100 (batches of up to 10).
- */
-export function redriveMaxReceiveCount(maxAttempts: number, batchSize: number): number {
-  return maxAttempts * batchSize;
-}
-export const MAX_ATTEMPTS_LIMIT = 100;
-
 const SenderEnvSchema = z
   .object({
-    TARGET: z.enum(SMS_TARGETS).default("end-user-messaging"),
-    PINPOINT_APPLICATION_ID: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
-    ORIGINATION_IDENTITIES: jsonEnv(OriginationIdentitiesSchema),
-    OUTCOME_TABLE_NAME: requiredString,
-    DEAD_LETTER_QUEUE_URL: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the URL of a FIFO queue").optional(),
-    PREFERENCE_TABLE_NAME: z.string().trim().min(1).optional(),
-    CONFIGURATION_SET_NAME: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
-    OUTCOME_TTL_DAYS: intEnv(1, 3650).default(90),
-    MAX_ATTEMPTS: intEnv(1, MAX_ATTEMPTS_LIMIT).default(5),
+    [SENDER.TARGET]: z.enum(SMS_TARGETS).default("end-user-messaging"),
+    [SENDER.PINPOINT_APPLICATION_ID]: z.string().trim().regex(/^[A-Za-z0-9]+$/, "must be a Pinpoint project id (letters and digits)").optional(),
+    [SENDER.ORIGINATION_IDENTITIES]: jsonEnv(OriginationIdentitiesSchema),
+    [SENDER.OUTCOME_TABLE_NAME]: requiredString,
+    [SENDER.DEAD_LETTER_QUEUE_URL]: z.string().trim().regex(/^https:\/\/\S+\.fifo$/, "must be the URL of a FIFO queue").optional(),
+    [SENDER.PREFERENCE_TABLE_NAME]: z.string().trim().min(1).optional(),
+    [SENDER.CONFIGURATION_SET_NAME]: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
+    [SENDER.MAX_ATTEMPTS]: intEnv(1, MAX_ATTEMPTS_LIMIT).default(5),
     // In the schema (not sendGuaranteeFromEnv) so a bad value is reported with every other error.
     SEND_GUARANTEE: z.enum(SEND_GUARANTEES).default(DEFAULT_SEND_GUARANTEE),
   })
@@ -169,7 +155,7 @@ export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     preferenceTableName: e.PREFERENCE_TABLE_NAME,
     configurationSetName: e.CONFIGURATION_SET_NAME,
-    outcomeTtlSeconds: e.OUTCOME_TTL_DAYS * 86_400,
+    outcomeTtlSeconds: OUTCOME_TTL_DAYS * 86_400,
     sendGuarantee: e.SEND_GUARANTEE,
     maxAttempts: e.MAX_ATTEMPTS,
   };

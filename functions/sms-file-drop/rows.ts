@@ -23,17 +23,9 @@ import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { MESSAGE_TYPES, type SmsMessageType } from "../shared/sms-config";
 import { analyzeSmsBody, nonGsm7Characters, type SmsEncoding } from "../shared/sms-encoding";
 import { CONTEXT_LIMITS } from "../shared/sms-send";
+import { CSV_COLUMNS } from "./contract";
 
-export const CANONICAL_COLUMNS = [
-  "sms_number",
-  "message",
-  "external_campaign_id",
-  "short_code",
-  "message_type",
-  "id_1",
-  "id_2",
-] as const;
-export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+export type CanonicalColumn = (typeof CSV_COLUMNS)[number];
 export const REQUIRED_COLUMNS: readonly CanonicalColumn[] = ["sms_number", "message", "short_code", "message_type"];
 
 /** Canonical column → header name in the file. Unlisted columns keep their canonical name. */
@@ -61,7 +53,7 @@ export function resolveHeader(header: readonly string[], columnMap: ColumnMap = 
   const errors: string[] = [];
   const index = {} as Record<CanonicalColumn, number | undefined>;
   const label = {} as Record<CanonicalColumn, string>;
-  for (const column of CANONICAL_COLUMNS) {
+  for (const column of CSV_COLUMNS) {
     const name = (columnMap[column] ?? column).trim();
     label[column] = name;
     const found = positions.get(name.toLowerCase()) ?? [];

@@ -35,13 +35,13 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { maskPhone } from "../shared/pii";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
 import { analyzeSmsBody } from "../shared/sms-encoding";
 import type { PreferenceStore } from "../shared/sms-preferences";
 import type { SmsSender, SmsSendOutcome } from "../shared/sms-send";
 import { realSleep, type Sleep, type TokenBucketRegistry } from "../shared/token-bucket";
 import type { FinishRequest, OutcomeStore } from "./adapters";
-import { OUTCOME_WRITE_LOST_METRIC, type SenderConfig } from "./config";
+import type { SenderConfig } from "./config";
+import { SENDER_METRICS } from "./contract";
 import { sendContextFor, type QueuedSms } from "./message";
 
 /** Pause an identity's bucket this long after the API throttled it anyway (one MPS window). */
@@ -100,7 +100,7 @@ export async function sendQueuedMessage(
     if (claim.status === "SENDING" || claim.status === undefined) {
       throw new RetryableSendError(`Row ${message.rowId} is being sent by another delivery`, false);
     }
-    metrics.addMetric("DuplicateSkipped", MetricUnit.Count, 1);
+    metrics.addMetric(SENDER_METRICS.DuplicateSkipped, MetricUnit.Count, 1);
     logger.info("Row already processed; not sent again", { ...log, status: claim.status });
     return "DUPLICATE";
   }
@@ -122,7 +122,7 @@ export async function sendQueuedMessage(
           await sleep(OUTCOME_WRITE_BACKOFF_MS * 2 ** (attempt - 1));
           continue;
         }
-        metrics.addMetric(OUTCOME_WRITE_LOST_METRIC, MetricUnit.Count, 1);
+        metrics.addMetric(SENDER_METRICS.OutcomeWriteLost, MetricUnit.Count, 1);
         logger.error("Could not record the row's outcome", { ...log, status: request.status, attempts: attempt, errorName: (error as Error).name });
         if (request.status !== "SENT" && request.status !== "UNKNOWN") throw error;
         return;
@@ -137,7 +137,7 @@ export async function sendQueuedMessage(
 
   const recordUnknown = async (errorName: string, errorMessage: string): Promise<RecordOutcome> => {
     await record({ status: "UNKNOWN", errorName, errorMessage });
-    metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+    metrics.addMetric(SENDER_METRICS.SendOutcomeUnknown, MetricUnit.Count, 1);
     logger.warn("SMS outcome unknown; recorded UNKNOWN and not sent again (at-most-once)", { ...log, errorName });
     return "UNKNOWN";
   };
@@ -148,13 +148,13 @@ export async function sendQueuedMessage(
     if (config.sendGuarantee === "at-most-once") {
       return recordUnknown("PreviousDeliveryUnfinished", "an earlier delivery claimed this row and did not record an outcome; it may have sent it");
     }
-    metrics.addMetric("ClaimTakenOver", MetricUnit.Count, 1);
+    metrics.addMetric(SENDER_METRICS.ClaimTakenOver, MetricUnit.Count, 1);
     logger.warn("Taking over an expired claim; the row may be sent twice (at-least-once)", log);
   }
 
   if (!config.identityRates.has(message.originationIdentity)) {
     await record({ status: "REJECTED", errorName: "IdentityNotAllowed", errorMessage: "origination identity is not in ORIGINATION_IDENTITIES" });
-    metrics.addMetric("RowRejected", MetricUnit.Count, 1);
+    metrics.addMetric(SENDER_METRICS.RowRejected, MetricUnit.Count, 1);
     logger.warn("Row rejected: origination identity is not allowed", log);
     return "REJECTED";
   }
@@ -183,7 +183,7 @@ export async function sendQueuedMessage(
   }
   if (sent === undefined) {
     await record({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut", errorMessage: "the preference table records an opt-out" });
-    metrics.addMetric("SkippedOptedOut", MetricUnit.Count, 1);
+    metrics.addMetric(SENDER_METRICS.SkippedOptedOut, MetricUnit.Count, 1);
     logger.info("Promotional row skipped: recipient opted out", log);
     return "SKIPPED_OPTED_OUT";
   }
@@ -191,29 +191,29 @@ export async function sendQueuedMessage(
   switch (sent.status) {
     case "SENT":
       await record({ status: "SENT", messageId: sent.messageId, segments });
-      metrics.addMetric("SmsSent", MetricUnit.Count, 1);
-      metrics.addMetric("SmsPartsSent", MetricUnit.Count, segments);
+      metrics.addMetric(SENDER_METRICS.SmsSent, MetricUnit.Count, 1);
+      metrics.addMetric(SENDER_METRICS.SmsPartsSent, MetricUnit.Count, segments);
       logger.info("SMS sent", { ...log, messageId: sent.messageId, segments });
       return "SENT";
     case "OPTED_OUT":
       await record({ status: "SKIPPED_OPTED_OUT", errorName: sent.errorName, errorMessage: sent.errorMessage });
-      metrics.addMetric("SkippedOptedOut", MetricUnit.Count, 1);
+      metrics.addMetric(SENDER_METRICS.SkippedOptedOut, MetricUnit.Count, 1);
       logger.info("SMS refused: recipient is on the opt-out list", log);
       return "SKIPPED_OPTED_OUT";
     case "UNKNOWN":
       if (config.sendGuarantee === "at-most-once") return recordUnknown(sent.errorName, sent.errorMessage);
-      metrics.addMetric(SEND_OUTCOME_UNKNOWN_METRIC, MetricUnit.Count, 1);
+      metrics.addMetric(SENDER_METRICS.SendOutcomeUnknown, MetricUnit.Count, 1);
       logger.warn("SMS outcome unknown; will be sent again (at-least-once)", { ...log, errorName: sent.errorName });
       return retryLater(sent.errorName, sent.errorMessage, false);
     case "FAILED":
       if (sent.retryable) {
         if (sent.throttled) deps.buckets.forKey(message.originationIdentity).penalize(THROTTLE_PENALTY_MS);
-        metrics.addMetric(sent.throttled ? "SmsThrottled" : "SmsRetryableFailure", MetricUnit.Count, 1);
+        metrics.addMetric(sent.throttled ? SENDER_METRICS.SmsThrottled : SENDER_METRICS.SmsRetryableFailure, MetricUnit.Count, 1);
         logger.warn("SMS not sent; will be retried", { ...log, errorName: sent.errorName, attempts: claim.attempts });
         return retryLater(sent.errorName, sent.errorMessage, sent.throttled);
       }
       await record({ status: "FAILED", errorName: sent.errorName, errorMessage: sent.errorMessage });
-      metrics.addMetric("SmsFailed", MetricUnit.Count, 1);
+      metrics.addMetric(SENDER_METRICS.SmsFailed, MetricUnit.Count, 1);
       logger.error("SMS failed permanently; recorded, not retried", { ...log, errorName: sent.errorName });
       return "FAILED";
   }

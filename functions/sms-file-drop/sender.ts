@@ -51,6 +51,7 @@ import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send
 import { TokenBucketRegistry } from "../shared/token-bucket";
 import { DynamoDbOutcomeStore } from "./adapters";
 import { loadSenderConfig, type SenderConfig } from "./config";
+import { SENDER_METRICS } from "./contract";
 import { QueuedSmsSchema, type QueuedSms } from "./message";
 import { RetryableSendError, sendQueuedMessage, type SendDeps } from "./send-record";
 
@@ -142,7 +143,7 @@ export function createSenderHandler(
         try {
           message = parseQueuedMessage(record.body);
         } catch (error) {
-          metrics.addMetric("MalformedMessage", MetricUnit.Count, 1);
+          metrics.addMetric(SENDER_METRICS.MalformedMessage, MetricUnit.Count, 1);
           if (ports.deadLetters === undefined) {
             logger.error("Malformed queued message; failing it so it reaches the DLQ", { messageId: record.messageId, errorName: (error as Error).name });
             throw error;
@@ -156,7 +157,7 @@ export function createSenderHandler(
         } catch (error) {
           if (!(error instanceof RetryableSendError && error.exhausted && ports.deadLetters !== undefined)) throw error;
           await ports.deadLetters.send(record, "MaxAttemptsExceeded");
-          metrics.addMetric("MovedToDeadLetterQueue", MetricUnit.Count, 1);
+          metrics.addMetric(SENDER_METRICS.MovedToDeadLetterQueue, MetricUnit.Count, 1);
           logger.error("Message failed on its last attempt; moved to the DLQ", { messageId: record.messageId, rowId: message.rowId, maxAttempts: config.maxAttempts, errorName: error.message });
           return "MOVED_TO_DLQ";
         }
@@ -167,7 +168,7 @@ export function createSenderHandler(
         throwOnFullBatchFailure: false,
       });
       const failures = response.batchItemFailures.length;
-      if (failures > 0) metrics.addMetric("BatchItemFailures", MetricUnit.Count, failures);
+      if (failures > 0) metrics.addMetric(SENDER_METRICS.BatchItemFailures, MetricUnit.Count, failures);
       return response;
     } finally {
       metrics.publishStoredMetrics();

@@ -34,6 +34,7 @@ import type { EventPublisher, SmsFileProcessedEvent } from "../shared/sms-domain
 import type { Sleep } from "../shared/token-bucket";
 import type { Checkpoint, CheckpointStore, ObjectStore } from "./adapters";
 import type { SplitterConfig } from "./config";
+import { SPLITTER_METRICS } from "./contract";
 import { Enqueuer, type QueuePort } from "./enqueue";
 import { ErrorReport, errorReportKeyFor } from "./error-report";
 import { fileIdFor, rowIdFor, type FileVersion, type QueuedSms } from "./message";
@@ -144,7 +145,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
   const { logger, metrics } = deps;
   const where = { bucket: ref.bucket, key: ref.key };
   const skip = (reason: Extract<SplitResult, { status: "skipped" }>["reason"]): SplitResult => {
-    metrics.addMetric("FileSkipped", MetricUnit.Count, 1);
+    metrics.addMetric(SPLITTER_METRICS.FileSkipped, MetricUnit.Count, 1);
     logger.info("File skipped", { ...where, reason });
     return { status: "skipped", reason };
   };
@@ -247,7 +248,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     report.addFileError(
       `the file is not UTF-8 (invalid byte sequence at byte ${notUtf8.byteOffset}, after data row ${row}); save it as UTF-8 (for example "CSV UTF-8") and upload it again. Later rows were not read.`,
     );
-    metrics.addMetric("FileNotUtf8", MetricUnit.Count, 1);
+    metrics.addMetric(SPLITTER_METRICS.FileNotUtf8, MetricUnit.Count, 1);
     rejected = true;
   } else if (syntaxError !== undefined && !rejected && !outOfTime) {
     // The parser's code and line, not its message: csv-parse quotes field values in its messages,
@@ -257,7 +258,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
   }
   await enqueuer.flush();
   if (outOfTime) {
-    metrics.addMetric("SplitterTimeBudgetExceeded", MetricUnit.Count, 1);
+    metrics.addMetric(SPLITTER_METRICS.SplitterTimeBudgetExceeded, MetricUnit.Count, 1);
     throw new TimeBudgetExceededError(lastRow);
   }
   if (layout === undefined && !rejected) {
@@ -289,9 +290,9 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     fileStatus: summary.status,
   });
 
-  metrics.addMetric("RowsEnqueued", MetricUnit.Count, enqueuer.queued);
-  metrics.addMetric("RowsInvalid", MetricUnit.Count, report.rowsInvalid);
-  metrics.addMetric(rejected ? "FileRejected" : "FileCompleted", MetricUnit.Count, 1);
+  metrics.addMetric(SPLITTER_METRICS.RowsEnqueued, MetricUnit.Count, enqueuer.queued);
+  metrics.addMetric(SPLITTER_METRICS.RowsInvalid, MetricUnit.Count, report.rowsInvalid);
+  metrics.addMetric(rejected ? SPLITTER_METRICS.FileRejected : SPLITTER_METRICS.FileCompleted, MetricUnit.Count, 1);
   logger.info("File processed", { ...where, etag, status: summary.status, rowsTotal: row, rowsQueued: validRows, rowsInvalid: report.rowsInvalid, sentThisAttempt: enqueuer.queued, resumedAfterRow: resumeAfter });
   return { status: "processed", summary, resumedAfterRow: resumeAfter };
 }

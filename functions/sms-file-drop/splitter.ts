@@ -28,6 +28,7 @@ import { createObservability } from "../shared/observability";
 import { SnsEventPublisher } from "../shared/sms-domain-events";
 import { DynamoDbCheckpointStore, S3ObjectStore, SqsFifoQueue } from "./adapters";
 import { loadSplitterConfig, type SplitterConfig } from "./config";
+import { SPLITTER_METRICS } from "./contract";
 import { parseObjectCreatedEvent } from "./s3-event";
 import { splitFile, type SplitDeps, type SplitResult } from "./split-file";
 
@@ -60,7 +61,7 @@ export function createSplitterHandler(
         try {
           results.push(await splitFile(ref, config, { ...ports, logger, metrics, remainingMs: () => context.getRemainingTimeInMillis() }));
         } catch (error) {
-          metrics.addMetric("FileFailed", MetricUnit.Count, 1);
+          metrics.addMetric(SPLITTER_METRICS.FileFailed, MetricUnit.Count, 1);
           logger.error("File failed; the invocation will be retried", { bucket: ref.bucket, key: ref.key, error });
           firstError ??= error;
         }

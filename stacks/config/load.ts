@@ -101,7 +101,9 @@ function parseArchitectureConfig(module: ArchitectureModule, value: unknown): { 
     issues.push(`${prefix}.${key}: no longer accepted; write ${instead}`);
     delete settings[key];
   }
-  if (enabled !== true) {
+  // Disabled: its keys must still be known (a typo stays an error) but are not validated. An invalid
+  // `enabled` is reported above and the settings are validated too, so every problem shows at once.
+  if (enabled === false) {
     const known = new Set(contractKeys(module.contract));
     for (const key of Object.keys(settings)) if (!known.has(key)) issues.push(`${prefix}.${key}: unknown key`);
     return { config: { enabled: false }, issues };
@@ -111,6 +113,7 @@ function parseArchitectureConfig(module: ArchitectureModule, value: unknown): { 
     issues.push(...settingIssues(parsed.error).map((i) => `${prefix}${i.key ? `.${i.key}` : ""}: ${i.message}`));
     return { config: { enabled: false }, issues };
   }
+  if (enabled !== true) return { config: { enabled: false }, issues };
   const config: ArchitectureConfig = { ...(parsed.data as Record<string, unknown>), enabled: true };
   if (retention.data !== undefined) config.logRetentionInDays = retention.data;
   return { config, issues };

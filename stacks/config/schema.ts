@@ -13,30 +13,33 @@ const logRetention = z
 
 /** Settings every architecture inherits unless its own config overrides them. */
 export const defaultsSchema = z.strictObject({
-  /** Retention of every function's log group, days. */
-  logRetentionInDays: logRetention.default(30),
-  /** Lambda runtime. */
-  runtime: z.enum(SUPPORTED_NODE_RUNTIMES).default("nodejs22.x"),
-  /** Lambda architecture. */
-  architecture: z.enum(["arm64", "x86_64"]).default("arm64"),
-  /** X-Ray tracing mode. */
-  tracing: z.enum(["Active", "PassThrough"]).default("Active"),
-  /** Powertools log level; PII is masked at INFO and above. */
-  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
-  /** What senders do with a send whose outcome is unknown (timed out after AWS may have accepted it). */
-  sendGuarantee: z.enum(SEND_GUARANTEES).default(DEFAULT_SEND_GUARANTEE),
-  /** Deletion protection on every table the stack creates. */
-  tableDeletionProtection: z.boolean().default(false),
-  /** Where alarms go: create a topic (optionally with e-mail subscriptions), use an existing one, or none. */
+  logRetentionInDays: logRetention.default(30).describe("Retention of every function's log group, days (a CloudWatch Logs value)."),
+  runtime: z.enum(SUPPORTED_NODE_RUNTIMES).default("nodejs22.x").describe("Lambda runtime."),
+  architecture: z.enum(["arm64", "x86_64"]).default("arm64").describe("Lambda architecture."),
+  tracing: z.enum(["Active", "PassThrough"]).default("Active").describe("X-Ray tracing mode."),
+  logLevel: z
+    .enum(["DEBUG", "INFO", "WARN", "ERROR"])
+    .default("INFO")
+    .describe("Powertools log level; personal data is masked at INFO and above. Lambda's own filter stays at INFO (DEBUG for DEBUG) so metric lines are kept."),
+  sendGuarantee: z
+    .enum(SEND_GUARANTEES)
+    .default(DEFAULT_SEND_GUARANTEE)
+    .describe("What senders do with a send whose outcome is unknown (it timed out after AWS may have accepted it): record it UNKNOWN and alarm, or send again."),
+  tableDeletionProtection: z.boolean().default(false).describe("Deletion protection on every DynamoDB table the stack creates."),
   alarms: z
     .strictObject({
-      createTopic: z.boolean().default(false),
-      existingTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN").optional(),
-      emailEndpoints: z.array(z.email()).default([]),
+      createTopic: z.boolean().default(false).describe("Create a KMS-encrypted SNS topic that every alarm notifies."),
+      existingTopicArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, "must be an SNS topic ARN")
+        .optional()
+        .describe("Or send every alarm to this existing topic."),
+      emailEndpoints: z.array(z.email()).default([]).describe("E-mail subscriptions of the created topic (each must be confirmed)."),
     })
     .refine((a) => !(a.createTopic && a.existingTopicArn), { message: "set either createTopic or existingTopicArn, not both" })
     .refine((a) => a.emailEndpoints.length === 0 || a.createTopic, { message: "emailEndpoints needs createTopic: true" })
-    .default({ createTopic: false, emailEndpoints: [] }),
+    .default({ createTopic: false, emailEndpoints: [] })
+    .describe("Where alarms go: a created topic, an existing one, or nowhere."),
 });
 export type StackDefaults = z.infer<typeof defaultsSchema>;
 

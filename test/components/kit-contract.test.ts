@@ -32,7 +32,7 @@ const targets = defineContract(
   "Targeted",
   z.discriminatedUnion("target", [
     z.strictObject({ target: z.literal("supported").default("supported").describe("Which services to build on."), rate: z.int().default(1).describe("Rate.") }),
-    z.strictObject({ target: z.literal("pinpoint").describe("Which services to build on."), rate: z.int().default(1).describe("Rate."), applicationId: z.string().describe("Pinpoint project id.") }),
+    z.strictObject({ target: z.literal("pinpoint").describe("Which services to build on."), rate: z.int().default(5).describe("Rate."), applicationId: z.string().describe("Pinpoint project id.") }),
   ]),
 );
 
@@ -79,9 +79,14 @@ describe("kit: contracts", () => {
     expect(contractKeys(targets)).to.deep.equal(["target", "rate", "applicationId"]);
   });
 
+  it("says a missing pass-through value is required", () => {
+    const required = defineContract("Required", z.strictObject({ tableName: passThrough(z.string().min(3)).describe("A table.") }));
+    expect(() => resolveSettings(required, {})).to.throw("Required: invalid arguments:\n  - tableName: is required");
+  });
+
   it("rejects a key that belongs to the other target", () => {
     expect(() => resolveSettings(targets, { target: "supported", applicationId: "abc" })).to.throw("Targeted: invalid arguments:\n  - applicationId: unknown key");
-    expect(resolveSettings(targets, { target: "pinpoint", applicationId: "abc" })).to.deep.equal({ target: "pinpoint", rate: 1, applicationId: "abc" });
+    expect(resolveSettings(targets, { target: "pinpoint", applicationId: "abc" })).to.deep.equal({ target: "pinpoint", rate: 5, applicationId: "abc" });
   });
 
   it("generates the settings reference from the declaration", () => {
@@ -95,6 +100,8 @@ describe("kit: contracts", () => {
 
   it("marks settings that exist for one target only", () => {
     const rows = settingsReference(targets);
+    expect(rows[0]).to.deep.include({ key: "target", type: "one of supported | pinpoint", default: '"supported"' });
+    expect(rows[1].default).to.equal('1 (target = "supported"), 5 (target = "pinpoint")');
     expect(rows.map((r) => [r.key, r.onlyWhen])).to.deep.equal([
       ["target", undefined],
       ["rate", undefined],

@@ -1,11 +1,9 @@
 import { expect } from "chai";
-import {
-  PinpointEventProcessing,
-  PinpointEventProcessingArgs,
-  validatePinpointEventProcessingArgs,
-} from "../../components/email/pinpoint-event-processing";
+import { PINPOINT_EVENT_PROCESSING, PinpointEventProcessing, PinpointEventProcessingArgs } from "../../components/email/pinpoint-event-processing";
+import { resolveSettings } from "../../components/kit/contract";
+import { createStack, parseStackConfig, StackConfigError } from "../../stacks";
 import { pinpointEventProcessingArchitecture } from "../../stacks/architectures/pinpoint-event-processing";
-import { defaultsSchema } from "../../stacks/config/schema";
+import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { physicalNameProblems, physicalNames } from "../harness/physical-names";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
@@ -17,11 +15,11 @@ const STREAM_ARN = `arn:aws:kinesis:us-east-1:${ACCOUNT}:firehoseDeliveryStream/
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:pp-processor-function-0000000`;
 const FAILURE_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:pp-failures-0000000`;
 
-const LEGACY: PinpointEventProcessingArgs = { source: "pinpoint-event-stream", existingPinpointApplicationId: APP_ID };
+const LEGACY = { target: "pinpoint", existingPinpointApplicationId: APP_ID } satisfies PinpointEventProcessingArgs;
 const make = (args: PinpointEventProcessingArgs = {}) => () => new PinpointEventProcessing("pp", args);
 
 describe("PinpointEventProcessing", () => {
-  describe('source "configuration-set" (default)', () => {
+  describe('target "configuration-set" (default)', () => {
     it("composes architecture #1 as its only child, fed by the given configuration set", async () => {
       const built = await build(make({ configurationSetName: "pinpoint-email", enableAccountSuppression: true }));
       expect(built.childrenOf("pp")).to.deep.equal(["due:email:SesEventProcessing::pp-ses-events"]);
@@ -45,7 +43,7 @@ describe("PinpointEventProcessing", () => {
     });
   });
 
-  describe('source "pinpoint-event-stream" (legacy)', () => {
+  describe('target "pinpoint" (legacy)', () => {
     it("creates exactly the bucket, Firehose with logging, the stream role, the event stream, tables, processor and notification", async () => {
       const built = await build(make(LEGACY));
       expect(built.childrenOf("pp")).to.deep.equal([
@@ -82,7 +80,7 @@ describe("PinpointEventProcessing", () => {
     });
 
     it("creates the Pinpoint project only when asked", async () => {
-      const built = await build(make({ source: "pinpoint-event-stream", createPinpointApplication: true, pinpointApplicationName: "My Project" }));
+      const built = await build(make({ target: "pinpoint", createPinpointApplication: true, pinpointApplicationName: "My Project" }));
       expect(built.childrenOf("pp")[0]).to.equal("aws:pinpoint/app:App::pp-app");
       expect(built.inputs("pp-app")).to.deep.equal({ name: "My Project" });
     });
@@ -191,14 +189,8 @@ describe("PinpointEventProcessing", () => {
 
     it("grants the processor exactly what it calls, with no wildcard action", async () => {
       const built = await build(make(LEGACY));
-      const statements = built.statements("pp-processor-policy");
+      const statements = built.callerStatements("pp-processor");
       expect(statements).to.deep.equal([
-        {
-          Sid: "WriteOwnLogs",
-          Effect: "Allow",
-          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/pp-processor-0000000:*`,
-        },
         { Sid: "ReadEventObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${BUCKET_ARN}/events/*` },
         { Sid: "SuppressAddresses", Effect: "Allow", Action: "ses:PutSuppressedDestination", Resource: "*" },
         { Sid: "RecordContactStatus", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pp-contacts-0000000` },
@@ -208,14 +200,12 @@ describe("PinpointEventProcessing", () => {
           Action: ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
           Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pp-idempotency-0000000`,
         },
-        { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-        { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
       ]);
       expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
       expect(allowedActions(built.statements("pp-firehose-policy")).filter((a) => a.includes("*"))).to.deep.equal([]);
     });
 
-    it("passes the processor architecture #1's settings, and can share #1's contact table", async () => {
+    it("passes the processor its contract's environment, and can share #1's contact table", async () => {
       const built = await build(make({ ...LEGACY, existingContactTableName: "ses-contacts", complaintExemptFeedbackTypes: [] }));
       expect(built.has("pp-contacts")).to.equal(false);
       expect((built.inputs("pp-processor-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({
@@ -243,60 +233,109 @@ describe("PinpointEventProcessing", () => {
   it("reports every invalid argument at once", () => {
     expect(
       thrownMessage(() =>
-        validatePinpointEventProcessingArgs({ existingPinpointApplicationId: APP_ID, bufferSizeMb: 500, configurationSetName: "bad name" }),
+        resolveSettings(PINPOINT_EVENT_PROCESSING, { existingPinpointApplicationId: APP_ID, bufferSizeMb: 500, configurationSetName: "bad name" }),
       ),
     ).to.equal(
       [
         "PinpointEventProcessing: invalid arguments:",
-        '  - existingPinpointApplicationId applies only to source "pinpoint-event-stream"',
-        '  - bufferSizeMb applies only to source "pinpoint-event-stream"',
-        '  - configurationSetName must be 1–64 letters, digits, hyphens or underscores, got "bad name"',
-        "  - bufferSizeMb must be an integer between 1 and 128, got 500",
+        "  - configurationSetName: must be 1–64 letters, digits, hyphens or underscores",
+        "  - existingPinpointApplicationId: unknown key",
+        "  - bufferSizeMb: unknown key",
       ].join("\n"),
     );
     expect(
       thrownMessage(() =>
-        validatePinpointEventProcessingArgs({
-          source: "pinpoint-event-stream",
+        resolveSettings(PINPOINT_EVENT_PROCESSING, {
+          target: "pinpoint",
           existingPinpointApplicationId: "My Project",
           createPinpointApplication: true,
+          bufferSizeMb: 500,
           configurationSetName: "pinpoint-email",
         }),
       ),
     ).to.equal(
       [
         "PinpointEventProcessing: invalid arguments:",
-        '  - configurationSetName applies only to source "configuration-set"',
-        "  - set either existingPinpointApplicationId or createPinpointApplication, not both",
-        '  - existingPinpointApplicationId must be a 32-character hexadecimal project id, got "My Project"',
+        "  - existingPinpointApplicationId: must be a 32-character hexadecimal Pinpoint project id",
+        "  - bufferSizeMb: Too big: expected number to be <=128",
+        "  - configurationSetName: unknown key",
+        "  - createPinpointApplication: set either existingPinpointApplicationId or createPinpointApplication, not both",
       ].join("\n"),
     );
-    expect(thrownMessage(() => validatePinpointEventProcessingArgs({ source: "pinpoint-event-stream" }))).to.equal(
-      [
-        "PinpointEventProcessing: invalid arguments:",
-        '  - source "pinpoint-event-stream" needs existingPinpointApplicationId or createPinpointApplication: true',
-      ].join("\n"),
+    expect(thrownMessage(() => resolveSettings(PINPOINT_EVENT_PROCESSING, { target: "pinpoint" }))).to.equal(
+      'PinpointEventProcessing: invalid arguments:\n  - existingPinpointApplicationId: target "pinpoint" needs existingPinpointApplicationId or createPinpointApplication: true',
+    );
+    expect(thrownMessage(() => resolveSettings(PINPOINT_EVENT_PROCESSING, { target: "pinpoint-event-stream" }))).to.equal(
+      'PinpointEventProcessing: invalid arguments:\n  - target: must be "configuration-set" (the default) or "pinpoint"',
     );
   });
 });
 
 describe("pinpointEventProcessing stack module", () => {
-  const ctx = () => ({ defaults: defaultsSchema.parse({}), alarmActions: [], built: new Map() });
+  const stack = (settings: Record<string, unknown>) => parseStackConfig({ pinpointEventProcessing: { enabled: true, ...settings } });
+  const issuesOf = (raw: Record<string, unknown>) => {
+    try {
+      parseStackConfig(raw);
+    } catch (error) {
+      return (error as StackConfigError).issues;
+    }
+    return [];
+  };
 
-  it("builds the configuration-set source from its minimal config, and the legacy source when asked", async () => {
-    const minimal = pinpointEventProcessingArchitecture.schema.parse(pinpointEventProcessingArchitecture.minimalConfig);
-    const built = await build(() => pinpointEventProcessingArchitecture.build(minimal, ctx()));
+  it("builds the configuration-set target from its minimal config, and the legacy target when asked", async () => {
+    const built = await build(() => createStack(stack(pinpointEventProcessingArchitecture.minimalConfig)));
     expect(built.childrenOf("pinpoint-event-processing")).to.deep.equal(["due:email:SesEventProcessing::pinpoint-event-processing-ses-events"]);
-    const legacy = pinpointEventProcessingArchitecture.schema.parse({ enabled: true, source: "pinpoint-event-stream", existingPinpointApplicationId: APP_ID });
-    const builtLegacy = await build(() => pinpointEventProcessingArchitecture.build(legacy, ctx()));
+    const builtLegacy = await build(() => createStack(stack({ target: "pinpoint", existingPinpointApplicationId: APP_ID })));
     expect(builtLegacy.has("pinpoint-event-processing-event-stream")).to.equal(true);
   });
 
-  it("names the exact key of each cross-field error", () => {
-    const result = pinpointEventProcessingArchitecture.schema.safeParse({ enabled: true, bufferSizeMb: 5 });
-    expect(result.success).to.equal(false);
-    expect(result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
-      'bufferSizeMb: applies only to source "pinpoint-event-stream"',
+  it("rejects a key of the other target, naming it", () => {
+    expect(issuesOf({ pinpointEventProcessing: { enabled: true, bufferSizeMb: 5 } })).to.deep.equal([
+      "digital-user-engagement:pinpointEventProcessing.bufferSizeMb: unknown key",
     ]);
+    expect(issuesOf({ pinpointEventProcessing: { enabled: true, target: "pinpoint", createPinpointApplication: true, enableAccountSuppression: true } })).to.deep.equal([
+      "digital-user-engagement:pinpointEventProcessing.enableAccountSuppression: unknown key",
+    ]);
+  });
+
+  it("says what to write instead of the former source key", () => {
+    expect(issuesOf({ pinpointEventProcessing: { enabled: true, source: "configuration-set" } })).to.deep.equal([
+      'digital-user-engagement:pinpointEventProcessing.source: no longer accepted; write target ("pinpoint" for "pinpoint-event-stream"; "configuration-set" is the default)',
+    ]);
+  });
+
+  it("rejects, in the stack's validation and with zero resources registered, a config that breaks a component rule", async () => {
+    // Passed the former stack schema (with source instead of target) and failed only in the constructor.
+    const raw = { pinpointEventProcessing: { enabled: true, target: "pinpoint", existingPinpointApplicationId: APP_ID, pinpointApplicationName: "My Project" } };
+    let error: unknown;
+    try {
+      await runUnderMocks(() => createStack(parseStackConfig(raw)));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(StackConfigError);
+    expect((error as StackConfigError).issues).to.deep.equal([
+      "digital-user-engagement:pinpointEventProcessing.pinpointApplicationName: applies only with createPinpointApplication: true",
+    ]);
+    expect((error as { registeredBeforeFailure?: number }).registeredBeforeFailure).to.equal(0);
+  });
+
+  it("counts the configuration set of the configuration-set target in the event-destination clash rule, and nothing for the pinpoint target", () => {
+    expect(
+      issuesOf({
+        sesEventProcessing: { enabled: true, existingConfigurationSetName: "newsletters" },
+        pinpointEventProcessing: { enabled: true, target: "configuration-set", configurationSetName: "newsletters" },
+      }),
+    ).to.deep.equal([
+      'digital-user-engagement:pinpointEventProcessing.configurationSetName: configuration set "newsletters" already gets an event destination ' +
+        "from digital-user-engagement:sesEventProcessing.existingConfigurationSetName; each bounce and complaint would be processed twice " +
+        "(enable one of them, or give each its own configuration set)",
+    ]);
+    expect(
+      issuesOf({
+        sesEventProcessing: { enabled: true, existingConfigurationSetName: "newsletters" },
+        pinpointEventProcessing: { enabled: true, target: "pinpoint", createPinpointApplication: true },
+      }),
+    ).to.deep.equal([]);
   });
 });

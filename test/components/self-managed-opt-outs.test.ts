@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  SelfManagedOptOuts,
-  SelfManagedOptOutsArgs,
-  originationUpdateCommand,
-  validateSelfManagedOptOutsArgs,
-} from "../../components/sms/self-managed-opt-outs";
-import { selfManagedOptOutsArchitecture, selfManagedOptOutsSchema } from "../../stacks/architectures/self-managed-opt-outs";
+import * as z from "zod";
+import { defineContract, resolveSettings } from "../../components/kit/contract";
+import { SELF_MANAGED_OPT_OUTS, SelfManagedOptOuts, SelfManagedOptOutsArgs, originationUpdateCommand } from "../../components/sms/self-managed-opt-outs";
+import { DEFAULT_REPLIES } from "../../functions/self-managed-opt-outs/contract";
+import { DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS } from "../../functions/shared/inbound-sms";
+import { createStack, parseStackConfig, StackConfigError } from "../../stacks";
+import { defineArchitecture, type ArchitectureModule } from "../../stacks/architectures";
+import { SMS_PREFERENCE_TABLE, selfManagedOptOutsArchitecture } from "../../stacks/architectures/self-managed-opt-outs";
+import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const ACCOUNT = "123456789012";
@@ -119,14 +121,8 @@ describe("SelfManagedOptOuts", () => {
 
   it("grants the handler exactly what it calls on the default target, with no wildcard action", async () => {
     const built = await build(make({ ...CREATE, configurationSetName: "replies" }));
-    const statements = built.statements("opt-handler-policy");
+    const statements = built.callerStatements("opt-handler");
     expect(statements).to.deep.equal([
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/opt-handler-0000000:*`,
-      },
       {
         Sid: "RecordOptOuts",
         Effect: "Allow",
@@ -148,26 +144,24 @@ describe("SelfManagedOptOuts", () => {
       },
       { Sid: "PublishEvents", Effect: "Allow", Action: "sns:Publish", Resource: EVENTS_TOPIC_ARN },
       { Sid: "EncryptEvents", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/opt-events-key` },
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
 
   it("uses Pinpoint UpdateEndpoint and SendMessages, scoped to the project, on the pinpoint target", async () => {
     const built = await build(make({ ...CREATE, target: "pinpoint", pinpointApplicationId: "abc123" }));
-    const statements = built.statements("opt-handler-policy").filter((s) => s.Sid === "RecordOptOuts" || s.Sid === "SendReplies");
+    const statements = built.callerStatements("opt-handler").filter((s) => s.Sid === "RecordOptOuts" || s.Sid === "SendReplies");
     expect(statements).to.deep.equal([
       { Sid: "RecordOptOuts", Effect: "Allow", Action: "mobiletargeting:UpdateEndpoint", Resource: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:apps/abc123/endpoints/*` },
       { Sid: "SendReplies", Effect: "Allow", Action: "mobiletargeting:SendMessages", Resource: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:apps/abc123/messages` },
     ]);
     const env = (built.inputs("opt-handler-function").environment as { variables: Record<string, string> }).variables;
-    expect(env).to.include({ TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123" });
+    expect(env).to.include({ TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123", CONFIGURATION_SET_NAME: "" });
   });
 
   it("does not grant the opt-out list in preference-table-only mode", async () => {
     const built = await build(make({ ...CREATE, optOutMode: "preference-table-only" }));
-    expect(built.statements("opt-handler-policy").map((s) => s.Sid)).not.to.include("RecordOptOuts");
+    expect(built.callerStatements("opt-handler").map((s) => s.Sid)).not.to.include("RecordOptOuts");
   });
 
   it("passes the keyword sets, replies and mode to the handler through its environment", async () => {
@@ -184,19 +178,25 @@ describe("SelfManagedOptOuts", () => {
     expect((built.inputs("opt-handler-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({
       POWERTOOLS_SERVICE_NAME: "opt-handler",
       POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SelfManagedOptOuts",
       TARGET: "end-user-messaging",
+      PINPOINT_APPLICATION_ID: "",
+      CONFIGURATION_SET_NAME: "replies",
       OPT_OUT_MODE: "preference-table-only",
       OPT_OUT_REPLY_ORDER: "before-opt-out-list",
       OPT_OUT_LIST_NAME: LIST_NAME,
       PREFERENCE_TABLE_NAME: "opt-preferences-0000000",
       IDEMPOTENCY_TABLE_NAME: "opt-idempotency-0000000",
       EVENTS_TOPIC_ARN,
-      FREE_TEXT_OPT_OUT: "flag",
-      SEND_GUARANTEE: "at-most-once",
-      POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SelfManagedOptOuts",
-      CONFIGURATION_SET_NAME: "replies",
+      // Every variable is set: the defaults come from the contract, stated once.
+      OPT_OUT_REPLY: DEFAULT_REPLIES.OPT_OUT,
+      OPT_IN_REPLY: DEFAULT_REPLIES.OPT_IN,
       HELP_REPLY: "Acme: reply STOP to opt out",
       OPT_OUT_KEYWORDS: '["STOP","ARRET"]',
+      OPT_IN_KEYWORDS: JSON.stringify(DEFAULT_OPT_IN_KEYWORDS),
+      HELP_KEYWORDS: JSON.stringify(DEFAULT_HELP_KEYWORDS),
+      FREE_TEXT_OPT_OUT: "flag",
+      SEND_GUARANTEE: "at-most-once",
     });
   });
 
@@ -274,9 +274,9 @@ describe("SelfManagedOptOuts", () => {
     const built = await build(make({ existingPhoneNumberId: PHONE_ID, existingOptOutListName: "marketing-opt-outs" }));
     expect(built.has("opt-phone-number")).to.equal(false);
     expect(built.has("opt-opt-out-list")).to.equal(false);
-    const send = built.statements("opt-handler-policy").find((s) => s.Sid === "SendReplies");
+    const send = built.callerStatements("opt-handler").find((s) => s.Sid === "SendReplies");
     expect(send?.Resource).to.deep.equal([`${SMS}:phone-number/${PHONE_ID}`]);
-    const record = built.statements("opt-handler-policy").find((s) => s.Sid === "RecordOptOuts");
+    const record = built.callerStatements("opt-handler").find((s) => s.Sid === "RecordOptOuts");
     expect(record?.Resource).to.equal(`${SMS}:opt-out-list/marketing-opt-outs`);
     const component = built.run.result as SelfManagedOptOuts;
     expect(await resolve(component.originationIdentityUpdateCommand)).to.equal(
@@ -287,7 +287,7 @@ describe("SelfManagedOptOuts", () => {
 
   it("replies from any number of an existing pool and exports its UpdatePool call", async () => {
     const built = await build(make({ existingPoolId: POOL_ID }));
-    const send = built.statements("opt-handler-policy").find((s) => s.Sid === "SendReplies");
+    const send = built.callerStatements("opt-handler").find((s) => s.Sid === "SendReplies");
     expect(send?.Resource).to.deep.equal([`${SMS}:pool/${POOL_ID}`, `${SMS}:phone-number/*`]);
     expect(originationUpdateCommand("pool", POOL_ID, TOPIC_ARN, LIST_NAME, "eu-west-1")).to.equal(
       `aws pinpoint-sms-voice-v2 update-pool --pool-id ${POOL_ID} --two-way-enabled --two-way-channel-arn ${TOPIC_ARN} --self-managed-opt-outs-enabled --opt-out-list-name ${LIST_NAME} --region eu-west-1`,
@@ -305,7 +305,7 @@ describe("SelfManagedOptOuts", () => {
     );
     expect(built.has("opt-events")).to.equal(false);
     expect(built.has("opt-preferences")).to.equal(false);
-    const bySid = Object.fromEntries(built.statements("opt-handler-policy").map((s) => [s.Sid, s.Resource]));
+    const bySid = Object.fromEntries(built.callerStatements("opt-handler").map((s) => [s.Sid, s.Resource]));
     expect(bySid.PublishEvents).to.equal(`arn:aws:sns:us-east-1:${ACCOUNT}:crm-events`);
     expect(bySid.EncryptEvents).to.equal(`arn:aws:kms:us-east-1:${ACCOUNT}:key/crm`);
     expect(bySid.Preferences).to.equal(`arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/crm-sms-preferences`);
@@ -314,12 +314,11 @@ describe("SelfManagedOptOuts", () => {
   it("reports every invalid argument at once", () => {
     expect(
       thrownMessage(() =>
-        validateSelfManagedOptOutsArgs({
+        resolveSettings(SELF_MANAGED_OPT_OUTS, {
           createPhoneNumber: true,
           existingPoolId: "pool-x",
           phoneNumberIsoCountryCode: "usa",
           target: "pinpoint",
-          configurationSetName: "replies",
           helpReply: "",
           optInKeywords: ["START", "HELP"],
           existingEventsTopicKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/x",
@@ -329,25 +328,34 @@ describe("SelfManagedOptOuts", () => {
     ).to.equal(
       [
         "SelfManagedOptOuts: invalid arguments:",
-        '  - target "pinpoint" needs pinpointApplicationId',
-        "  - set only one of createPhoneNumber, existingPhoneNumberId and existingPoolId",
-        '  - phoneNumberIsoCountryCode must be two upper-case letters (ISO 3166-1 alpha-2), got "usa"',
-        '  - phoneNumberType must be one of LONG_CODE, TOLL_FREE, TEN_DLC, SIMULATOR, got ""',
-        '  - phoneNumberMessageType must be one of TRANSACTIONAL, PROMOTIONAL, got ""',
-        '  - existingPoolId must be a pool id (pool-…) or its ARN, got "pool-x"',
-        '  - configurationSetName applies only to target "end-user-messaging"',
-        "  - helpReply must be 1–1600 characters, got 0",
-        '  - keywords: keyword "HELP" is in both the opt-in and the help keywords',
-        "  - existingEventsTopicKmsKeyArn applies only with existingEventsTopicArn",
-        "  - timeoutSeconds must be an integer between 10 and 900, got 0",
+        "  - phoneNumberIsoCountryCode: must be an ISO 3166-1 alpha-2 code such as US",
+        "  - existingPoolId: must be a pool id (pool-…) or its ARN",
+        "  - helpReply: must be 1–1600 characters",
+        "  - timeoutSeconds: Too small: expected number to be >=10",
+        '  - pinpointApplicationId: is required when target is "pinpoint"',
+        "  - createPhoneNumber: set only one of createPhoneNumber, existingPhoneNumberId and existingPoolId",
+        "  - phoneNumberType: is required with createPhoneNumber: true",
+        "  - phoneNumberMessageType: is required with createPhoneNumber: true",
+        "  - existingEventsTopicKmsKeyArn: applies only with existingEventsTopicArn",
+        '  - optOutKeywords/optInKeywords/helpKeywords: keyword "HELP" is in both the opt-in and the help keywords',
       ].join("\n"),
     );
-    expect(thrownMessage(() => validateSelfManagedOptOutsArgs({ phoneNumberType: "LONG_CODE" }))).to.equal(
+    expect(thrownMessage(() => resolveSettings(SELF_MANAGED_OPT_OUTS, { phoneNumberType: "LONG_CODE", phoneNumberDeletionProtection: false }))).to.equal(
       [
         "SelfManagedOptOuts: invalid arguments:",
-        "  - set one of createPhoneNumber, existingPhoneNumberId or existingPoolId",
-        "  - phoneNumberType applies only with createPhoneNumber: true",
+        "  - createPhoneNumber: set one of createPhoneNumber, existingPhoneNumberId or existingPoolId",
+        "  - phoneNumberType: applies only with createPhoneNumber: true",
+        "  - phoneNumberDeletionProtection: applies only with createPhoneNumber: true",
       ].join("\n"),
+    );
+  });
+
+  it("rejects a key of the other target as unknown", () => {
+    expect(thrownMessage(() => resolveSettings(SELF_MANAGED_OPT_OUTS, { ...CREATE, configurationSetName: "replies", target: "pinpoint", pinpointApplicationId: "abc123" }))).to.equal(
+      "SelfManagedOptOuts: invalid arguments:\n  - configurationSetName: unknown key",
+    );
+    expect(thrownMessage(() => resolveSettings(SELF_MANAGED_OPT_OUTS, { ...CREATE, pinpointApplicationId: "abc123" } as SelfManagedOptOutsArgs))).to.equal(
+      "SelfManagedOptOuts: invalid arguments:\n  - pinpointApplicationId: unknown key",
     );
   });
 
@@ -358,18 +366,62 @@ describe("SelfManagedOptOuts", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).to.contain('existingPhoneNumberId must be a phone number id (phone-…) or its ARN, got "+12065550100"');
+    expect(message).to.equal("SelfManagedOptOuts: invalid arguments:\n  - existingPhoneNumberId: must be a phone number id (phone-…) or its ARN");
   });
 
   it("accepts its minimal stack config and rejects an unknown key and a missing origination identity", () => {
-    expect(selfManagedOptOutsSchema.safeParse(selfManagedOptOutsArchitecture.minimalConfig).success).to.equal(true);
-    expect(selfManagedOptOutsSchema.parse(selfManagedOptOutsArchitecture.minimalConfig)).to.include({ freeTextOptOut: "flag", timeoutSeconds: 30 });
-    expect(selfManagedOptOutsSchema.safeParse({ ...selfManagedOptOutsArchitecture.minimalConfig, timeoutSeconds: 5 }).success).to.equal(false);
-    const typo = selfManagedOptOutsSchema.safeParse({ enabled: true, existingPhoneNumberId: PHONE_ID, optOutMod: "preference-table-only" });
+    const settings = SELF_MANAGED_OPT_OUTS.settings;
+    expect(settings.safeParse(selfManagedOptOutsArchitecture.minimalConfig).success).to.equal(true);
+    expect(settings.parse(selfManagedOptOutsArchitecture.minimalConfig)).to.include({ target: "end-user-messaging", freeTextOptOut: "flag", timeoutSeconds: 30 });
+    expect(settings.safeParse({ ...selfManagedOptOutsArchitecture.minimalConfig, timeoutSeconds: 5 }).success).to.equal(false);
+    const typo = settings.safeParse({ existingPhoneNumberId: PHONE_ID, optOutMod: "preference-table-only" });
     expect(typo.success).to.equal(false);
-    const missing = selfManagedOptOutsSchema.safeParse({ enabled: true });
+    const missing = settings.safeParse({});
     expect(missing.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
-      "createPhoneNumber: set exactly one of createPhoneNumber: true, existingPhoneNumberId or existingPoolId",
+      "createPhoneNumber: set one of createPhoneNumber, existingPhoneNumberId or existingPoolId",
     ]);
+  });
+
+  it("rejects, in the stack's validation and with zero resources registered, a config that breaks a component rule", async () => {
+    // Both passed the former stack schema (any non-empty id, any keyword lists) and failed only in the constructor.
+    const raw = { selfManagedOptOuts: { enabled: true, existingPhoneNumberId: "+12065550100", optInKeywords: ["START", "HELP"] } };
+    let error: unknown;
+    try {
+      await runUnderMocks(() => createStack(parseStackConfig(raw)));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(StackConfigError);
+    expect((error as StackConfigError).issues).to.deep.equal([
+      "digital-user-engagement:selfManagedOptOuts.existingPhoneNumberId: must be a phone number id (phone-…) or its ARN",
+      'digital-user-engagement:selfManagedOptOuts.optOutKeywords/optInKeywords/helpKeywords: keyword "HELP" is in both the opt-in and the help keywords',
+    ]);
+    expect((error as { registeredBeforeFailure?: number }).registeredBeforeFailure).to.equal(0);
+  });
+
+  it("rejects a key of the other target in the stack config", () => {
+    expect(() => parseStackConfig({ selfManagedOptOuts: { enabled: true, existingPoolId: POOL_ID, target: "pinpoint", pinpointApplicationId: "abc123", configurationSetName: "replies" } })).to.throw(
+      "digital-user-engagement:selfManagedOptOuts.configurationSetName: unknown key",
+    );
+  });
+
+  it("provides its preference table to the architectures that require it", async () => {
+    let received: pulumi.Output<string> | undefined;
+    const consumer = defineArchitecture({
+      key: "consumer",
+      number: 99,
+      title: "a consumer",
+      contract: defineContract("Consumer", z.strictObject({})),
+      minimalConfig: {},
+      requires: () => [SMS_PREFERENCE_TABLE],
+      build(_config, ctx) {
+        received = ctx.capabilities.require(SMS_PREFERENCE_TABLE).preferenceTableName;
+        return { component: new pulumi.ComponentResource("test:Consumer", "consumer"), outputs: {} };
+      },
+    });
+    const modules = [consumer, selfManagedOptOutsArchitecture] as unknown as ArchitectureModule[];
+    const raw = { consumer: { enabled: true }, selfManagedOptOuts: { enabled: true, ...selfManagedOptOutsArchitecture.minimalConfig } };
+    await runUnderMocks(() => createStack(parseStackConfig(raw, modules), modules));
+    expect(await resolve(received)).to.equal("self-managed-opt-outs-preferences-0000000");
   });
 });

@@ -1,13 +1,11 @@
 import { expect } from "chai";
-import {
-  SesAutoReply,
-  SesAutoReplyArgs,
-  deriveSendingIdentities,
-  normalizeRecipients,
-  validateSesAutoReplyArgs,
-} from "../../components/email/ses-auto-reply";
+import { SES_AUTO_REPLY, SesAutoReply, SesAutoReplyArgs, deriveSendingIdentities, normalizeRecipients } from "../../components/email/ses-auto-reply";
+import { resolveSettings } from "../../components/kit/contract";
+import { RESPONDER } from "../../functions/ses-auto-reply/contract";
+import { createStack } from "../../stacks";
 import { sesAutoReplyArchitecture } from "../../stacks/architectures/ses-auto-reply";
-import { defaultsSchema } from "../../stacks/config/schema";
+import { StackConfigError, parseStackConfig } from "../../stacks/config";
+import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const ACCOUNT = "123456789012";
@@ -79,10 +77,27 @@ describe("SesAutoReply", () => {
     expect(built.inputs("reply-hourly-cap").dimensions).to.deep.equal({ service: "reply-responder", reason: "hourly-cap" });
   });
 
+  it("takes every custom-metric alarm's metric from the responder's contract and its service from the responder", async () => {
+    const built = await build(make({ alarmActions: ["arn:aws:sns:us-east-1:123456789012:oncall"] }));
+    const env = (built.inputs("reply-responder-function").environment as { variables: Record<string, string> }).variables;
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).to.equal(RESPONDER.namespace);
+    for (const alarm of ["reply-sending-disabled", "reply-send-outcome-unknown", "reply-hourly-cap"]) {
+      const inputs = built.inputs(alarm) as { namespace: string; metricName: string; dimensions: Record<string, string> };
+      expect(inputs.namespace, alarm).to.equal(RESPONDER.namespace);
+      expect(RESPONDER.metrics, alarm).to.include(inputs.metricName);
+      expect(inputs.dimensions.service, alarm).to.equal(env.POWERTOOLS_SERVICE_NAME);
+    }
+  });
+
   it("refuses a maxRepliesPerHour of 0 (not unlimited) or above 1000", () => {
-    for (const value of [0, 1001, 2.5]) {
-      expect(thrownMessage(() => validateSesAutoReplyArgs({ ...BASE, maxRepliesPerHour: value }))).to.equal(
-        `SesAutoReply: invalid arguments:\n  - maxRepliesPerHour must be an integer between 1 and 1000, got ${value}`,
+    const cases: [number, string][] = [
+      [0, "Too small: expected number to be >=1"],
+      [1001, "Too big: expected number to be <=1000"],
+      [2.5, "Invalid input: expected int, received number"],
+    ];
+    for (const [value, message] of cases) {
+      expect(thrownMessage(() => resolveSettings(SES_AUTO_REPLY, { ...BASE, maxRepliesPerHour: value }))).to.equal(
+        `SesAutoReply: invalid arguments:\n  - maxRepliesPerHour: ${message}`,
       );
     }
   });
@@ -167,14 +182,8 @@ describe("SesAutoReply", () => {
 
   it("grants exactly SendEmail on the From identities and the configuration set, GetEmailTemplate on its template, and the table", async () => {
     const built = await build(make({ configurationSetName: "auto-reply" }));
-    const statements = built.statements("reply-responder-policy");
+    const statements = built.callerStatements("reply-responder");
     expect(statements).to.deep.equal([
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/reply-responder-0000000:*`,
-      },
       {
         Sid: "SendReplies",
         Effect: "Allow",
@@ -183,18 +192,17 @@ describe("SesAutoReply", () => {
       },
       { Sid: "ReadTemplate", Effect: "Allow", Action: "ses:GetEmailTemplate", Resource: `${SES}:template/digital-user-engagement-test-reply-template` },
       { Sid: "ReplyState", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], Resource: TABLE_ARN },
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: FAILURE_QUEUE_ARN },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
 
   it("reads a Pinpoint template with mobiletargeting:GetEmailTemplate on templates/<name>/EMAIL only", async () => {
+    const { existingRuleSetName, after, recipients, replyFrom } = BASE;
     const built = await build(
-      make({ templateSource: "pinpoint", existingTemplateName: "NoReply", templateHtml: undefined, templateText: undefined, templateSubjectPrefix: undefined }),
+      () => new SesAutoReply("reply", { target: "pinpoint", existingTemplateName: "NoReply", existingRuleSetName, after, recipients, replyFrom }),
     );
     expect(built.has("reply-template")).to.equal(false);
-    const read = built.statements("reply-responder-policy").find((s) => s.Sid === "ReadTemplate");
+    const read = built.callerStatements("reply-responder").find((s) => s.Sid === "ReadTemplate");
     expect(read).to.deep.equal({
       Sid: "ReadTemplate",
       Effect: "Allow",
@@ -227,6 +235,7 @@ describe("SesAutoReply", () => {
       REPLY_WINDOW_SECONDS: "3600",
       MAX_REPLIES_PER_HOUR: "100",
       ALLOW_EXTERNAL_REPLY_TO: "false",
+      CONFIGURATION_SET_NAME: "",
       SEND_GUARANTEE: "at-most-once",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SesAutoReply",
     });
@@ -272,14 +281,14 @@ describe("SesAutoReply", () => {
   it("reports every invalid argument at once", () => {
     expect(
       thrownMessage(() =>
-        validateSesAutoReplyArgs({
+        resolveSettings(SES_AUTO_REPLY, {
           existingRuleSetName: "default-rule-set",
           createRuleSet: true,
           activateRuleSet: true,
           ruleName: "-bad-",
           recipients: [],
           stopRuleSet: true,
-          templateSource: "pinpoint",
+          target: "pinpoint",
           replyFrom: "Support <noreply@example.com>",
           allowedReplyFrom: ["example.com"],
           replyWindowSeconds: 10,
@@ -288,23 +297,38 @@ describe("SesAutoReply", () => {
     ).to.equal(
       [
         "SesAutoReply: invalid arguments:",
-        "  - set either existingRuleSetName or createRuleSet, not both",
-        "  - rule placement must be explicit: set after (the rule to follow) or insertFirst: true",
-        '  - ruleName must be 1–64 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, got "-bad-"',
-        "  - stopRuleSet needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail",
-        '  - templateSource "pinpoint" needs existingTemplateName (the component creates SES templates only)',
-        '  - replyFrom must be a plain address (local@domain), got "Support <noreply@example.com>"',
-        '  - allowedReplyFrom: "example.com" is neither an address nor an @domain',
-        "  - replyWindowSeconds must be an integer between 60 and 31536000, got 10",
+        '  - ruleName: must be 1–64 letters, digits, ".", "_" or "-", starting and ending with a letter or digit, got "-bad-"',
+        '  - replyFrom: must be a plain address (local@domain), got "Support <noreply@example.com>"',
+        '  - allowedReplyFrom.0: "example.com" is neither an address nor an @domain',
+        "  - replyWindowSeconds: Too small: expected number to be >=60",
+        "  - createRuleSet: set either existingRuleSetName or createRuleSet, not both",
+        "  - after: rule placement must be explicit: set after (the rule to follow) or insertFirst: true",
+        "  - stopRuleSet: needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail",
+        '  - existingTemplateName: target "pinpoint" needs existingTemplateName (the component creates SES templates only)',
       ].join("\n"),
     );
-    expect(thrownMessage(() => validateSesAutoReplyArgs({ templateHtml: "<p>x</p>" }))).to.equal(
+    expect(thrownMessage(() => resolveSettings(SES_AUTO_REPLY, { templateHtml: "<p>x</p>" }))).to.equal(
       [
         "SesAutoReply: invalid arguments:",
-        "  - set existingRuleSetName (add the rule to an existing set) or createRuleSet: true",
-        "  - set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to",
+        "  - existingRuleSetName: set existingRuleSetName (add the rule to an existing set) or createRuleSet: true",
+        "  - replyFrom: set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to",
       ].join("\n"),
     );
+  });
+
+  it("rejects a key that belongs to the other target, and an unknown target", () => {
+    expect(thrownMessage(() => resolveSettings(SES_AUTO_REPLY, { ...BASE, target: "pinpoint", existingTemplateName: "NoReply" }))).to.equal(
+      [
+        "SesAutoReply: invalid arguments:",
+        "  - templateSubjectPrefix: unknown key",
+        "  - templateHtml: unknown key",
+        "  - templateText: unknown key",
+      ].join("\n"),
+    );
+    expect(thrownMessage(() => resolveSettings(SES_AUTO_REPLY, { ...BASE, target: "smtp" as never }))).to.equal(
+      'SesAutoReply: invalid arguments:\n  - target: must be "ses" or "pinpoint", got "smtp"',
+    );
+    expect(resolveSettings(SES_AUTO_REPLY, BASE).target).to.equal("ses");
   });
 
   it("fails construction before creating anything", async () => {
@@ -319,45 +343,91 @@ describe("SesAutoReply", () => {
 });
 
 describe("sesAutoReply stack module", () => {
-  const ctx = () => ({ defaults: defaultsSchema.parse({}), alarmActions: [], built: new Map() });
+  const minimal = sesAutoReplyArchitecture.minimalConfig;
+  const stack = (raw: Record<string, unknown>) => runUnderMocks(() => createStack(parseStackConfig(raw)), { stack: "test" });
+  const issuesOf = (raw: Record<string, unknown>): string[] => {
+    try {
+      parseStackConfig(raw);
+    } catch (error) {
+      expect(error).to.be.instanceOf(StackConfigError);
+      return (error as StackConfigError).issues;
+    }
+    return expect.fail("expected a config error");
+  };
 
   it("builds the component from its minimal config", async () => {
-    const config = sesAutoReplyArchitecture.schema.parse(sesAutoReplyArchitecture.minimalConfig);
-    const built = await build(() => sesAutoReplyArchitecture.build(config, ctx()));
-    expect(built.inputs("ses-auto-reply-rule")).to.include({ scanEnabled: true, tlsPolicy: "Require" });
-    expect(built.has("ses-auto-reply-rule-set")).to.equal(true);
+    const run = await stack({ sesAutoReply: { enabled: true, ...minimal } });
+    const rule = run.resources.find((r) => r.name === "ses-auto-reply-rule")!;
+    expect(rule.inputs).to.include({ scanEnabled: true, tlsPolicy: "Require" });
+    expect(run.resources.some((r) => r.name === "ses-auto-reply-rule-set")).to.equal(true);
   });
 
   it("names the exact key of each cross-field error", () => {
-    const result = sesAutoReplyArchitecture.schema.safeParse({ enabled: true, existingRuleSetName: "default-rule-set", createRuleSet: true, after: "x" });
-    expect(result.success).to.equal(false);
-    expect(result.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
-      "createRuleSet: set either existingRuleSetName or createRuleSet, not both",
-      "existingTemplateName: set existingTemplateName, or templateHtml and/or templateText to create a template",
-      "replyFrom: set replyFrom or allowedReplyFrom",
+    expect(issuesOf({ sesAutoReply: { enabled: true, existingRuleSetName: "default-rule-set", createRuleSet: true, after: "x" } })).to.deep.equal([
+      "digital-user-engagement:sesAutoReply.createRuleSet: set either existingRuleSetName or createRuleSet, not both",
+      "digital-user-engagement:sesAutoReply.after: after and insertFirst apply only to an existing rule set",
+      "digital-user-engagement:sesAutoReply.existingTemplateName: set existingTemplateName, or templateHtml and/or templateText to create a template",
+      "digital-user-engagement:sesAutoReply.replyFrom: set replyFrom, or allowedReplyFrom to reply from the address the mail was sent to",
     ]);
   });
 
   it("defaults maxRepliesPerHour to 100 and allowExternalReplyTo to false, and refuses a cap of 0", () => {
-    const config = sesAutoReplyArchitecture.schema.parse(sesAutoReplyArchitecture.minimalConfig);
-    expect(config).to.include({ maxRepliesPerHour: 100, allowExternalReplyTo: false });
-    const zero = sesAutoReplyArchitecture.schema.safeParse({ ...sesAutoReplyArchitecture.minimalConfig, maxRepliesPerHour: 0 });
-    expect(zero.success).to.equal(false);
-    expect(zero.error!.issues.map((i) => i.path.join("."))).to.deep.equal(["maxRepliesPerHour"]);
+    expect(parseStackConfig({ sesAutoReply: { enabled: true, ...minimal } }).architectures.sesAutoReply).to.include({
+      target: "ses",
+      maxRepliesPerHour: 100,
+      allowExternalReplyTo: false,
+    });
+    expect(issuesOf({ sesAutoReply: { enabled: true, ...minimal, maxRepliesPerHour: 0 } })).to.deep.equal([
+      "digital-user-engagement:sesAutoReply.maxRepliesPerHour: Too small: expected number to be >=1",
+    ]);
   });
 
   it("passes the stack's sendGuarantee default and the new settings to the component", async () => {
-    const config = sesAutoReplyArchitecture.schema.parse({ ...sesAutoReplyArchitecture.minimalConfig, maxRepliesPerHour: 20, allowExternalReplyTo: true });
-    const built = await build(() =>
-      sesAutoReplyArchitecture.build(config, { ...ctx(), defaults: defaultsSchema.parse({ sendGuarantee: "at-least-once" }) }),
-    );
-    const env = (built.inputs("ses-auto-reply-responder-function").environment as { variables: Record<string, string> }).variables;
-    expect(env).to.include({ SEND_GUARANTEE: "at-least-once", MAX_REPLIES_PER_HOUR: "20", ALLOW_EXTERNAL_REPLY_TO: "true" });
+    const run = await stack({
+      defaults: { sendGuarantee: "at-least-once" },
+      sesAutoReply: { enabled: true, ...minimal, maxRepliesPerHour: 20, allowExternalReplyTo: true },
+    });
+    const fn = run.resources.find((r) => r.name === "ses-auto-reply-responder-function")!;
+    const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    expect(env).to.include({ SEND_GUARANTEE: "at-least-once", MAX_REPLIES_PER_HOUR: "20", ALLOW_EXTERNAL_REPLY_TO: "true", CONFIGURATION_SET_NAME: "" });
   });
 
   it("rejects unknown keys", () => {
-    const result = sesAutoReplyArchitecture.schema.safeParse({ ...sesAutoReplyArchitecture.minimalConfig, scanEnabeld: false });
-    expect(result.success).to.equal(false);
-    expect(result.error!.issues[0]).to.include({ code: "unrecognized_keys" });
+    expect(issuesOf({ sesAutoReply: { enabled: true, ...minimal, scanEnabeld: false } })).to.deep.equal([
+      "digital-user-engagement:sesAutoReply.scanEnabeld: unknown key",
+    ]);
+  });
+
+  it("stops on a component rule (Stop action without recipients, next to #1) before registering any resource", async () => {
+    let error: unknown;
+    try {
+      await stack({ sesEventProcessing: { enabled: true }, sesAutoReply: { enabled: true, ...minimal, stopRuleSet: true } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(StackConfigError);
+    expect((error as StackConfigError).issues).to.deep.equal([
+      "digital-user-engagement:sesAutoReply.stopRuleSet: needs recipients: a Stop action on a rule without recipients would stop the rule set for all inbound mail",
+    ]);
+    expect((error as { registeredBeforeFailure: number }).registeredBeforeFailure).to.equal(0);
+  });
+
+  it("says what to write instead of templateSource, and rejects a key of the other target", () => {
+    expect(issuesOf({ sesAutoReply: { enabled: true, ...minimal, templateSource: "ses" } })).to.deep.equal([
+      'digital-user-engagement:sesAutoReply.templateSource: no longer accepted; write target ("ses" or "pinpoint", as before)',
+    ]);
+    expect(issuesOf({ sesAutoReply: { enabled: true, ...minimal, target: "pinpoint", existingTemplateName: "NoReply" } })).to.deep.equal([
+      "digital-user-engagement:sesAutoReply.templateHtml: unknown key",
+    ]);
+  });
+
+  it("sends the replies through #1's configuration set when #1 is enabled, unless configurationSetName is set", async () => {
+    const envOf = async (autoReply: Record<string, unknown>) => {
+      const run = await stack({ sesEventProcessing: { enabled: true }, sesAutoReply: { enabled: true, ...minimal, ...autoReply } });
+      const fn = run.resources.find((r) => r.name === "ses-auto-reply-responder-function")!;
+      return (fn.inputs.environment as { variables: Record<string, string> }).variables;
+    };
+    expect((await envOf({})).CONFIGURATION_SET_NAME).to.equal("digital-user-engagement-test-ses-event-processing");
+    expect((await envOf({ configurationSetName: "replies" })).CONFIGURATION_SET_NAME).to.equal("replies");
   });
 });

@@ -1,16 +1,12 @@
 import { expect } from "chai";
-import {
-  SmsFileDrop,
-  SmsFileDropArgs,
-  objectCreatedPattern,
-  originationIdentityResources,
-  validateSmsFileDropArgs,
-} from "../../components/sms/sms-file-drop";
+import { resolveSettings } from "../../components/kit/contract";
+import { SMS_FILE_DROP, SmsFileDrop, SmsFileDropArgs, objectCreatedPattern, originationIdentityResources } from "../../components/sms/sms-file-drop";
 import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
-import { selfManagedOptOutsArchitecture } from "../../stacks/architectures/self-managed-opt-outs";
-import { smsFileDropArchitecture, smsFileDropSchema } from "../../stacks/architectures/sms-file-drop";
+import { selfManagedOptOutsArchitecture, SMS_PREFERENCE_TABLE } from "../../stacks/architectures/self-managed-opt-outs";
+import { smsFileDropArchitecture } from "../../stacks/architectures/sms-file-drop";
 import { ArchitectureModule } from "../../stacks/architectures/types";
-import { parseStackConfig } from "../../stacks/config";
+import { parseStackConfig, StackConfigError } from "../../stacks/config";
+import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { createStack } from "../../stacks/stack";
 import { runPolicies } from "../../policy/policies";
 import { toPolicyResources } from "../../stacks/plan/render";
@@ -39,7 +35,17 @@ const IDENTITIES_JSON = JSON.stringify([
   { identity: POOL_ID, mps: 20 },
 ]);
 
-const make = (overrides: Partial<SmsFileDropArgs> = {}) => () => new SmsFileDrop("drop", { ...BASE, ...overrides });
+const make = (overrides: Record<string, unknown> = {}) => () => new SmsFileDrop("drop", { ...BASE, ...overrides } as SmsFileDropArgs);
+const resolve = (args: Record<string, unknown>) => () => resolveSettings(SMS_FILE_DROP, args);
+/** The stack config issues of an smsFileDrop block (enabled, with these settings). */
+const stackIssues = (settings: Record<string, unknown>): string[] => {
+  try {
+    parseStackConfig({ smsFileDrop: { enabled: true, ...settings } });
+  } catch (error) {
+    return (error as StackConfigError).issues;
+  }
+  return [];
+};
 
 describe("SmsFileDrop", () => {
   it("creates exactly the bucket, FIFO queue, tables, events topic, failure queue, both functions, the mapping and the notification", async () => {
@@ -158,14 +164,8 @@ describe("SmsFileDrop", () => {
 
   it("lets the splitter read dropped files and write only error reports, queue, checkpoint and publish", async () => {
     const built = await build(make());
-    const statements = built.statements("drop-splitter-policy");
+    const statements = built.callerStatements("drop-splitter");
     expect(statements).to.deep.equal([
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-splitter-0000000:*`,
-      },
       { Sid: "ReadDroppedFiles", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `arn:aws:s3:::${BUCKET}/files/*` },
       // No s3:prefix condition: a GetObject of a missing key would read as 403 instead of 404.
       { Sid: "ListDroppedFiles", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${BUCKET}` },
@@ -174,22 +174,14 @@ describe("SmsFileDrop", () => {
       { Sid: "Checkpoints", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-checkpoints-0000000` },
       { Sid: "PublishSummaries", Effect: "Allow", Action: "sns:Publish", Resource: EVENTS_TOPIC_ARN },
       { Sid: "EncryptSummaries", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/drop-events-key` },
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:drop-failures-0000000` },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
 
   it("lets the sender consume the queue, record outcomes, read preferences and send only from the allowed identities", async () => {
     const built = await build(make({ preferenceTableName: "sms-preferences", configurationSetName: "file-drop" }));
-    const statements = built.statements("drop-sender-policy");
+    const statements = built.callerStatements("drop-sender");
     expect(statements).to.deep.equal([
-      {
-        Sid: "WriteOwnLogs",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/drop-sender-0000000:*`,
-      },
       { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: QUEUE_ARN },
       { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
       { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
@@ -200,18 +192,22 @@ describe("SmsFileDrop", () => {
         Action: "sms-voice:SendTextMessage",
         Resource: [LONG_CODE_ARN, `${SMS}:pool/${POOL_ID}`, `${SMS}:configuration-set/file-drop`],
       },
-      { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
 
   it("sends through Pinpoint SendMessages on the project's messages resource on the pinpoint target", async () => {
     const built = await build(make({ target: "pinpoint", pinpointApplicationId: "abc123" }));
-    expect(built.statements("drop-sender-policy").find((s) => s.Sid === "SendMessages")).to.deep.equal({
+    expect(built.callerStatements("drop-sender").find((s) => s.Sid === "SendMessages")).to.deep.equal({
       Sid: "SendMessages",
       Effect: "Allow",
       Action: "mobiletargeting:SendMessages",
       Resource: [`arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:apps/abc123/messages`],
+    });
+    expect((built.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables).to.include({
+      TARGET: "pinpoint",
+      PINPOINT_APPLICATION_ID: "abc123",
+      CONFIGURATION_SET_NAME: "",
     });
   });
 
@@ -234,6 +230,9 @@ describe("SmsFileDrop", () => {
       POWERTOOLS_SERVICE_NAME: "drop-sender",
       POWERTOOLS_LOG_LEVEL: "INFO",
       TARGET: "end-user-messaging",
+      // Declared by the handler's contract, so always set; "" means none.
+      PINPOINT_APPLICATION_ID: "",
+      CONFIGURATION_SET_NAME: "",
       ORIGINATION_IDENTITIES: IDENTITIES_JSON,
       OUTCOME_TABLE_NAME: "drop-outcomes-0000000",
       DEAD_LETTER_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/digital-user-engagement-test-drop-messages-dlq.fifo`,
@@ -288,8 +287,8 @@ describe("SmsFileDrop", () => {
 
   it("reports every invalid argument at once", () => {
     expect(
-      thrownMessage(() =>
-        validateSmsFileDropArgs({
+      thrownMessage(
+        resolve({
           originationIdentities: [
             { identity: "my number", mps: 0 },
             { identity: "my number", mps: 1, arn: "arn:aws:sns:us-east-1:123456789012:x" },
@@ -298,7 +297,7 @@ describe("SmsFileDrop", () => {
           prefix: "in*",
           existingBucketName: "Bad_Bucket",
           fileRetentionDays: 7,
-          columnMap: { phone: "x" } as never,
+          columnMap: { phone: "x" },
           maxSegments: 31,
           senderMaximumConcurrency: 1,
           maxReceiveCount: 101,
@@ -307,32 +306,51 @@ describe("SmsFileDrop", () => {
     ).to.equal(
       [
         "SmsFileDrop: invalid arguments:",
-        '  - originationIdentities[0].identity must be 1–128 characters without spaces (it is the FIFO message group), got "my number"',
-        "  - originationIdentities[0].mps must be greater than 0 and at most 10000, got 0",
-        '  - originationIdentities[1].identity must be 1–128 characters without spaces (it is the FIFO message group), got "my number"',
-        '  - originationIdentities[1].identity "my number" is listed twice',
-        '  - originationIdentities[1].arn must be an sms-voice phone-number, pool or sender-id ARN, got "arn:aws:sns:us-east-1:123456789012:x"',
-        '  - target "pinpoint" needs pinpointApplicationId',
-        '  - prefix must be an S3 key prefix without "*", "?" or a leading "/", got "in*"',
-        '  - prefix must end with "/" (a folder), got "in*"',
-        "  - fileRetentionDays applies only to a created bucket (not with existingBucketName)",
-        '  - existingBucketName must be an S3 bucket name, got "Bad_Bucket"',
-        '  - columnMap: "phone" is not a column (sms_number, message, external_campaign_id, short_code, message_type, id_1, id_2)',
-        "  - maxSegments must be an integer between 1 and 30, got 31",
-        "  - senderMaximumConcurrency must be an integer between 2 and 1000, got 1",
-        "  - maxReceiveCount must be an integer between 1 and 100, got 101",
-        "  - maxReceiveCount × batchSize must be at most 1000 (the queue's backstop redrive is their product), got 101 × 10",
+        "  - originationIdentities.0.identity: must be 1–128 characters without spaces (it is the FIFO message group)",
+        "  - originationIdentities.0.mps: must be greater than 0 and at most 10000",
+        "  - originationIdentities.1.identity: must be 1–128 characters without spaces (it is the FIFO message group)",
+        "  - originationIdentities.1.arn: must be an sms-voice phone-number, pool or sender-id ARN",
+        '  - originationIdentities.1.identity: "my number" is listed twice',
+        "  - existingBucketName: must be an S3 bucket name",
+        '  - prefix: must be an S3 key prefix ending in "/" (a folder), without "*", "?" or a leading "/"',
+        "  - columnMap.phone: unknown key",
+        "  - maxSegments: Too big: expected number to be <=30",
+        "  - senderMaximumConcurrency: Too small: expected number to be >=2",
+        "  - maxReceiveCount: Too big: expected number to be <=100",
+        "  - pinpointApplicationId: is required",
       ].join("\n"),
     );
-    expect(thrownMessage(() => validateSmsFileDropArgs({ originationIdentities: [] }))).to.equal(
-      "SmsFileDrop: invalid arguments:\n  - originationIdentities must list at least one identity",
+    expect(thrownMessage(resolve({ originationIdentities: [] }))).to.equal(
+      "SmsFileDrop: invalid arguments:\n  - originationIdentities: list at least one origination identity with its mps",
+    );
+    // The cross-field rules, once every setting is valid on its own.
+    expect(
+      thrownMessage(
+        resolve({
+          originationIdentities: [{ identity: POOL_ID, mps: 1 }],
+          existingBucketName: "partner-drops",
+          fileRetentionDays: 7,
+          forceDestroyBucket: true,
+          existingEventsTopicKmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k`,
+        }),
+      ),
+    ).to.equal(
+      [
+        "SmsFileDrop: invalid arguments:",
+        "  - fileRetentionDays: applies only to a created bucket (not with existingBucketName)",
+        "  - forceDestroyBucket: applies only to a created bucket (not with existingBucketName)",
+        "  - existingEventsTopicKmsKeyArn: applies only with existingEventsTopicArn",
+      ].join("\n"),
+    );
+    expect(thrownMessage(resolve({ ...BASE, existingBucketKmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k` }))).to.equal(
+      "SmsFileDrop: invalid arguments:\n  - existingBucketKmsKeyArn: applies only with existingBucketName",
     );
   });
 
   it("requires the ARN of an E.164 number or sender ID, of the right kind, so the send permission is scoped to it", () => {
     expect(
-      thrownMessage(() =>
-        validateSmsFileDropArgs({
+      thrownMessage(
+        resolve({
           originationIdentities: [
             { identity: "+12065550199", mps: 1 },
             { identity: "MYBRAND", mps: 1 },
@@ -345,29 +363,28 @@ describe("SmsFileDrop", () => {
     ).to.equal(
       [
         "SmsFileDrop: invalid arguments:",
-        '  - originationIdentities[0].arn is required for "+12065550199" (an E.164 number: its phone-number ARN), so that SendTextMessage is granted on that identity only',
-        '  - originationIdentities[1].arn is required for "MYBRAND" (a sender ID: its sender-id ARN), so that SendTextMessage is granted on that identity only',
-        `  - originationIdentities[2].arn must be a phone-number ARN for the E.164 number "+12065550100", got "${SMS}:pool/${POOL_ID}"`,
+        '  - originationIdentities.0.arn: is required for "+12065550199" (an E.164 number: its phone-number ARN), so that SendTextMessage is granted on that identity only',
+        '  - originationIdentities.1.arn: is required for "MYBRAND" (a sender ID: its sender-id ARN), so that SendTextMessage is granted on that identity only',
+        `  - originationIdentities.2.arn: must be a phone-number ARN for the E.164 number "+12065550100", got "${SMS}:pool/${POOL_ID}"`,
       ].join("\n"),
     );
     // Pinpoint grants on the project, not per identity: no ARN needed there.
-    expect(() => validateSmsFileDropArgs({ originationIdentities: [{ identity: "+12065550199", mps: 1 }], target: "pinpoint", pinpointApplicationId: "abc123" })).not.to.throw();
+    expect(resolve({ originationIdentities: [{ identity: "+12065550199", mps: 1 }], target: "pinpoint", pinpointApplicationId: "abc123" })).not.to.throw();
   });
 
   it("writes error reports under their own prefix, which must not overlap the trigger prefix, and expires them with the files", async () => {
     const overlapping: Array<[string | undefined, string]> = [
-      ["files/reports/", 'reportPrefix "files/reports/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
-      ["files/", 'reportPrefix "files/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
+      ["files/reports/", '"files/reports/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
+      ["files/", '"files/" must not overlap prefix "files/" (neither may start with the other): error reports written there would be read as input files'],
     ];
     for (const [reportPrefix, error] of overlapping) {
-      expect(thrownMessage(() => validateSmsFileDropArgs({ ...BASE, reportPrefix }))).to.equal(`SmsFileDrop: invalid arguments:\n  - ${error}`);
+      expect(thrownMessage(resolve({ ...BASE, reportPrefix }))).to.equal(`SmsFileDrop: invalid arguments:\n  - reportPrefix: ${error}`);
     }
-    expect(thrownMessage(() => validateSmsFileDropArgs({ ...BASE, prefix: "" }))).to.equal(
-      'SmsFileDrop: invalid arguments:\n  - reportPrefix "reports/" must not overlap prefix "" (neither may start with the other): error reports written there would be read as input files',
+    expect(thrownMessage(resolve({ ...BASE, prefix: "" }))).to.equal(
+      'SmsFileDrop: invalid arguments:\n  - reportPrefix: "reports/" must not overlap prefix "" (neither may start with the other): error reports written there would be read as input files',
     );
-    const schemaErrors = smsFileDropSchema.safeParse({ ...smsFileDropArchitecture.minimalConfig, prefix: "in/", reportPrefix: "in/errors/" });
-    expect(schemaErrors.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
-      'reportPrefix: reportPrefix "in/errors/" must not overlap prefix "in/" (neither may start with the other): error reports written there would be read as input files',
+    expect(stackIssues({ ...smsFileDropArchitecture.minimalConfig, prefix: "in/", reportPrefix: "in/errors/" })).to.deep.equal([
+      'digital-user-engagement:smsFileDrop.reportPrefix: "in/errors/" must not overlap prefix "in/" (neither may start with the other): error reports written there would be read as input files',
     ]);
 
     const built = await build(make({ reportPrefix: "errors/", fileRetentionDays: 14 }));
@@ -411,22 +428,46 @@ describe("SmsFileDrop", () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).to.contain("batchSize must be an integer between 1 and 10, got 11");
+    expect(message).to.equal("SmsFileDrop: invalid arguments:\n  - batchSize: Too big: expected number to be <=10");
   });
 
   it("accepts its minimal stack config and rejects an unknown key and an empty allow-list", () => {
-    expect(smsFileDropSchema.safeParse(smsFileDropArchitecture.minimalConfig).success).to.equal(true);
-    expect(smsFileDropSchema.safeParse({ ...smsFileDropArchitecture.minimalConfig, queueUrl: "x" }).success).to.equal(false);
-    const empty = smsFileDropSchema.safeParse({ enabled: true });
-    expect(empty.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).to.deep.equal([
-      "originationIdentities: list at least one origination identity with its mps",
+    expect(stackIssues(smsFileDropArchitecture.minimalConfig)).to.deep.equal([]);
+    expect(stackIssues({ ...smsFileDropArchitecture.minimalConfig, queueUrl: "x" })).to.deep.equal(["digital-user-engagement:smsFileDrop.queueUrl: unknown key"]);
+    expect(stackIssues({})).to.deep.equal(["digital-user-engagement:smsFileDrop.originationIdentities: Invalid input: expected array, received undefined"]);
+    expect(stackIssues({ originationIdentities: [] })).to.deep.equal([
+      "digital-user-engagement:smsFileDrop.originationIdentities: list at least one origination identity with its mps",
     ]);
   });
 
+  it("rejects a key that belongs to the other target, in the arguments and in the stack config", () => {
+    expect(thrownMessage(resolve({ ...BASE, pinpointApplicationId: "abc123" }))).to.equal("SmsFileDrop: invalid arguments:\n  - pinpointApplicationId: unknown key");
+    expect(thrownMessage(resolve({ ...BASE, target: "pinpoint", pinpointApplicationId: "abc123", configurationSetName: "file-drop" }))).to.equal(
+      "SmsFileDrop: invalid arguments:\n  - configurationSetName: unknown key",
+    );
+    expect(stackIssues({ ...smsFileDropArchitecture.minimalConfig, target: "end-user-messaging", pinpointApplicationId: "abc123" })).to.deep.equal([
+      "digital-user-engagement:smsFileDrop.pinpointApplicationId: unknown key",
+    ]);
+    expect(stackIssues({ ...smsFileDropArchitecture.minimalConfig, target: "pinpoint", pinpointApplicationId: "abc123", configurationSetName: "file-drop" })).to.deep.equal([
+      "digital-user-engagement:smsFileDrop.configurationSetName: unknown key",
+    ]);
+  });
+
+  it("stops the stack on a component rule (fileRetentionDays with an existing bucket) before registering anything", async () => {
+    const raw = { smsFileDrop: { enabled: true, ...smsFileDropArchitecture.minimalConfig, existingBucketName: "partner-drops", fileRetentionDays: 30 } };
+    const failure = await runUnderMocks(() => createStack(parseStackConfig(raw))).then(
+      () => expect.fail("expected the stack to stop on its config"),
+      (error: unknown) => error as StackConfigError & { registeredBeforeFailure: number },
+    );
+    expect(failure.issues).to.deep.equal(["digital-user-engagement:smsFileDrop.fileRetentionDays: applies only to a created bucket (not with existingBucketName)"]);
+    expect(failure.registeredBeforeFailure).to.equal(0);
+  });
+
   it("builds with #8 from the stack config, passes every policy, and skips promotional rows #8 recorded as opted out", async () => {
-    const modules = [selfManagedOptOutsArchitecture, smsFileDropArchitecture] as unknown as ArchitectureModule[];
+    // Listed after #9 on purpose: #9's `uses` orders #8's build first.
+    const modules = [smsFileDropArchitecture, selfManagedOptOutsArchitecture] as unknown as ArchitectureModule[];
     const config = parseStackConfig(
-      { selfManagedOptOuts: selfManagedOptOutsArchitecture.minimalConfig, smsFileDrop: smsFileDropArchitecture.minimalConfig },
+      { selfManagedOptOuts: { enabled: true, ...selfManagedOptOutsArchitecture.minimalConfig }, smsFileDrop: { enabled: true, ...smsFileDropArchitecture.minimalConfig } },
       modules,
     );
     const built = await build(() => createStack(config, modules));
@@ -437,5 +478,9 @@ describe("SmsFileDrop", () => {
     expect(built.statements("sms-file-drop-sender-policy").find((s) => s.Sid === "ReadPreferences")?.Resource).to.equal(
       `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/self-managed-opt-outs-preferences-0000000`,
     );
+    // A table named in the config is used instead, and #8's is not asked for.
+    const named = SMS_FILE_DROP.settings.parse({ ...smsFileDropArchitecture.minimalConfig, preferenceTableName: "sms-preferences" });
+    expect(smsFileDropArchitecture.uses!(named)).to.deep.equal([]);
+    expect(smsFileDropArchitecture.uses!(SMS_FILE_DROP.settings.parse(smsFileDropArchitecture.minimalConfig))).to.deep.equal([SMS_PREFERENCE_TABLE]);
   });
 });

@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
+import { PLATFORM_ENVIRONMENT } from "../../components/shared/bundled-function";
 import type { FunctionContract } from "../../functions/shared/function-contract";
 import type { HandlerCase } from "./handler-cases/types";
 
@@ -18,12 +19,16 @@ const CASES: HandlerCase[] = fs
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- one file per architecture, found by listing
   .flatMap((f) => (require(path.join(CASE_DIR, f)) as { CASES: HandlerCase[] }).CASES);
 
-/** Runs a loader over an environment that records every variable read. */
+/**
+ * Runs a loader over an environment that records every variable read. The platform's variables
+ * (Powertools', the send guarantee) are set by the function block and sendGuaranteeEnvironment for
+ * every handler, outside any contract, so reading them is not counted.
+ */
 function variablesRead(load: HandlerCase["load"], sample: Record<string, string>): string[] {
   const read = new Set<string>();
   const env = new Proxy(sample, {
     get(target, key) {
-      if (typeof key === "string") read.add(key);
+      if (typeof key === "string" && !(PLATFORM_ENVIRONMENT as readonly string[]).includes(key)) read.add(key);
       return target[key as string];
     },
   });

@@ -1,9 +1,10 @@
 /**
- * Architecture #4 over a real DynamoDB engine (dynalite): the per-object loop with #1's feedback
- * service as #4's handler builds it (contact store + Powertools idempotency, tables created from
- * functions/shared/tables.ts). Covers what the SDK mocks cannot show: an object processed again
- * and a bounce that reaches both #1 and #4 are recorded once. SES is stubbed (no local engine);
- * ALL_OLD on a failed condition is emulated by `withAllOldOnConditionFailure`.
+ * Architecture #4 over a real DynamoDB engine (dynalite): the per-object loop with the shared
+ * feedback service as #4's handler builds it (contact store + Powertools idempotency, tables
+ * created from functions/shared/tables.ts). Covers what the SDK mocks cannot show: an object
+ * processed again is recorded once, and so is a bounce that also reaches #1 through a shared
+ * contact table (#1 and #4 each have their own idempotency table). SES is stubbed (no local
+ * engine); ALL_OLD on a failed condition is emulated by `withAllOldOnConditionFailure`.
  */
 import { DeleteItemCommand, GetItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { PutSuppressedDestinationCommand, SESv2Client } from "@aws-sdk/client-sesv2";
@@ -13,8 +14,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { processEventObject } from "../../functions/pinpoint-event-processing/object-processor";
-import { loadProcessorConfig } from "../../functions/ses-event-processing/config";
-import { createIdempotentFeedbackService } from "../../functions/ses-event-processing/idempotent-feedback";
+import { loadProcessorConfig } from "../../functions/pinpoint-event-processing/config";
+import { createIdempotentFeedbackService } from "../../functions/shared/feedback/idempotent-feedback";
 import { parseSesFeedback } from "../../functions/shared/ses-events";
 import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "../engines/dynalite";
@@ -84,7 +85,7 @@ describe("pinpoint-event-processing on dynalite", () => {
     expect(await Promise.all(addresses.map(eventCount))).to.deep.equal(["1", "1", "1"]);
   });
 
-  it("treats a bounce that reaches both #4 and #1 as one event", async () => {
+  it("treats the SES notification of a bounce it already processed as a redelivery (same idempotency key)", async () => {
     const service = build();
     await processEventObject(chunks(), service);
     const viaSes = await service.processEvent(sameBounceAsSesNotification());

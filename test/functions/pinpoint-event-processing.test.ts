@@ -537,7 +537,7 @@ describe("pinpoint-event-processing", () => {
       expect(recorder.counts.get("InvalidEvent")).to.equal(1);
     });
 
-    it("validates its environment (architecture #1's variables) at cold start", () => {
+    it("validates its environment (its contract's variables) at cold start", () => {
       expect(() => processor.buildHandler({ CONTACT_TABLE_NAME: "contact-status" })).to.throw("IDEMPOTENCY_TABLE_NAME is required");
     });
   });

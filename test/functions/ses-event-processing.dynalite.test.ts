@@ -20,10 +20,10 @@ import { PutSuppressedDestinationCommand, SESv2Client, TooManyRequestsException 
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { COUNTED_EVENT_KEYS_LIMIT, DynamoDbContactStore } from "../../functions/ses-event-processing/adapters";
+import { COUNTED_EVENT_KEYS_LIMIT, DynamoDbContactStore } from "../../functions/shared/feedback/adapters";
 import { loadProcessorConfig } from "../../functions/ses-event-processing/config";
-import { RecipientFailuresError, type SuppressionRecord, type TransientBounceRecord } from "../../functions/ses-event-processing/feedback-service";
-import { IDEMPOTENCY_KEY_PREFIX, createIdempotentFeedbackService } from "../../functions/ses-event-processing/idempotent-feedback";
+import { RecipientFailuresError, type SuppressionRecord, type TransientBounceRecord } from "../../functions/shared/feedback/feedback-service";
+import { IDEMPOTENCY_KEY_PREFIX, createIdempotentFeedbackService } from "../../functions/shared/feedback/idempotent-feedback";
 import { parseSesFeedback, type FeedbackEvent } from "../../functions/shared/ses-events";
 import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
 import { notification } from "../fixtures/ses";

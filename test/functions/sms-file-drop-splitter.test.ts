@@ -6,7 +6,7 @@ import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry }
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { sdkStreamMixin } from "@smithy/util-stream";
 import { mockClient } from "aws-sdk-client-mock";
-import { loadSplitterConfig } from "../../functions/sms-file-drop/config";
+import { loadSplitterConfig, type SplitterConfig } from "../../functions/sms-file-drop/config";
 import { rowIdFor } from "../../functions/sms-file-drop/message";
 import type { SplitResult } from "../../functions/sms-file-drop/split-file";
 import { fakeContext, FakeDocumentTables, fixtureJson, fixtureText, freezeNow, silentObservability, withEnv } from "./sms-test-helpers";
@@ -77,8 +77,8 @@ describe("SMS file drop splitter", () => {
 
   afterEach(() => unfreeze());
 
-  function build(overrides: Record<string, string> = {}, remainingMs = 600_000) {
-    const config = loadSplitterConfig({ ...ENV, ...overrides });
+  function build(overrides: Record<string, string> = {}, remainingMs = 600_000, constants: Partial<SplitterConfig> = {}) {
+    const config = { ...loadSplitterConfig({ ...ENV, ...overrides }), ...constants };
     const observability = silentObservability();
     metricNames = observability.metricNames;
     const handler = mod.createSplitterHandler(config, { ...mod.createSplitterPorts(config), sleep: async () => undefined, random: () => 0.5 }, observability);
@@ -237,7 +237,7 @@ describe("SMS file drop splitter", () => {
       };
     });
     let error: unknown;
-    await build({ ENQUEUE_MAX_ATTEMPTS: "2" })(classicEvent()).catch((e: unknown) => (error = e));
+    await build({}, undefined, { enqueueMaxAttempts: 2 })(classicEvent()).catch((e: unknown) => (error = e));
     expect((error as Error).message).to.equal("1 entries still failing after 2 attempts: ServiceUnavailable x1");
     expect(tables.get("sms-checkpoints", `${BUCKET}/${KEY}/${ETAG}`)).to.include({ status: "IN_PROGRESS", lastRow: 10 });
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);

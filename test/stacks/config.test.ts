@@ -67,7 +67,7 @@ describe("stack config", () => {
       defaults: { alarms: { existingTopicArn: "arn:aws:sns:us-east-1:111122223333:oncall" } },
       selfManagedOptOuts: {
         enabled: true,
-        existingPoolId: "pool-1",
+        existingPoolId: "pool-0123456789abcdef0123456789abcdef",
         existingEventsTopicArn: "arn:aws:sns:us-east-1:444455556666:events",
         existingEventsTopicKmsKeyArn: "arn:aws:kms:us-east-1:210987654321:key/abc",
       },
@@ -100,7 +100,7 @@ describe("stack config", () => {
       { sesEventProcessing: { enabled: false, existingConfigurationSetName: "a" }, pinpointEventProcessing: { enabled: true, configurationSetName: "a" } },
       {
         sesEventProcessing: { enabled: true, existingConfigurationSetName: "a" },
-        pinpointEventProcessing: { enabled: true, source: "pinpoint-event-stream", createPinpointApplication: true },
+        pinpointEventProcessing: { enabled: true, target: "pinpoint", createPinpointApplication: true },
       },
     ]) {
       expect(() => parseStackConfig(raw), JSON.stringify(raw)).to.not.throw();

@@ -106,7 +106,7 @@ describe("stacks", () => {
   });
 
   it("builds every architecture at once with no duplicate URN and no policy violation", async () => {
-    const raw = Object.fromEntries(ARCHITECTURES.map((m) => [m.key, m.minimalConfig]));
+    const raw = Object.fromEntries(ARCHITECTURES.map((m) => [m.key, { enabled: true, ...m.minimalConfig }]));
     const run = await runUnderMocks(() => createStack(parseStackConfig({ ...raw, defaults: { alarms: { createTopic: true } } })), { stack: "all" });
     expect(run.duplicateUrns).to.deep.equal([]);
     expect((run.result as { enabledArchitectures: string[] }).enabledArchitectures).to.deep.equal(ARCHITECTURES.map((m) => m.key));
@@ -116,7 +116,7 @@ describe("stacks", () => {
   it("sends auto-replies through #1's configuration set when SES Event Processing is enabled", async () => {
     const autoReply = ARCHITECTURES.find((m) => m.key === "sesAutoReply")!.minimalConfig;
     const run = await runUnderMocks(
-      () => createStack(parseStackConfig({ sesEventProcessing: { enabled: true }, sesAutoReply: autoReply })),
+      () => createStack(parseStackConfig({ sesEventProcessing: { enabled: true }, sesAutoReply: { enabled: true, ...autoReply } })),
       { stack: "compose" },
     );
     const fn = run.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("ses-auto-reply"))!;

@@ -10,9 +10,12 @@
  *   threshold → suppress (BOUNCE). Threshold 0 counts but never suppresses.
  * - Delivery, other event types and unrecognised bounce types → ignore.
  */
-import type { FeedbackEvent } from "../shared/ses-events";
+import type { FeedbackEvent } from "../ses-events";
 
 export type SuppressionReason = "BOUNCE" | "COMPLAINT";
+
+/** complaintFeedbackType values SES documents (RFC 5965 feedback types). */
+export const COMPLAINT_FEEDBACK_TYPES = ["abuse", "auth-failure", "fraud", "not-spam", "other", "virus"] as const;
 
 export interface FeedbackPolicySettings {
   /** complaintFeedbackType values that do NOT suppress. Compared case-insensitively. */

@@ -1,22 +1,31 @@
 /**
  * The feedback service wired for production: SES v2 suppression, the DynamoDB contact store, and
- * Powertools idempotency per recipient. Shared by #1's SQS processor and #4's legacy S3 processor;
- * the common key prefix means a bounce that reaches both pipelines is recorded once.
+ * Powertools idempotency per recipient. Used by #1's SQS processor and #4's legacy S3 processor,
+ * each with its own idempotency table: a bounce that reaches both pipelines is counted once only
+ * when they share the contact table, by its event-key guard (adapters.ts).
  * Side-effect free: nothing is created until a handler calls it at cold start.
  */
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
-import { IDEMPOTENCY_TABLE } from "../shared/tables";
+import { IDEMPOTENCY_TABLE } from "../tables";
 import { DynamoDbContactStore, SesV2SuppressionList } from "./adapters";
-import type { ProcessorConfig } from "./config";
+import type { FeedbackPolicySettings } from "./feedback-policy";
 import { createFeedbackService, type RecipientResult, type RecipientRunner, type RecipientWork } from "./feedback-service";
 
-/** Idempotency keys are prefixed with this, not the function name, so #1 and #4 share one key space. */
+/** Idempotency keys are prefixed with this, not the function name, so a renamed function still finds its records. */
 export const IDEMPOTENCY_KEY_PREFIX = "ses-feedback";
 
-export function createIdempotentFeedbackService(config: ProcessorConfig, clients: { ses: SESv2Client; dynamo: DynamoDBClient }) {
+/** What a feedback processor's config loader provides. */
+export interface FeedbackServiceConfig {
+  contactTableName: string;
+  idempotencyTableName: string;
+  idempotencyTtlSeconds: number;
+  policy: FeedbackPolicySettings;
+}
+
+export function createIdempotentFeedbackService(config: FeedbackServiceConfig, clients: { ses: SESv2Client; dynamo: DynamoDBClient }) {
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: "key",
     throwOnNoIdempotencyKey: true,

@@ -17,7 +17,7 @@
  * "invalid-address", which the handlers count and log (masked). It is acknowledged, not failed:
  * no retry can make the address valid, so failing it would only cycle it into the DLQ.
  */
-import { sesAddressProblem, type FeedbackEvent, type SesAddressProblem } from "../shared/ses-events";
+import { sesAddressProblem, type FeedbackEvent, type SesAddressProblem } from "../ses-events";
 import {
   classifyFeedback,
   decideRecipientAction,
