@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EncryptedTopic, accountContext, hashSuffix } from "../components/shared";
+import { EncryptedTopic, arnBuilder, hashSuffix } from "../components/shared";
 import { ARCHITECTURES, ArchitectureModule, BuildContext, platformArgs } from "./architectures";
 import { Capabilities } from "./architectures/composition";
 import { StackConfig, StackDefaults } from "./config";
@@ -10,14 +10,14 @@ function alarmActions(defaults: StackDefaults): { actions: pulumi.Input<string>[
   const alarms = defaults.alarms;
   if (alarms.existingTopicArn) return { actions: [alarms.existingTopicArn], topicArn: pulumi.output(alarms.existingTopicArn) };
   if (!alarms.createTopic) return { actions: [] };
-  const { identity, region, partition } = accountContext();
+  const arn = arnBuilder({});
   const topic = new EncryptedTopic("alarms", {
     displayName: "Digital User Engagement alarms",
     // CloudWatch publishes alarm state changes; limited to this account's alarms.
     publishers: [
       {
         service: "cloudwatch.amazonaws.com",
-        sourceArns: [pulumi.interpolate`arn:${partition.partition}:cloudwatch:${region.region}:${identity.accountId}:alarm:*`],
+        sourceArns: [arn("cloudwatch", "alarm:*")],
       },
     ],
     deliverToEncryptedQueues: false,

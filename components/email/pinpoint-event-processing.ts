@@ -2,13 +2,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { PROCESSOR } from "../../functions/pinpoint-event-processing/contract";
-import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
+import { CONTACT_TABLE } from "../../functions/shared/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
-  accountContext,
+  arnBuilder,
   BundledFunction,
   createAsyncFailureQueue,
+  createIdempotencyTable,
   createTable,
+  existingOrCreate,
+  firehoseToBucket,
   FUNCTION_DEFAULTS,
   functionPlatform,
   boundedName,
@@ -18,7 +21,6 @@ import {
   PolicyStatement,
   SecureBucket,
   serviceTrustPolicy,
-  tableArnFromName,
 } from "../shared";
 import { SES_EVENT_PROCESSING, SesEventProcessing, feedbackServiceStatements } from "./ses-event-processing";
 
@@ -172,14 +174,15 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
 
   /** "pinpoint" (legacy): the project's event stream → Firehose → S3 → the legacy processor. */
   private streamPinpointEvents(name: string, settings: Extract<Settings, { target: "pinpoint" }>, platform: PlatformArgs): TargetParts {
-    const invokeOpts = { parent: this };
-    const { identity, region, partition } = accountContext(invokeOpts);
+    // Its account id also conditions the stream role's trust and the S3 invoke permission.
+    const arn = arnBuilder({ parent: this });
 
-    // Pinpoint project: existing or created.
-    const application = settings.createPinpointApplication
-      ? new aws.pinpoint.App(`${name}-app`, { name: settings.pinpointApplicationName }, { parent: this })
-      : undefined;
-    const applicationId = application ? application.applicationId : pulumi.output(settings.existingPinpointApplicationId!);
+    const app = existingOrCreate(
+      settings.existingPinpointApplicationId,
+      () => new aws.pinpoint.App(`${name}-app`, { name: settings.pinpointApplicationName }, { parent: this }),
+      (created) => created.applicationId,
+    );
+    const applicationId = app.value;
 
     const retention = settings.eventRetentionDays;
     const events = new SecureBucket(
@@ -200,67 +203,19 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     );
     const bucket = events.bucket;
 
-    // Firehose: its own error log, a role scoped to this bucket and that log stream.
-    const firehoseLogs = new aws.cloudwatch.LogGroup(
-      `${name}-firehose-logs`,
-      { namePrefix: `/aws/kinesisfirehose/${name}-`, retentionInDays: platform.logRetentionInDays ?? FUNCTION_DEFAULTS.logRetentionInDays },
-      { parent: this },
-    );
-    const firehoseLogStream = new aws.cloudwatch.LogStream(
-      `${name}-firehose-log-stream`,
-      { logGroupName: firehoseLogs.name, name: "S3Delivery" },
-      { parent: this },
-    );
-    const firehoseRole = new aws.iam.Role(
-      `${name}-firehose-role`,
+    // GZIP (the default): the processor detects gzip by content and decompresses while streaming.
+    const { deliveryStream } = firehoseToBucket(
+      name,
       {
-        name: boundedName(`${name}-firehose-role`, NAME_LIMITS.iamRole),
-        // Firehose documents sts:ExternalId = the account id as its confused-deputy condition.
-        // https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
-        assumeRolePolicy: policyDocument([
-          {
-            Effect: "Allow",
-            Principal: { Service: "firehose.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "sts:ExternalId": identity.accountId } },
-          },
-        ]),
+        bucketArn: bucket.arn,
+        prefix: `${EVENTS_PREFIX}!{timestamp:yyyy/MM/dd/HH}/`,
+        errorOutputPrefix: `${ERRORS_PREFIX}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/`,
+        bufferingIntervalSeconds: settings.bufferIntervalSeconds,
+        bufferingSizeMb: settings.bufferSizeMb,
+        logRetentionInDays: platform.logRetentionInDays ?? FUNCTION_DEFAULTS.logRetentionInDays,
+        dependsOn: events.ready,
       },
       { parent: this },
-    );
-    const firehosePolicy = new aws.iam.RolePolicy(
-      `${name}-firehose-policy`,
-      {
-        name: boundedName(`${name}-firehose-policy`, NAME_LIMITS.iamRolePolicy),
-        role: firehoseRole.id,
-        policy: policyDocument(
-          firehoseDeliveryStatements({
-            bucketArn: bucket.arn,
-            logStreamArn: pulumi.interpolate`${firehoseLogs.arn}:log-stream:${firehoseLogStream.name}`,
-          }),
-        ),
-      },
-      { parent: this },
-    );
-    const deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
-      `${name}-delivery-stream`,
-      {
-        name: boundedName(`${name}-delivery-stream`, NAME_LIMITS.firehoseStream),
-        destination: "extended_s3",
-        serverSideEncryption: { enabled: true, keyType: "AWS_OWNED_CMK" },
-        extendedS3Configuration: {
-          roleArn: firehoseRole.arn,
-          bucketArn: bucket.arn,
-          prefix: `${EVENTS_PREFIX}!{timestamp:yyyy/MM/dd/HH}/`,
-          errorOutputPrefix: `${ERRORS_PREFIX}!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/`,
-          bufferingInterval: settings.bufferIntervalSeconds,
-          bufferingSize: settings.bufferSizeMb,
-          // The processor detects gzip by content and decompresses while streaming.
-          compressionFormat: "GZIP",
-          cloudwatchLoggingOptions: { enabled: true, logGroupName: firehoseLogs.name, logStreamName: firehoseLogStream.name },
-        },
-      },
-      { parent: this, dependsOn: [firehosePolicy, ...events.ready] },
     );
 
     // Pinpoint → Firehose: a role Pinpoint may assume only for this project, in this account.
@@ -268,11 +223,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       `${name}-stream-role`,
       {
         name: boundedName(`${name}-stream-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: serviceTrustPolicy(
-          "pinpoint.amazonaws.com",
-          identity.accountId,
-          pulumi.interpolate`arn:${partition.partition}:mobiletargeting:${region.region}:${identity.accountId}:apps/${applicationId}`,
-        ),
+        assumeRolePolicy: serviceTrustPolicy("pinpoint.amazonaws.com", arn.accountId, arn("mobiletargeting", pulumi.interpolate`apps/${applicationId}`)),
       },
       { parent: this },
     );
@@ -300,17 +251,14 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     );
 
     // The contact table has #1's shape (and may be #1's own); the idempotency table is this processor's.
-    const contactTable =
-      settings.existingContactTableName === undefined
-        ? createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: platform.tableDeletionProtection }, { parent: this })
-        : undefined;
-    const contactTableName = contactTable ? contactTable.name : pulumi.output(settings.existingContactTableName!);
-    const contactTableArn = contactTable ? contactTable.arn : tableArnFromName(contactTableName, invokeOpts);
-    const idempotencyTable = createTable(
-      `${name}-idempotency`,
-      { schema: IDEMPOTENCY_TABLE, deletionProtection: platform.tableDeletionProtection },
-      { parent: this },
+    const contactTable = existingOrCreate(
+      settings.existingContactTableName,
+      () => createTable(`${name}-contacts`, { schema: CONTACT_TABLE, deletionProtection: platform.tableDeletionProtection }, { parent: this }),
+      (created) => created.name,
     );
+    const contactTableName = contactTable.value;
+    const contactTableArn = contactTable.created ? contactTable.created.arn : arn("dynamodb", pulumi.interpolate`table/${contactTableName}`);
+    const idempotencyTable = createIdempotencyTable(`${name}-idempotency`, platform.tableDeletionProtection, { parent: this });
 
     const failures = createAsyncFailureQueue(`${name}-failures`, platform.alarmActions, this);
 
@@ -347,18 +295,14 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         function: processor.function.name,
         principal: "s3.amazonaws.com",
         sourceArn: bucket.arn,
-        sourceAccount: identity.accountId,
+        sourceAccount: arn.accountId,
       },
       { parent: this },
     );
-    // S3 validates the destination when the notification is saved: depend on the permission.
-    new aws.s3.BucketNotification(
+    events.notify(
       `${name}-notification`,
-      {
-        bucket: bucket.id,
-        lambdaFunctions: [{ lambdaFunctionArn: processor.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: EVENTS_PREFIX }],
-      },
-      { parent: this, dependsOn: [permission, ...events.ready] },
+      { lambdaFunctions: [{ functionArn: processor.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: EVENTS_PREFIX, permission }] },
+      { parent: this },
     );
 
     return {
@@ -366,36 +310,13 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       logGroup: processor.logGroup,
       alarms: [failures.alarm, ...processor.alarms],
       applicationId,
-      application,
+      application: app.created,
       eventStream,
       deliveryStream,
       bucket,
       failureQueue: failures.queue,
     };
   }
-}
-
-/** Firehose → S3 (the documented action set, on this bucket and its objects only) and its error log stream. */
-export function firehoseDeliveryStatements(resources: {
-  bucketArn: pulumi.Input<string>;
-  logStreamArn: pulumi.Input<string>;
-}): PolicyStatement[] {
-  return [
-    {
-      Sid: "DeliverToBucket",
-      Effect: "Allow",
-      Action: [
-        "s3:AbortMultipartUpload",
-        "s3:GetBucketLocation",
-        "s3:GetObject",
-        "s3:ListBucket",
-        "s3:ListBucketMultipartUploads",
-        "s3:PutObject",
-      ],
-      Resource: [resources.bucketArn, pulumi.interpolate`${resources.bucketArn}/*`],
-    },
-    { Sid: "LogDeliveryErrors", Effect: "Allow", Action: "logs:PutLogEvents", Resource: resources.logStreamArn },
-  ];
 }
 
 /** The legacy processor's exact permissions: read event objects, suppress, and write its two tables. */

@@ -12,8 +12,9 @@ import {
 import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
-  accountContext,
   anyAboveZeroAlarm,
+  arnBuilder,
+  type ArnBuilder,
   BundledFunction,
   consolidate,
   createAsyncFailureQueue,
@@ -22,7 +23,9 @@ import {
   functionPlatform,
   PlatformArgs,
   PolicyStatement,
-  sendGuaranteeEnvironment,
+  sendingEnvironment,
+  sendingStatements,
+  SENDING_SETTING,
   sendOutcomeUnknownAlarm,
   stableName,
 } from "../shared";
@@ -49,6 +52,7 @@ const TARGET = 'Where the reply template lives: "ses" (the default), or "pinpoin
 
 /** The settings of both targets. */
 const SHARED = {
+  sending: SENDING_SETTING,
   existingRuleSetName: passThrough(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { error: (issue) => `${JSON.stringify(issue.input)} is not a valid rule set name` }),
   )
@@ -197,9 +201,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
   constructor(name: string, args: SesAutoReplyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesAutoReply", name, {}, opts);
     const settings = resolveSettings(SES_AUTO_REPLY, args);
-    const invokeOpts = { parent: this };
-    const { identity, region, partition } = accountContext(invokeOpts);
-    const arnPrefix = (service: string) => pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}`;
+    const arn = arnBuilder({ parent: this });
 
     const ruleSettings = consolidate("SesAutoReply", AUTO_REPLY_RULE_DEFAULTS, { scanEnabled: settings.scanEnabled, tlsPolicy: settings.tlsPolicy });
     const recipients = normalizeRecipients(settings.recipients);
@@ -214,7 +216,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
     this.ruleSet = ruleSet.created;
     this.ruleSetName = ruleSet.value;
 
-    const template = settings.target === "ses" ? sesTemplate(name, settings, arnPrefix, this) : pinpointTemplate(settings, arnPrefix);
+    const template = settings.target === "ses" ? sesTemplate(name, settings, arn, this) : pinpointTemplate(settings, arn);
     this.template = template.created;
     this.templateName = template.name;
 
@@ -232,8 +234,9 @@ export class SesAutoReply extends pulumi.ComponentResource {
       identities.length > 0
         ? pulumi.output(identities)
         : pulumi.output(settings.replyFrom).apply((from) => deriveSendingIdentities(from, settings.allowedReplyFrom));
+    const identityArns = identityNames.apply((names) => pulumi.all(names.map((n) => arn("ses", `identity/${n}`))));
     const configurationSetArn =
-      settings.configurationSetName === undefined ? undefined : pulumi.interpolate`${arnPrefix("ses")}:configuration-set/${settings.configurationSetName}`;
+      settings.configurationSetName === undefined ? undefined : arn("ses", pulumi.interpolate`configuration-set/${settings.configurationSetName}`);
     const orEmpty = (value: pulumi.Input<string> | undefined) => pulumi.output(value).apply((v) => v ?? "");
 
     const responder = new BundledFunction(
@@ -245,11 +248,10 @@ export class SesAutoReply extends pulumi.ComponentResource {
         memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
-        asyncMaximumRetryAttempts: 2,
-        onFailureQueueArn: this.failureQueue.arn,
+        asyncInvoke: { maximumRetryAttempts: 2, onFailure: failures },
         // See functions/ses-auto-reply/config.ts for the meaning of each; "" is unset.
         environment: {
-          ...sendGuaranteeEnvironment(args),
+          ...sendingEnvironment({ sending: settings.sending, sendGuarantee: args.sendGuarantee }),
           ...environmentFor(RESPONDER, {
             STATE_TABLE_NAME: this.stateTable.name,
             TEMPLATE_SOURCE: settings.target,
@@ -266,16 +268,17 @@ export class SesAutoReply extends pulumi.ComponentResource {
           }),
         },
         policyStatements: pulumi
-          .all([arnPrefix("ses"), identityNames, template.arn, this.stateTable.arn, configurationSetArn])
-          .apply(([sesArn, names, templateArn, tableArn, configSetArn]) =>
-            sesAutoReplyStatements({
-              identityArns: names.map((n) => `${sesArn}:identity/${n}`),
+          .all([identityArns, template.arn, this.stateTable.arn, configurationSetArn, sendingStatements({ sending: settings.sending })])
+          .apply(([identityArns, templateArn, tableArn, configSetArn, stepStatements]) => [
+            ...sesAutoReplyStatements({
+              identityArns,
               configurationSetArn: configSetArn,
               readTemplateAction: template.readAction,
               templateArn,
               stateTableArn: tableArn,
             }),
-          ),
+            ...stepStatements,
+          ]),
       },
       { parent: this },
     );
@@ -289,8 +292,8 @@ export class SesAutoReply extends pulumi.ComponentResource {
         action: "lambda:InvokeFunction",
         function: this.function.name,
         principal: "ses.amazonaws.com",
-        sourceAccount: identity.accountId,
-        sourceArn: pulumi.interpolate`${arnPrefix("ses")}:receipt-rule-set/${this.ruleSetName}:receipt-rule/${this.ruleName}`,
+        sourceAccount: arn.accountId,
+        sourceArn: arn("ses", pulumi.interpolate`receipt-rule-set/${this.ruleSetName}:receipt-rule/${this.ruleName}`),
       },
       { parent: this },
     );
@@ -358,7 +361,7 @@ export class SesAutoReply extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alarms = [failures.alarm, ...responder.alarms, sendingDisabled, sendOutcomeUnknown, hourlyCap];
+    this.alarms = [...responder.alarms, sendingDisabled, sendOutcomeUnknown, hourlyCap];
     this.registerOutputs({
       rule: this.rule,
       ruleName: this.ruleName,
@@ -386,7 +389,7 @@ interface ReplyTemplate {
 function sesTemplate(
   name: string,
   settings: Extract<Settings, { target: "ses" }>,
-  arnPrefix: (service: string) => pulumi.Output<string>,
+  arn: ArnBuilder,
   parent: pulumi.Resource,
 ): ReplyTemplate {
   const template = existingOrCreate(
@@ -399,15 +402,13 @@ function sesTemplate(
       ),
     (created) => created.name,
   );
-  const arn = pulumi.interpolate`${arnPrefix("ses")}:template/${template.value}`;
-  return { created: template.created, name: template.value, readAction: "ses:GetEmailTemplate", arn };
+  return { created: template.created, name: template.value, readAction: "ses:GetEmailTemplate", arn: arn("ses", pulumi.interpolate`template/${template.value}`) };
 }
 
 /** target "pinpoint": an existing Pinpoint email template (the contract requires its name). */
-function pinpointTemplate(settings: Extract<Settings, { target: "pinpoint" }>, arnPrefix: (service: string) => pulumi.Output<string>): ReplyTemplate {
+function pinpointTemplate(settings: Extract<Settings, { target: "pinpoint" }>, arn: ArnBuilder): ReplyTemplate {
   const name = pulumi.output(settings.existingTemplateName!);
-  const arn = pulumi.interpolate`${arnPrefix("mobiletargeting")}:templates/${name}/EMAIL`;
-  return { created: undefined, name, readAction: "mobiletargeting:GetEmailTemplate", arn };
+  return { created: undefined, name, readAction: "mobiletargeting:GetEmailTemplate", arn: arn("mobiletargeting", pulumi.interpolate`templates/${name}/EMAIL`) };
 }
 
 /** Splits a comma-separated string, trims, drops empties and duplicates (first occurrence wins). */

@@ -226,7 +226,7 @@ export function settingsReference(contract: Contract<z.ZodType>): SettingReferen
   }
   // A key present in every variant is not variant-specific.
   for (const row of rows.values()) {
-    if (discriminator && variants.every((v) => v.properties?.[row.key] !== undefined)) row.onlyWhen = undefined;
+    if (discriminator && defaults.get(row.key)!.length === variants.length) row.onlyWhen = undefined;
   }
   return [...rows.values()];
 }

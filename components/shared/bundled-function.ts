@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { anyAboveZeroAlarm } from "./alarms";
+import { arnBuilder } from "./arn";
+import type { AsyncFailureQueue } from "./async-failure-queue";
 import { bundleHandler, esbuildTargetFor, handlerArchive } from "./bundle";
 import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "./defaults";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
@@ -12,7 +14,7 @@ import type { FunctionContract } from "../../functions/shared/function-contract"
 export const FUNCTION_BLOCK_SIDS = ["WriteOwnLogs", "WriteTraces", "SendToOnFailureQueue"] as const;
 
 /** Variables the platform sets for every handler, outside any architecture's contract. */
-export const PLATFORM_ENVIRONMENT = ["POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "SEND_GUARANTEE"] as const;
+export const PLATFORM_ENVIRONMENT = ["POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "SEND_GUARANTEE", "SEND_STEPS"] as const;
 
 /** The component must set exactly the variables its handler's contract declares (plus platform ones). */
 export function checkContractEnvironment(name: string, contract: FunctionContract, keys: string[]): void {
@@ -63,16 +65,37 @@ export interface BundledFunctionArgs {
   /** Reserved concurrency; default none (unreserved). */
   reservedConcurrency?: pulumi.Input<number>;
   /**
-   * Asynchronous invocation settings, for functions invoked by S3, SES or SNS. When set, a
-   * FunctionEventInvokeConfig is created. Default: none (synchronous or event-source-mapping use).
+   * Asynchronous invocation, for functions invoked by S3, SES or SNS: a FunctionEventInvokeConfig
+   * sending what failed every attempt to `onFailure` (created by the caller with
+   * createAsyncFailureQueue), sqs:SendMessage on it, and its depth alarm first in `alarms`.
+   * Default: none (synchronous or event-source-mapping use).
    */
+  asyncInvoke?: AsyncInvoke;
+  /** @deprecated use asyncInvoke */
   asyncMaximumRetryAttempts?: pulumi.Input<number>;
-  /** Maximum event age for async invokes (60–21600 s). Default: Lambda's (6 h). */
+  /** @deprecated use asyncInvoke */
   asyncMaximumEventAgeSeconds?: pulumi.Input<number>;
-  /** SQS queue that receives async invocations that failed every attempt. */
+  /** @deprecated use asyncInvoke */
   onFailureQueueArn?: pulumi.Input<string>;
   /** SNS topics (ARNs) notified when the function's Errors alarm fires. Default: none. */
   alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface AsyncInvoke {
+  /** 0–2. */
+  maximumRetryAttempts: pulumi.Input<number>;
+  /** 60–21600 s. Default: Lambda's (6 h). */
+  maximumEventAgeSeconds?: pulumi.Input<number>;
+  /** The on-failure destination. */
+  onFailure: AsyncFailureQueue;
+}
+
+/** The async settings, from asyncInvoke or the deprecated loose arguments. */
+function asyncSettings(args: BundledFunctionArgs) {
+  const a = args.asyncInvoke;
+  return a === undefined
+    ? { retries: args.asyncMaximumRetryAttempts, maxAge: args.asyncMaximumEventAgeSeconds, destination: args.onFailureQueueArn, alarms: [] }
+    : { retries: a.maximumRetryAttempts, maxAge: a.maximumEventAgeSeconds, destination: a.onFailure.queue.arn, alarms: [a.onFailure.alarm] };
 }
 
 /**
@@ -102,7 +125,8 @@ export class BundledFunction extends pulumi.ComponentResource {
     this.bundleBytes = bundle.bytes;
     this.bundleSha256 = bundle.sha256;
     const tracing = pulumi.output(args.tracing ?? FUNCTION_DEFAULTS.tracing);
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const { accountId } = arnBuilder({ parent: this });
+    const invoke = asyncSettings(args);
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -117,13 +141,13 @@ export class BundledFunction extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: boundedName(`${name}-role`, NAME_LIMITS.iamRole),
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", identity.accountId),
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
       },
       { parent: this },
     );
 
     const statements = pulumi
-      .all([args.policyStatements, tracing, this.logGroup.arn, args.onFailureQueueArn])
+      .all([args.policyStatements, tracing, this.logGroup.arn, invoke.destination])
       .apply(([callerStatements, tracingMode, logGroupArn, onFailureQueueArn]) =>
         bundledFunctionStatements({ callerStatements, tracingMode, logGroupArn, onFailureQueueArn }),
       );
@@ -172,27 +196,22 @@ export class BundledFunction extends pulumi.ComponentResource {
       { parent: this, dependsOn: [policy] },
     );
 
-    const asyncConfigured =
-      args.asyncMaximumRetryAttempts !== undefined ||
-      args.asyncMaximumEventAgeSeconds !== undefined ||
-      args.onFailureQueueArn !== undefined;
+    const asyncConfigured = invoke.retries !== undefined || invoke.maxAge !== undefined || invoke.destination !== undefined;
     this.eventInvokeConfig = asyncConfigured
       ? new aws.lambda.FunctionEventInvokeConfig(
           `${name}-async`,
           {
             functionName: this.function.name,
-            maximumRetryAttempts: args.asyncMaximumRetryAttempts,
-            maximumEventAgeInSeconds: args.asyncMaximumEventAgeSeconds,
-            destinationConfig:
-              args.onFailureQueueArn === undefined
-                ? undefined
-                : { onFailure: { destination: args.onFailureQueueArn } },
+            maximumRetryAttempts: invoke.retries,
+            maximumEventAgeInSeconds: invoke.maxAge,
+            destinationConfig: invoke.destination === undefined ? undefined : { onFailure: { destination: invoke.destination } },
           },
           { parent: this },
         )
       : undefined;
 
     this.alarms = [
+      ...invoke.alarms,
       anyAboveZeroAlarm(
         `${name}-errors`,
         {
@@ -291,17 +310,13 @@ export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
       `logRetentionInDays must be one of ${VALID_LOG_RETENTION_DAYS.join(", ")}, got ${args.logRetentionInDays}`,
     );
   }
-  if (isKnown(args.asyncMaximumRetryAttempts)) {
-    errors.check(
-      args.asyncMaximumRetryAttempts < 0 || args.asyncMaximumRetryAttempts > 2,
-      `asyncMaximumRetryAttempts must be between 0 and 2, got ${args.asyncMaximumRetryAttempts}`,
-    );
-  }
-  if (isKnown(args.asyncMaximumEventAgeSeconds)) {
-    errors.check(
-      args.asyncMaximumEventAgeSeconds < 60 || args.asyncMaximumEventAgeSeconds > 21600,
-      `asyncMaximumEventAgeSeconds must be between 60 and 21600, got ${args.asyncMaximumEventAgeSeconds}`,
-    );
-  }
+  const loose = [args.asyncMaximumRetryAttempts, args.asyncMaximumEventAgeSeconds, args.onFailureQueueArn];
+  errors.check(args.asyncInvoke !== undefined && loose.some((v) => v !== undefined), "set asyncInvoke, not the deprecated asyncMaximum*/onFailureQueueArn besides it");
+  const { retries, maxAge } = asyncSettings(args);
+  const [retriesKey, maxAgeKey] = args.asyncInvoke
+    ? ["asyncInvoke.maximumRetryAttempts", "asyncInvoke.maximumEventAgeSeconds"]
+    : ["asyncMaximumRetryAttempts", "asyncMaximumEventAgeSeconds"];
+  if (isKnown(retries)) errors.check(retries < 0 || retries > 2, `${retriesKey} must be between 0 and 2, got ${retries}`);
+  if (isKnown(maxAge)) errors.check(maxAge < 60 || maxAge > 21600, `${maxAgeKey} must be between 60 and 21600, got ${maxAge}`);
   errors.throwIfAny();
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountContext } from "./account";
+import { arnBuilder } from "./arn";
 import { PolicyStatement, denyInsecureTransport, policyDocument, serviceSid } from "./iam";
 import { KeyServiceUse, createServiceKey } from "./kms";
 import { NAME_LIMITS, stableName } from "./naming";
@@ -43,9 +43,9 @@ export class EncryptedTopic extends pulumi.ComponentResource {
 
   constructor(name: string, args: EncryptedTopicArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:shared:EncryptedTopic", name, {}, opts);
-    const { identity, region, partition } = accountContext({ parent: this });
+    const arn = arnBuilder({ parent: this });
     const topicName = stableName(name, NAME_LIMITS.snsTopic);
-    const topicArn = pulumi.interpolate`arn:${partition.partition}:sns:${region.region}:${identity.accountId}:${topicName}`;
+    const topicArn = arn("sns", topicName);
 
     this.key = createServiceKey(
       `${name}-key`,
@@ -64,7 +64,7 @@ export class EncryptedTopic extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         arn: this.topic.arn,
-        policy: policyDocument(topicPublishStatements(this.topic.arn, identity.accountId, args.publishers)),
+        policy: policyDocument(topicPublishStatements(this.topic.arn, arn.accountId, args.publishers)),
       },
       { parent: this },
     );

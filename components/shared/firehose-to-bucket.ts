@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountContext } from "./account";
+import { arnBuilder } from "./arn";
 import { PolicyStatement, policyDocument } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
 
@@ -37,7 +37,7 @@ export function firehoseToBucket(
   args: FirehoseToBucketArgs,
   opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
 ): { deliveryStream: aws.kinesis.FirehoseDeliveryStream; role: aws.iam.Role; logGroup: aws.cloudwatch.LogGroup } {
-  const { identity } = accountContext({ parent: opts.parent });
+  const { accountId } = arnBuilder({ parent: opts.parent });
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-firehose-logs`,
     { namePrefix: `/aws/kinesisfirehose/${name}-`, retentionInDays: args.logRetentionInDays },
@@ -55,7 +55,7 @@ export function firehoseToBucket(
           Effect: "Allow",
           Principal: { Service: "firehose.amazonaws.com" },
           Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "sts:ExternalId": identity.accountId } },
+          Condition: { StringEquals: { "sts:ExternalId": accountId } },
         },
       ]),
     },

@@ -17,3 +17,4 @@ export * from "./arn";
 export * from "./existing-or-create";
 export * from "./queue-function";
 export * from "./firehose-to-bucket";
+export * from "./sending";

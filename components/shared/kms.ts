@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { arnBuilder } from "./arn";
 import { PolicyStatement, policyDocument, serviceSid } from "./iam";
 
 /**
@@ -97,15 +98,14 @@ export function createServiceKey(
   uses: KeyServiceUse[],
   opts: pulumi.CustomResourceOptions,
 ): aws.kms.Key {
-  const identity = aws.getCallerIdentityOutput({}, { parent: opts.parent });
-  const partition = aws.getPartitionOutput({}, { parent: opts.parent });
+  const arn = arnBuilder({ parent: opts.parent });
   return new aws.kms.Key(
     name,
     {
       description,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: policyDocument(serviceKeyPolicyStatements(partition.partition, identity.accountId, uses)),
+      policy: policyDocument(serviceKeyPolicyStatements(arn.partition, arn.accountId, uses)),
     },
     opts,
   );

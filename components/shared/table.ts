@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountContext } from "./account";
 import { IDEMPOTENCY_TABLE, type TableSchema } from "../../functions/shared/tables";
 import type { PolicyStatement } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
@@ -33,12 +32,6 @@ export function createTable(name: string, args: TableArgs, opts: pulumi.CustomRe
     },
     opts,
   );
-}
-
-/** The ARN of a table known only by name, in this stack's account and region. */
-export function tableArnFromName(tableName: pulumi.Input<string>, opts: pulumi.InvokeOptions): pulumi.Output<string> {
-  const { identity, region, partition } = accountContext(opts);
-  return pulumi.interpolate`arn:${partition.partition}:dynamodb:${region.region}:${identity.accountId}:table/${tableName}`;
 }
 
 /**

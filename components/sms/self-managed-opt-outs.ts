@@ -12,25 +12,28 @@ import {
 } from "../../functions/self-managed-opt-outs/contract";
 import { buildKeywordSets, DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from "../../functions/shared/inbound-sms";
 import { MESSAGE_TYPES } from "../../functions/shared/sms-config";
-import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
+import { SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
-import { existingOrCreate } from "../shared/existing-or-create";
 import {
-  accountContext,
   anyAboveZeroAlarm,
+  arnBuilder,
+  type ArnBuilder,
   BundledFunction,
   createAsyncFailureQueue,
+  createIdempotencyTable,
   createTable,
   domainEventsTopic,
   EncryptedTopic,
+  existingOrCreate,
   functionPlatform,
   idempotencyTableStatement,
   PlatformArgs,
   PolicyStatement,
-  sendGuaranteeEnvironment,
+  sendingEnvironment,
+  sendingStatements,
+  SENDING_SETTING,
   sendOutcomeUnknownAlarm,
   stableName,
-  tableArnFromName,
 } from "../shared";
 
 /** The STOP confirmation is retried for about 3 s (functions/self-managed-opt-outs/process.ts). */
@@ -59,6 +62,7 @@ const CREATE_ONLY = ["phoneNumberIsoCountryCode", "phoneNumberType", "phoneNumbe
 
 /** Settings of both targets. */
 const SHARED = {
+  sending: SENDING_SETTING,
   createPhoneNumber: z
     .boolean()
     .default(false)
@@ -208,10 +212,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
   constructor(name: string, args: SelfManagedOptOutsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SelfManagedOptOuts", name, {}, opts);
     const settings = resolveSettings(SELF_MANAGED_OPT_OUTS, args);
-    const invokeOpts = { parent: this };
-    const { identity, region, partition } = accountContext(invokeOpts);
-    const arn = (service: string, resource: pulumi.Input<string>) =>
-      pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
+    const arn = arnBuilder({ parent: this });
 
     // The two-way topic. AWS documents the SourceArn of two-way publishing only as the account's
     // sms-voice resources (arn:…:sms-voice:<region>:<account>:*), so that is the scope used.
@@ -237,44 +238,46 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     this.optOutListName = optOutList.value;
 
     // Origination identity: requested here, or an existing number / pool configured by one call.
-    let originationArns: pulumi.Input<string>[];
-    if (settings.createPhoneNumber) {
-      this.phoneNumber = new aws.pinpoint.Smsvoicev2PhoneNumber(
-        `${name}-phone-number`,
-        {
-          // Present: the contract requires them with createPhoneNumber.
-          isoCountryCode: settings.phoneNumberIsoCountryCode!,
-          numberType: settings.phoneNumberType!,
-          messageType: settings.phoneNumberMessageType!,
-          numberCapabilities: ["SMS"],
-          optOutListName: this.optOutListName,
-          selfManagedOptOutsEnabled: true,
-          twoWayChannelEnabled: true,
-          twoWayChannelArn: this.topic.arn,
-          registrationId: settings.phoneNumberRegistrationId,
-          deletionProtectionEnabled: settings.phoneNumberDeletionProtection,
-          waitForActive: settings.phoneNumberWaitForActive,
-        },
-        // The service checks it may publish to the topic when two-way SMS is turned on.
-        { parent: this, dependsOn: [inbound.topicPolicy, inbound.key] },
-      );
-      this.originationIdentity = this.phoneNumber.phoneNumber;
-      this.originationIdentityUpdateCommand = undefined;
-      originationArns = [this.phoneNumber.arn];
-    } else {
-      this.phoneNumber = undefined;
-      const pool = settings.existingPoolId !== undefined;
-      const raw = pulumi.output((pool ? settings.existingPoolId : settings.existingPhoneNumberId)!);
-      this.originationIdentity = raw.apply(lastSegment);
-      this.originationIdentityUpdateCommand = pulumi
-        .all([raw, this.topic.arn, this.optOutListName, region.region])
-        .apply(([id, topicArn, listName, regionName]) => originationUpdateCommand(pool ? "pool" : "phone-number", id, topicArn, listName, regionName));
-      // Replies go out from the number the customer texted (inside the pool, unknown here), so a
-      // pool needs the phone-number resource type across the account's numbers.
-      originationArns = pool
+    const pool = settings.existingPoolId !== undefined;
+    const existingId = settings.createPhoneNumber ? undefined : pulumi.output((pool ? settings.existingPoolId : settings.existingPhoneNumberId)!);
+    const phoneNumber = existingOrCreate(
+      existingId?.apply(lastSegment),
+      () =>
+        new aws.pinpoint.Smsvoicev2PhoneNumber(
+          `${name}-phone-number`,
+          {
+            // Present: the contract requires them with createPhoneNumber.
+            isoCountryCode: settings.phoneNumberIsoCountryCode!,
+            numberType: settings.phoneNumberType!,
+            messageType: settings.phoneNumberMessageType!,
+            numberCapabilities: ["SMS"],
+            optOutListName: this.optOutListName,
+            selfManagedOptOutsEnabled: true,
+            twoWayChannelEnabled: true,
+            twoWayChannelArn: this.topic.arn,
+            registrationId: settings.phoneNumberRegistrationId,
+            deletionProtectionEnabled: settings.phoneNumberDeletionProtection,
+            waitForActive: settings.phoneNumberWaitForActive,
+          },
+          // The service checks it may publish to the topic when two-way SMS is turned on.
+          { parent: this, dependsOn: [inbound.topicPolicy, inbound.key] },
+        ),
+      (created) => created.phoneNumber,
+    );
+    this.phoneNumber = phoneNumber.created;
+    this.originationIdentity = phoneNumber.value;
+    this.originationIdentityUpdateCommand =
+      existingId &&
+      pulumi
+        .all([existingId, this.topic.arn, this.optOutListName, arn.region])
+        .apply(([id, topicArn, listName, region]) => originationUpdateCommand(pool ? "pool" : "phone-number", id, topicArn, listName, region));
+    // Replies go out from the number the customer texted (inside the pool, unknown here), so a
+    // pool needs the phone-number resource type across the account's numbers.
+    const originationArns = this.phoneNumber
+      ? [this.phoneNumber.arn]
+      : pool
         ? [arn("sms-voice", pulumi.interpolate`pool/${this.originationIdentity}`), arn("sms-voice", "phone-number/*")]
         : [arn("sms-voice", pulumi.interpolate`phone-number/${this.originationIdentity}`)];
-    }
 
     const preferences = existingOrCreate(
       settings.existingPreferenceTableName,
@@ -283,12 +286,8 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     );
     this.preferenceTable = preferences.created;
     this.preferenceTableName = preferences.value;
-    const preferenceTableArn = this.preferenceTable ? this.preferenceTable.arn : tableArnFromName(this.preferenceTableName, invokeOpts);
-    this.idempotencyTable = createTable(
-      `${name}-idempotency`,
-      { schema: IDEMPOTENCY_TABLE, deletionProtection: args.tableDeletionProtection },
-      { parent: this },
-    );
+    const preferenceTableArn = this.preferenceTable ? this.preferenceTable.arn : arn("dynamodb", pulumi.interpolate`table/${this.preferenceTableName}`);
+    this.idempotencyTable = createIdempotencyTable(`${name}-idempotency`, args.tableDeletionProtection, { parent: this });
 
     // Events for other systems: existing or created topic.
     const events = domainEventsTopic(
@@ -313,8 +312,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
         memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(args),
         alarmActions: args.alarmActions,
-        asyncMaximumRetryAttempts: 2,
-        onFailureQueueArn: this.failureQueue.arn,
+        asyncInvoke: { maximumRetryAttempts: 2, onFailure: failures },
         environment: {
           ...environmentFor(INBOUND, {
             ...target.environment,
@@ -332,7 +330,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
             HELP_KEYWORDS: JSON.stringify(settings.helpKeywords),
             FREE_TEXT_OPT_OUT: settings.freeTextOptOut,
           }),
-          ...sendGuaranteeEnvironment(args),
+          ...sendingEnvironment({ sending: settings.sending, sendGuarantee: args.sendGuarantee }),
         },
         policyStatements: [
           ...target.statements,
@@ -341,6 +339,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
           { Sid: "PublishEvents", Effect: "Allow", Action: "sns:Publish", Resource: this.eventsTopicArn },
           // Publishing to a KMS-encrypted topic needs a data key from the topic's key.
           ...(events.keyArn === undefined ? [] : [{ Sid: "EncryptEvents", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: events.keyArn }]),
+          ...sendingStatements({ sending: settings.sending }),
         ],
       },
       { parent: this },
@@ -379,7 +378,7 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.alarms = [failures.alarm, ...handler.alarms, unknownAlarm, owedAlarm];
+    this.alarms = [...handler.alarms, unknownAlarm, owedAlarm];
     this.registerOutputs({
       topic: this.topic,
       eventsTopicArn: this.eventsTopicArn,
@@ -406,12 +405,11 @@ interface TargetWiring {
   statements: PolicyStatement[];
   environment: { TARGET: Settings["target"]; PINPOINT_APPLICATION_ID: pulumi.Input<string>; CONFIGURATION_SET_NAME: pulumi.Input<string> };
 }
-type Arn = (service: string, resource: pulumi.Input<string>) => pulumi.Output<string>;
 
 /** End User Messaging SMS: the opt-out list (opt-out-list mode) and SendTextMessage from the texted number. */
 function endUserMessagingTarget(
   settings: Extract<Settings, { target: "end-user-messaging" }>,
-  resources: { optOutListArn: pulumi.Input<string>; originationArns: pulumi.Input<string>[]; arn: Arn },
+  resources: { optOutListArn: pulumi.Input<string>; originationArns: pulumi.Input<string>[]; arn: ArnBuilder },
 ): TargetWiring {
   const configurationSet = settings.configurationSetName;
   // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
@@ -432,7 +430,7 @@ function endUserMessagingTarget(
 }
 
 /** Pinpoint (legacy): the endpoint's OptOut (opt-out-list mode) and SendMessages, scoped to the project. */
-function pinpointTarget(settings: Extract<Settings, { target: "pinpoint" }>, arn: Arn): TargetWiring {
+function pinpointTarget(settings: Extract<Settings, { target: "pinpoint" }>, arn: ArnBuilder): TargetWiring {
   // Present: the contract requires it on this target.
   const app = settings.pinpointApplicationId!;
   return {

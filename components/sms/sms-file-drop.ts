@@ -14,21 +14,23 @@ import {
 } from "../../functions/sms-file-drop/contract";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
-  accountContext,
   anyAboveZeroAlarm,
+  arnBuilder,
+  type ArnBuilder,
   BundledFunction,
   createAsyncFailureQueue,
   createTable,
   domainEventsTopic,
+  existingOrCreate,
   functionPlatform,
   PlatformArgs,
   PolicyStatement,
-  QueueWithDeadLetter,
+  queueForFunction,
   SecureBucket,
-  sendGuaranteeEnvironment,
+  sendingEnvironment,
+  sendingStatements,
+  SENDING_SETTING,
   sendOutcomeUnknownAlarm,
-  tableArnFromName,
-  VISIBILITY_TIMEOUT_FACTOR,
 } from "../shared";
 
 /** Days dropped files and their error reports are kept in a created bucket, unless configured. */
@@ -49,6 +51,7 @@ export type SmsOriginationIdentity = z.output<typeof ORIGINATION_IDENTITY>;
 
 /** The settings both targets share. */
 const SHARED = {
+  sending: SENDING_SETTING,
   originationIdentities: z
     .array(ORIGINATION_IDENTITY)
     .min(1, "list at least one origination identity with its mps")
@@ -162,10 +165,9 @@ interface Sending {
   action: string;
   resources: pulumi.Input<string>[];
 }
-type ArnOf = (service: string, resource: pulumi.Input<string>) => pulumi.Output<string>;
 
 /** end-user-messaging: SendTextMessage from each allowed identity, through the configuration set if any. */
-function endUserMessagingSending(settings: Extract<Settings, { target: "end-user-messaging" }>, arn: ArnOf): Sending {
+function endUserMessagingSending(settings: Extract<Settings, { target: "end-user-messaging" }>, arn: ArnBuilder): Sending {
   const configurationSet = settings.configurationSetName;
   return {
     environment: { PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet ?? "" },
@@ -181,7 +183,7 @@ function endUserMessagingSending(settings: Extract<Settings, { target: "end-user
 }
 
 /** pinpoint: SendMessages on the project (Pinpoint grants on the project, not per identity). */
-function pinpointSending(settings: Extract<Settings, { target: "pinpoint" }>, arn: ArnOf): Sending {
+function pinpointSending(settings: Extract<Settings, { target: "pinpoint" }>, arn: ArnBuilder): Sending {
   return {
     environment: { PINPOINT_APPLICATION_ID: settings.pinpointApplicationId, CONFIGURATION_SET_NAME: "" },
     action: "mobiletargeting:SendMessages",
@@ -213,49 +215,43 @@ export class SmsFileDrop extends pulumi.ComponentResource {
   constructor(name: string, args: SmsFileDropArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SmsFileDrop", name, {}, opts);
     const settings = resolveSettings(SMS_FILE_DROP, args);
-    const invokeOpts = { parent: this };
-    const { identity, region, partition } = accountContext(invokeOpts);
-    const arn: ArnOf = (service, resource) => pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
+    const arn = arnBuilder({ parent: this });
     const { prefix, reportPrefix } = settings;
 
     // Bucket: created (direct notification) or existing (EventBridge rule, below).
-    let bucketReady: pulumi.Resource[] = [];
-    let bucketArn: pulumi.Output<string>;
-    if (settings.existingBucketName === undefined) {
-      const bucket = new SecureBucket(
-        `${name}-files`,
-        {
-          forceDestroy: settings.forceDestroyBucket,
-          lifecycleRules: [
-            { id: "expire-dropped-files", prefix, expirationDays: settings.fileRetentionDays },
-            { id: "expire-error-reports", prefix: reportPrefix, expirationDays: settings.fileRetentionDays },
-          ],
-        },
-        { parent: this },
-      );
-      this.bucket = bucket.bucket;
-      this.bucketName = bucket.bucket.bucket;
-      bucketArn = bucket.bucket.arn;
-      bucketReady = bucket.ready;
-    } else {
-      this.bucket = undefined;
-      this.bucketName = pulumi.output(settings.existingBucketName);
-      bucketArn = pulumi.interpolate`arn:${partition.partition}:s3:::${this.bucketName}`;
-    }
+    const files = existingOrCreate(
+      settings.existingBucketName,
+      () =>
+        new SecureBucket(
+          `${name}-files`,
+          {
+            forceDestroy: settings.forceDestroyBucket,
+            lifecycleRules: [
+              { id: "expire-dropped-files", prefix, expirationDays: settings.fileRetentionDays },
+              { id: "expire-error-reports", prefix: reportPrefix, expirationDays: settings.fileRetentionDays },
+            ],
+          },
+          { parent: this },
+        ),
+      (created) => created.bucket.bucket,
+    );
+    this.bucket = files.created?.bucket;
+    this.bucketName = files.value;
+    const bucketArn = files.created ? files.created.bucket.arn : pulumi.interpolate`arn:${arn.partition}:s3:::${this.bucketName}`;
 
-    const queue = new QueueWithDeadLetter(
+    const messages = queueForFunction(
       `${name}-messages`,
       {
         fifo: true,
-        visibilityTimeoutSeconds: settings.senderTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+        consumerTimeoutSeconds: settings.senderTimeoutSeconds,
         // A backstop: the sender moves a message to the DLQ after its own maxAttempts (sender.ts).
         maxReceiveCount: redriveMaxReceiveCount(settings.maxReceiveCount, settings.batchSize),
         alarmActions: args.alarmActions,
       },
       { parent: this },
     );
-    this.queue = queue.queue;
-    this.deadLetterQueue = queue.deadLetterQueue!;
+    this.queue = messages.queue.queue;
+    this.deadLetterQueue = messages.queue.deadLetterQueue!;
 
     this.checkpointTable = createTable(
       `${name}-checkpoints`,
@@ -321,13 +317,12 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     this.splitter = splitter.function;
 
     const sending = settings.target === "pinpoint" ? pinpointSending(settings, arn) : endUserMessagingSending(settings, arn);
-    const sender = new BundledFunction(
+    const sender = messages.deliverTo(
       `${name}-sender`,
       {
         ...common,
         handler: SENDER,
         description: "Sends queued SMS at each origination identity's rate, once per row",
-        timeoutSeconds: settings.senderTimeoutSeconds,
         memorySizeMb: settings.senderMemorySizeMb,
         environment: {
           ...environmentFor(SENDER, {
@@ -339,34 +334,26 @@ export class SmsFileDrop extends pulumi.ComponentResource {
             MAX_ATTEMPTS: String(settings.maxReceiveCount),
             PREFERENCE_TABLE_NAME: settings.preferenceTableName ?? "",
           }),
-          ...sendGuaranteeEnvironment(args),
+          ...sendingEnvironment({ sending: settings.sending, sendGuarantee: args.sendGuarantee }),
         },
-        policyStatements: senderStatements({
-          queueArn: this.queue.arn,
-          deadLetterQueueArn: this.deadLetterQueue.arn,
-          outcomeTableArn: this.outcomeTable.arn,
-          preferenceTableArn: settings.preferenceTableName === undefined ? undefined : tableArnFromName(settings.preferenceTableName, invokeOpts),
-          sendAction: sending.action,
-          sendResources: sending.resources,
-        }),
+        policyStatements: [
+          ...senderStatements({
+            deadLetterQueueArn: this.deadLetterQueue.arn,
+            outcomeTableArn: this.outcomeTable.arn,
+            preferenceTableArn: settings.preferenceTableName === undefined ? undefined : arn("dynamodb", pulumi.interpolate`table/${settings.preferenceTableName}`),
+            sendAction: sending.action,
+            sendResources: sending.resources,
+          }),
+          ...sendingStatements({ sending: settings.sending }),
+        ],
       },
+      { mappingName: `${name}-sender-event-source`, batchSize: settings.batchSize, maximumConcurrency: settings.senderMaximumConcurrency },
       { parent: this },
     );
-    this.sender = sender.function;
+    this.sender = sender.fn.function;
+    this.eventSourceMapping = sender.mapping;
 
-    this.eventSourceMapping = new aws.lambda.EventSourceMapping(
-      `${name}-sender-event-source`,
-      {
-        eventSourceArn: this.queue.arn,
-        functionName: this.sender.arn,
-        batchSize: settings.batchSize,
-        functionResponseTypes: ["ReportBatchItemFailures"],
-        scalingConfig: { maximumConcurrency: settings.senderMaximumConcurrency },
-      },
-      { parent: this },
-    );
-
-    if (settings.existingBucketName === undefined) {
+    if (files.created !== undefined) {
       const permission = new aws.lambda.Permission(
         `${name}-s3-invoke-permission`,
         {
@@ -374,18 +361,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           function: this.splitter.name,
           principal: "s3.amazonaws.com",
           sourceArn: bucketArn,
-          sourceAccount: identity.accountId,
+          sourceAccount: arn.accountId,
         },
         { parent: this },
       );
-      // S3 validates the destination when the notification is saved: depend on the permission.
-      new aws.s3.BucketNotification(
+      files.created.notify(
         `${name}-notification`,
-        {
-          bucket: this.bucketName,
-          lambdaFunctions: [{ lambdaFunctionArn: this.splitter.arn, events: ["s3:ObjectCreated:*"], filterPrefix: prefix, filterSuffix: ".csv" }],
-        },
-        { parent: this, dependsOn: [permission, ...bucketReady] },
+        { lambdaFunctions: [{ functionArn: this.splitter.arn, events: ["s3:ObjectCreated:*"], filterPrefix: prefix, filterSuffix: ".csv", permission }] },
+        { parent: this },
       );
     } else {
       const rule = new aws.cloudwatch.EventRule(
@@ -412,7 +395,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     // writes lost after a send (the row stays SENDING): both need a person to look.
     const unknownAlarm = sendOutcomeUnknownAlarm(
       `${name}-send-outcome-unknown`,
-      { namespace: SENDER.namespace, serviceName: sender.serviceName, alarmActions: args.alarmActions },
+      { namespace: SENDER.namespace, serviceName: sender.fn.serviceName, alarmActions: args.alarmActions },
       { parent: this },
     );
     const outcomeLostAlarm = anyAboveZeroAlarm(
@@ -420,14 +403,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       {
         namespace: SENDER.namespace,
         metricName: SENDER_METRICS.OutcomeWriteLost,
-        dimensions: { service: sender.serviceName },
+        dimensions: { service: sender.fn.serviceName },
         statistic: "Sum",
-        description: `${sender.serviceName} could not record a row's outcome after sending it; the row stays SENDING in the outcome table`,
+        description: `${sender.fn.serviceName} could not record a row's outcome after sending it; the row stays SENDING in the outcome table`,
         alarmActions: args.alarmActions,
       },
       { parent: this },
     );
-    this.alarms = [...queue.alarms, failures.alarm, ...splitter.alarms, ...sender.alarms, unknownAlarm, outcomeLostAlarm];
+    this.alarms = [...messages.queue.alarms, failures.alarm, ...splitter.alarms, ...sender.fn.alarms, unknownAlarm, outcomeLostAlarm];
     this.registerOutputs({
       bucket: this.bucket,
       bucketName: this.bucketName,
@@ -541,9 +524,8 @@ export function splitterStatements(resources: {
   return statements;
 }
 
-/** The sender's exact permissions: consume the queue, record outcomes, read preferences, send. */
+/** The sender's own permissions (queueForFunction adds ConsumeQueue before them): dead-letter, record outcomes, read preferences, send. */
 export function senderStatements(resources: {
-  queueArn: pulumi.Input<string>;
   deadLetterQueueArn: pulumi.Input<string>;
   outcomeTableArn: pulumi.Input<string>;
   preferenceTableArn?: pulumi.Input<string>;
@@ -551,12 +533,6 @@ export function senderStatements(resources: {
   sendResources: pulumi.Input<string>[];
 }): PolicyStatement[] {
   const statements: PolicyStatement[] = [
-    {
-      Sid: "ConsumeQueue",
-      Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      Resource: resources.queueArn,
-    },
     // The sender moves malformed messages (at once) and messages out of attempts to the DLQ itself,
     // so that the messages held behind them are not dead-lettered untried.
     { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.deadLetterQueueArn },

@@ -30,6 +30,8 @@ import { parseInboundSms } from "../shared/inbound-sms";
 import { createObservability } from "../shared/observability";
 import { SnsEventPublisher } from "../shared/sms-domain-events";
 import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
+import { sendStepsFromEnv } from "../shared/sending/registry";
+import { withSteps } from "../shared/sending/steps";
 import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
 import { DynamoDbStepJournal, OptOutListEnforcer, PinpointEndpointEnforcer } from "./adapters";
 import { loadInboundConfig, type InboundConfig } from "./config";
@@ -61,9 +63,12 @@ export function createInboundDeps(config: InboundConfig): InboundHandlerDeps {
     preferences: new DynamoDbPreferenceStore(documents, config.preferenceTableName),
     enforcer,
     events: new SnsEventPublisher(new SNSClient({ ...sendClientConfig() }), config.eventsTopicArn),
-    sms: pinpoint
-      ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
-      : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
+    sms: withSteps(
+      pinpoint
+        ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
+        : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
+      sendStepsFromEnv(process.env, "sms"),
+    ),
     journal: new DynamoDbStepJournal(documents, config.idempotencyTableName, IDEMPOTENCY_TTL_SECONDS),
     persistenceStore: new DynamoDBPersistenceLayer({
       tableName: config.idempotencyTableName,

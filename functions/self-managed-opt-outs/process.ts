@@ -70,8 +70,9 @@ export interface InboundInput {
  * - unknown: the send's outcome is unknown and, at-most-once, was not repeated (SendOutcomeUnknown)
  * - owed: the STOP confirmation could not be sent; the number was listed and the debt recorded
  * - not-sent: it could not be sent, and a newer message has since superseded this one
+ * - withheld: a send step (SEND_STEPS) withheld it; final, like a sent reply
  */
-export type ReplyState = "sent" | "already-sent" | "blocked-by-opt-out-list" | "unknown" | "owed" | "not-sent" | "none";
+export type ReplyState = "sent" | "already-sent" | "blocked-by-opt-out-list" | "unknown" | "owed" | "not-sent" | "withheld" | "none";
 
 export interface InboundResult {
   inboundMessageId: string;
@@ -191,16 +192,19 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
     return attempt;
   };
 
-  const sendReply = async (text: string): Promise<Attempt<"sent" | "blocked">> => {
+  const sendReply = async (text: string): Promise<Attempt<"sent" | "blocked" | "withheld">> => {
     for (let attempt = 0; ; attempt++) {
-      const outcome = await deps.sms.send({
-        destination: phone,
-        originationIdentity: message.destinationNumber,
-        body: text,
-        messageType: "TRANSACTIONAL",
-        configurationSetName: config.configurationSetName,
-        context: { inboundMessageId: id, keywordClass },
-      });
+      const outcome = await deps.sms.send(
+        {
+          destination: phone,
+          originationIdentity: message.destinationNumber,
+          body: text,
+          messageType: "TRANSACTIONAL",
+          configurationSetName: config.configurationSetName,
+          context: { inboundMessageId: id, keywordClass },
+        },
+        { idempotencyKey: id },
+      );
       let failure: ReplyFailedError;
       switch (outcome.status) {
         case "SENT":
@@ -208,6 +212,9 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
         case "OPTED_OUT":
           // The number is on the list linked to our number; no retry can succeed.
           return { outcome: "done", value: "blocked" };
+        case "SKIPPED":
+          logger.info("Reply withheld by a send step", { ...log, step: outcome.step, reason: outcome.reason });
+          return { outcome: "done", value: "withheld" };
         case "UNKNOWN":
           unknownOutcome("reply", `the send failed with ${outcome.errorName} after it may have been accepted`);
           if (atMostOnce) return { outcome: "unknown" };
@@ -297,6 +304,8 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
         } else if (result.outcome === "done" && result.value === "sent") {
           reply = "sent";
           metrics.addMetric(INBOUND_METRICS.ReplySent, MetricUnit.Count, 1);
+        } else if (result.outcome === "done" && result.value === "withheld") {
+          reply = "withheld";
         } else if (result.outcome === "done") {
           reply = "blocked-by-opt-out-list";
           metrics.addMetric(INBOUND_METRICS.ReplyBlockedByOptOutList, MetricUnit.Count, 1);

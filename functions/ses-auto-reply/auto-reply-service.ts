@@ -1,5 +1,7 @@
 import { isOutcomeUnknown } from "../shared/errors";
 import type { SendGuarantee } from "../shared/send-guarantee";
+import type { ChannelStep } from "../shared/sending/channels";
+import { withSteps } from "../shared/sending/steps";
 import { senderHash } from "./addresses";
 import type { SkipReason } from "./contract";
 import type { SesReceiptRecord } from "./receipt-event";
@@ -21,6 +23,8 @@ const HOUR_COUNTER_GRACE_SECONDS = 3600;
 export type ReplyOutcome =
   | { status: "sent"; replyMessageId: string | undefined; to: string; replyToIgnored: boolean }
   | { status: "skipped"; reason: SkipReason }
+  /** A send step (SEND_STEPS) withheld the reply: nothing went out; recorded SKIPPED. */
+  | { status: "withheld"; step: string; reason: string }
   | { status: "rejected"; kind: "message-rejected" | "sending-disabled"; errorName: string }
   /** SendEmail failed after it may have been accepted; recorded UNKNOWN and not retried (at-most-once). */
   | { status: "unknown"; errorName: string };
@@ -48,6 +52,8 @@ export interface AutoReplyDeps {
   templates: TemplateSource;
   state: ReplyStateStore;
   sender: ReplySender;
+  /** Run around every send, keyed by the SES message id (functions/shared/sending). Default none. */
+  sendSteps?: readonly ChannelStep<"email">[];
   /** Epoch milliseconds. */
   now: () => number;
   log: AutoReplyWarnings;
@@ -79,7 +85,8 @@ function errorName(error: unknown): string {
  *    Then take a slot of the current hour (`hour#`), keyed by the message id, so a retry in the
  *    same hour reuses it. A full hour marks the message SKIPPED (reason hourly-cap) and gives the
  *    sender window back.
- * 4. Send. On success mark SENT. If SES refused the message (REJECTED), nothing went out: the
+ * 4. Send (through the configured send steps). On success mark SENT; if a step withheld the
+ *    reply, give window and slot back and mark SKIPPED. If SES refused the message (REJECTED), nothing went out: the
  *    window and the slot are given back. If the outcome is unknown (timeout, reset, 5xx: SES may
  *    have sent it) under at-most-once, mark UNKNOWN, a final state, and keep window and slot:
  *    a redelivery is then a duplicate. Otherwise (throttling, at-least-once unknowns, anything
@@ -92,6 +99,7 @@ function errorName(error: unknown): string {
  * second reply. Marking failures are logged and not thrown, to keep that gap as small as possible.
  */
 export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
+  const sender = withSteps({ send: async (reply) => ({ status: "SENT" as const, messageId: await deps.sender.send(reply) }) }, deps.sendSteps ?? []);
   const release = async (what: string, call: () => Promise<void>, sesMessageId: string): Promise<void> => {
     try {
       await call();
@@ -157,9 +165,9 @@ export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
         return { status: "skipped", reason: "hourly-cap" };
       }
 
-      let replyMessageId: string | undefined;
+      let sent;
       try {
-        replyMessageId = await deps.sender.send(reply);
+        sent = await sender.send(reply, { idempotencyKey: id });
       } catch (error) {
         const kind = classifySendError(error);
         if (kind === "throw" && isOutcomeUnknown(error) && deps.sendGuarantee === "at-most-once") {
@@ -178,8 +186,15 @@ export function createAutoReplyService(deps: AutoReplyDeps): AutoReplyService {
         return { status: "rejected", kind, errorName: errorName(error) };
       }
 
+      if (sent.status === "SKIPPED") {
+        // Nothing went out: window and slot are given back, and a redelivery is a duplicate.
+        await releaseSender();
+        await releaseSlot();
+        await deps.state.finishMessage(id, "SKIPPED", messageExpiresAt);
+        return { status: "withheld", step: sent.step, reason: sent.reason };
+      }
       await finish(id, "SENT", messageExpiresAt);
-      return { status: "sent", replyMessageId, to: reply.to, replyToIgnored: plan.replyToIgnored };
+      return { status: "sent", replyMessageId: sent.messageId, to: reply.to, replyToIgnored: plan.replyToIgnored };
     },
   };
 }

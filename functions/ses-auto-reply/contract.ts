@@ -43,6 +43,7 @@ export const SKIP_REASONS = [
   "duplicate",
   "rate-limited",
   "hourly-cap",
+  "send-step",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

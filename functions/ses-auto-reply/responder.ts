@@ -8,6 +8,7 @@ import { isRetryableError } from "../shared/errors";
 import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
 import { createObservability } from "../shared/observability";
 import { maskEmail } from "../shared/pii";
+import { sendStepsFromEnv } from "../shared/sending/registry";
 import { createAutoReplyService } from "./auto-reply-service";
 import { loadAutoReplyConfig } from "./config";
 import { RESPONDER_METRICS as METRICS } from "./contract";
@@ -58,6 +59,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
     templates: cachedTemplateSource(templateSource, config.templateCacheTtlSeconds * 1000, now),
     state: createDynamoReplyStateStore(documentClient, config.stateTableName),
     sender: createSesReplySender(replySendClient, config.configurationSetName),
+    sendSteps: sendStepsFromEnv(env, "email"),
     now,
     log: logger,
   });
@@ -111,6 +113,10 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
           case "skipped":
             counter.count(METRICS.ReplySkipped, { reason: outcome.reason });
             logger.info("No auto-reply", { sesMessageId, reason: outcome.reason });
+            break;
+          case "withheld":
+            counter.count(METRICS.ReplySkipped, { reason: "send-step" });
+            logger.info("No auto-reply: a send step withheld it", { sesMessageId, step: outcome.step, reason: outcome.reason });
             break;
           case "rejected":
             if (outcome.kind === "sending-disabled") {

@@ -15,6 +15,7 @@ import { SendMessagesCommand, type MessageResult, type PinpointClient } from "@a
 import { SendTextMessageCommand, type PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { isOutcomeUnknown, isRetryableError, isThrottlingError } from "./errors";
 import type { SmsMessageType } from "./sms-config";
+import type { SendSkipped, Sender } from "./sending/steps";
 
 export interface SmsSendRequest {
   destination: string;
@@ -31,11 +32,12 @@ export type SmsSendOutcome =
   | { status: "OPTED_OUT"; errorName: string; errorMessage: string }
   /** The call failed after it may have been executed (timeout, reset, 5xx): the SMS may have gone out. */
   | { status: "UNKNOWN"; errorName: string; errorMessage: string }
-  | { status: "FAILED"; retryable: boolean; throttled: boolean; errorName: string; errorMessage: string };
+  | { status: "FAILED"; retryable: boolean; throttled: boolean; errorName: string; errorMessage: string }
+  /** A send step withheld it (functions/shared/sending): nothing was sent. Only from a sender with steps. */
+  | SendSkipped;
 
-export interface SmsSender {
-  send(request: SmsSendRequest): Promise<SmsSendOutcome>;
-}
+/** `ctx` is for the send steps (functions/shared/sending); the SDK senders below ignore it. */
+export type SmsSender = Sender<SmsSendRequest, SmsSendOutcome>;
 
 /** SendTextMessage `Context` limits (API reference): 5 entries, keys 1–100, values 1–800 characters. */
 export const CONTEXT_LIMITS = Object.freeze({ maxEntries: 5, maxKeyLength: 100, maxValueLength: 800 });

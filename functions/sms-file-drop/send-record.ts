@@ -20,7 +20,8 @@
  *               (non-retryable: recorded, not retried) · UNKNOWN (timed out / reset / 5xx: the SMS
  *               may have gone out; at-most-once records it and never sends it again, metric
  *               SendOutcomeUnknown; at-least-once retries it like a throttle) · RETRYING (throttled
- *               / transient: the claim is released and RetryableSendError thrown, so SQS redelivers).
+ *               / transient: the claim is released and RetryableSendError thrown, so SQS redelivers)
+ *               · REJECTED (errorName SendStepSkipped: a send step withheld it; see shared/sending).
  *
  * The outcome write after a send that went out (or may have) is retried a few times with backoff
  * and never thrown: throwing would make SQS redeliver a message that was already sent. If it is
@@ -167,14 +168,17 @@ export async function sendQueuedMessage(
     }
     if (!optedOut) {
       await deps.buckets.forKey(message.originationIdentity).take(Math.max(1, segments));
-      sent = await deps.sms.send({
-        destination: message.destination,
-        originationIdentity: message.originationIdentity,
-        body: message.body,
-        messageType: message.messageType,
-        configurationSetName: config.configurationSetName,
-        context: sendContextFor(message),
-      });
+      sent = await deps.sms.send(
+        {
+          destination: message.destination,
+          originationIdentity: message.originationIdentity,
+          body: message.body,
+          messageType: message.messageType,
+          configurationSetName: config.configurationSetName,
+          context: sendContextFor(message),
+        },
+        { idempotencyKey: message.rowId },
+      );
     }
   } catch (error) {
     // Nothing was sent (send() turns every AWS error into an outcome): release the claim so the
@@ -200,6 +204,11 @@ export async function sendQueuedMessage(
       metrics.addMetric(SENDER_METRICS.SkippedOptedOut, MetricUnit.Count, 1);
       logger.info("SMS refused: recipient is on the opt-out list", log);
       return "SKIPPED_OPTED_OUT";
+    case "SKIPPED":
+      // Withheld by a send step (SEND_STEPS): final, nothing was sent.
+      await record({ status: "REJECTED", errorName: "SendStepSkipped", errorMessage: `${sent.step}: ${sent.reason}` });
+      logger.info("Row withheld by a send step; recorded REJECTED", { ...log, step: sent.step, reason: sent.reason });
+      return "REJECTED";
     case "UNKNOWN":
       if (config.sendGuarantee === "at-most-once") return recordUnknown(sent.errorName, sent.errorMessage);
       metrics.addMetric(SENDER_METRICS.SendOutcomeUnknown, MetricUnit.Count, 1);

@@ -47,6 +47,8 @@ import * as z from "zod";
 import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
 import { createObservability } from "../shared/observability";
 import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
+import { sendStepsFromEnv } from "../shared/sending/registry";
+import { withSteps } from "../shared/sending/steps";
 import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
 import { TokenBucketRegistry } from "../shared/token-bucket";
 import { DynamoDbOutcomeStore } from "./adapters";
@@ -117,10 +119,12 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
   return {
     outcomes: new DynamoDbOutcomeStore(documents, config.outcomeTableName, config.outcomeTtlSeconds),
     preferences: config.preferenceTableName ? new DynamoDbPreferenceStore(documents, config.preferenceTableName) : undefined,
-    sms:
+    sms: withSteps(
       config.target === "pinpoint"
         ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
         : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
+      sendStepsFromEnv(process.env, "sms"),
+    ),
     buckets: new TokenBucketRegistry(config.identityRates),
     deadLetters: config.deadLetterQueueUrl ? new SqsDeadLetterSink(new SQSClient({ ...sdkClientConfig() }), config.deadLetterQueueUrl) : undefined,
   };

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { BundledFunction, REPO_ROOT, buildBundle, bundleHandler, lambdaLogLevel, validateBundledFunctionArgs } from "../../components/shared";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AsyncFailureQueue,
+  BundledFunction,
+  REPO_ROOT,
+  buildBundle,
+  bundleHandler,
+  createAsyncFailureQueue,
+  lambdaLogLevel,
+  validateBundledFunctionArgs,
+} from "../../components/shared";
 import { allowedActions, build, thrownMessage } from "../harness/pulumi";
 
 const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn-0000000";
@@ -63,6 +73,45 @@ describe("BundledFunction", () => {
       maximumRetryAttempts: 2,
       destinationConfig: { onFailure: { destination: "arn:aws:sqs:us-east-1:123456789012:failed" } },
     });
+  });
+
+  it("asyncInvoke: retries, then the caller's failure queue, with SendMessage on it and its depth alarm first in alarms", async () => {
+    let fn: BundledFunction | undefined;
+    let failures: AsyncFailureQueue | undefined;
+    const built = await build(() => {
+      const parent = new pulumi.ComponentResource("test:index:Parent", "p");
+      failures = createAsyncFailureQueue("p-failures", undefined, parent);
+      fn = new BundledFunction(
+        "fn",
+        { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke: { maximumRetryAttempts: 1, maximumEventAgeSeconds: 600, onFailure: failures } },
+        { parent },
+      );
+    });
+    const queueArn = "arn:aws:sqs:us-east-1:123456789012:p-failures-0000000";
+    expect(built.childrenOf("p")).to.include("aws:sqs/queue:Queue::p-failures");
+    expect(built.statements("fn-policy").find((s) => s.Sid === "SendToOnFailureQueue")).to.deep.equal({
+      Sid: "SendToOnFailureQueue",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: queueArn,
+    });
+    expect(built.inputs("fn-async")).to.deep.equal({
+      functionName: "fn-function-0000000",
+      maximumRetryAttempts: 1,
+      maximumEventAgeInSeconds: 600,
+      destinationConfig: { onFailure: { destination: queueArn } },
+    });
+    expect(fn!.alarms).to.have.length(2);
+    expect(fn!.alarms[0]).to.equal(failures!.alarm);
+    const asyncInvoke = { maximumRetryAttempts: 3, maximumEventAgeSeconds: 30, onFailure: failures! };
+    expect(thrownMessage(() => validateBundledFunctionArgs({ handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke, asyncMaximumRetryAttempts: 1 }))).to.equal(
+      [
+        "BundledFunction: invalid arguments:",
+        "  - set asyncInvoke, not the deprecated asyncMaximum*/onFailureQueueArn besides it",
+        "  - asyncInvoke.maximumRetryAttempts must be between 0 and 2, got 3",
+        "  - asyncInvoke.maximumEventAgeSeconds must be between 60 and 21600, got 30",
+      ].join("\n"),
+    );
   });
 
   it("lets Lambda keep INFO lines (Powertools' level-less metric lines) at WARN and ERROR, and follows DEBUG", async () => {

@@ -73,7 +73,7 @@ describe("SmsFileDrop", () => {
   it("notifies the splitter for .csv keys under the prefix only, after the permission and the bucket's settings", async () => {
     const built = await build(make({ prefix: "inbound/" }));
     expect(built.inputs("drop-notification")).to.deep.equal({
-      bucket: BUCKET,
+      bucket: "drop-files-bucket-id", // notify() passes the bucket's id: its name in AWS, "<name>-id" under the mocks
       lambdaFunctions: [{ lambdaFunctionArn: SPLITTER_ARN, events: ["s3:ObjectCreated:*"], filterPrefix: "inbound/", filterSuffix: ".csv" }],
     });
     expect(built.one("drop-notification").dependencies).to.include.members([

@@ -38,4 +38,20 @@ describe("whole-config validation", () => {
     expect(issues).to.deep.equal(["digital-user-engagement:sesEventProcessing.legacyNotificationIdentities: must not contain duplicates"]);
     expect(registered).to.equal(0);
   });
+
+  it("stops on a send step no handler registers, naming the key, before registering anything", async () => {
+    const { issues, registered } = await planFailure(
+      [
+        "config:",
+        "  digital-user-engagement:selfManagedOptOuts:",
+        "    enabled: true",
+        "    existingPhoneNumberId: phone-0123456789abcdef0123456789abcdef",
+        "    sending:",
+        "      steps:",
+        "        - name: archive",
+      ].join("\n"),
+    );
+    expect(issues).to.deep.equal(['digital-user-engagement:selfManagedOptOuts.sending: steps[0]: unknown send step "archive" (registered: none)']);
+    expect(registered).to.equal(0);
+  });
 });

@@ -1,0 +1,74 @@
+import type * as pulumi from "@pulumi/pulumi";
+import * as z from "zod";
+import { formatSendSteps, SEND_STEPS_ENV, sendStepConfigProblems, type SendStepConfig } from "../../functions/shared/sending/contract";
+import type { PolicyStatement } from "./iam";
+import { sendGuaranteeEnvironment, type PlatformArgs } from "./platform";
+
+/**
+ * The sending-settings group of a component whose functions send (#2, #8, #9): the steps its
+ * senders run around every send (functions/shared/sending). A component takes it as `sending`,
+ * sets `sendingEnvironment(args)` on each sending function and adds `sendingStatements(args)` to
+ * its policy.
+ */
+export interface SendingArgs {
+  /** In order; each name registered in functions/shared/sending/registry.ts and declared below. Default none. */
+  steps?: SendStepConfig[];
+}
+
+/**
+ * The `sending` setting of a sending architecture's contract: spread into its settings shape, so
+ * the stack config, the component's validation and the docs all carry it.
+ */
+export const SENDING_SETTING = z
+  // Entries are checked by sendingProblems below, which reports each with its index.
+  .strictObject({
+    steps: z
+      .array(z.custom<SendStepConfig>(() => true))
+      .default([])
+      .describe("Steps the senders run before and after every send (functions/shared/sending), each {name, settings}. None are registered yet."),
+  })
+  .default({ steps: [] })
+  .superRefine((value, ctx) => {
+    for (const message of sendingProblems({ sending: value as SendingArgs }, SEND_STEP_DECLARATIONS, "steps")) ctx.addIssue({ code: "custom", message });
+  });
+
+/** What a step needs from the infrastructure. Every step in the handler registry declares one. */
+export interface SendStepDeclaration {
+  /** The IAM statements the sending function needs to run the step with these settings. */
+  statements(settings: Record<string, unknown>): pulumi.Input<PolicyStatement>[];
+}
+
+/** The component side of the handler registry (SEND_STEP_FACTORIES), by step name. None yet. */
+export const SEND_STEP_DECLARATIONS: Readonly<Record<string, SendStepDeclaration>> = Object.freeze({});
+
+type SendingSettings = { sending?: SendingArgs };
+
+/** Problems with `args.sending`, each naming its key: an empty list means valid. */
+export function sendingProblems(args: SendingSettings, declarations = SEND_STEP_DECLARATIONS, where = "sending.steps"): string[] {
+  const steps = args.sending?.steps;
+  if (steps === undefined) return [];
+  const problems = sendStepConfigProblems(steps, where);
+  if (problems.length > 0) return problems;
+  const known = Object.keys(declarations).join(", ") || "none";
+  return steps.flatMap((s, i) => (Object.hasOwn(declarations, s.name) ? [] : [`${where}[${i}]: unknown send step "${s.name}" (registered: ${known})`]));
+}
+
+function configuredSteps(args: SendingSettings, declarations: Readonly<Record<string, SendStepDeclaration>>): SendStepConfig[] {
+  const problems = sendingProblems(args, declarations);
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  return args.sending?.steps ?? [];
+}
+
+/**
+ * The environment of a sending function: its send guarantee, and SEND_STEPS when steps are
+ * configured (absent otherwise, so an unconfigured function's environment is unchanged).
+ */
+export function sendingEnvironment(args: SendingSettings & Pick<PlatformArgs, "sendGuarantee">, declarations = SEND_STEP_DECLARATIONS): Record<string, string> {
+  const steps = configuredSteps(args, declarations);
+  return { ...sendGuaranteeEnvironment(args), ...(steps.length > 0 ? { [SEND_STEPS_ENV]: formatSendSteps(steps) } : {}) };
+}
+
+/** The statements the configured steps need, in step order: none when no step is configured. */
+export function sendingStatements(args: SendingSettings, declarations = SEND_STEP_DECLARATIONS): pulumi.Input<PolicyStatement>[] {
+  return configuredSteps(args, declarations).flatMap((s) => declarations[s.name]!.statements(s.settings ?? {}));
+}
