@@ -271,8 +271,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         memorySizeMb: settings.memorySizeMb,
         ...functionPlatform(platform),
         alarmActions: platform.alarmActions,
-        asyncMaximumRetryAttempts: 2,
-        onFailureQueueArn: failures.queue.arn,
+        asyncInvoke: { maximumRetryAttempts: 2, onFailure: failures },
         environment: environmentFor(PROCESSOR, {
           CONTACT_TABLE_NAME: contactTableName,
           IDEMPOTENCY_TABLE_NAME: idempotencyTable.name,
@@ -308,7 +307,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     return {
       function: processor.function,
       logGroup: processor.logGroup,
-      alarms: [failures.alarm, ...processor.alarms],
+      alarms: processor.alarms,
       applicationId,
       application: app.created,
       eventStream,

@@ -71,12 +71,6 @@ export interface BundledFunctionArgs {
    * Default: none (synchronous or event-source-mapping use).
    */
   asyncInvoke?: AsyncInvoke;
-  /** @deprecated use asyncInvoke */
-  asyncMaximumRetryAttempts?: pulumi.Input<number>;
-  /** @deprecated use asyncInvoke */
-  asyncMaximumEventAgeSeconds?: pulumi.Input<number>;
-  /** @deprecated use asyncInvoke */
-  onFailureQueueArn?: pulumi.Input<string>;
   /** SNS topics (ARNs) notified when the function's Errors alarm fires. Default: none. */
   alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -90,11 +84,11 @@ export interface AsyncInvoke {
   onFailure: AsyncFailureQueue;
 }
 
-/** The async settings, from asyncInvoke or the deprecated loose arguments. */
+/** The async settings, when the function is invoked asynchronously. */
 function asyncSettings(args: BundledFunctionArgs) {
   const a = args.asyncInvoke;
   return a === undefined
-    ? { retries: args.asyncMaximumRetryAttempts, maxAge: args.asyncMaximumEventAgeSeconds, destination: args.onFailureQueueArn, alarms: [] }
+    ? { retries: undefined, maxAge: undefined, destination: undefined, alarms: [] }
     : { retries: a.maximumRetryAttempts, maxAge: a.maximumEventAgeSeconds, destination: a.onFailure.queue.arn, alarms: [a.onFailure.alarm] };
 }
 
@@ -310,13 +304,8 @@ export function validateBundledFunctionArgs(args: BundledFunctionArgs): void {
       `logRetentionInDays must be one of ${VALID_LOG_RETENTION_DAYS.join(", ")}, got ${args.logRetentionInDays}`,
     );
   }
-  const loose = [args.asyncMaximumRetryAttempts, args.asyncMaximumEventAgeSeconds, args.onFailureQueueArn];
-  errors.check(args.asyncInvoke !== undefined && loose.some((v) => v !== undefined), "set asyncInvoke, not the deprecated asyncMaximum*/onFailureQueueArn besides it");
   const { retries, maxAge } = asyncSettings(args);
-  const [retriesKey, maxAgeKey] = args.asyncInvoke
-    ? ["asyncInvoke.maximumRetryAttempts", "asyncInvoke.maximumEventAgeSeconds"]
-    : ["asyncMaximumRetryAttempts", "asyncMaximumEventAgeSeconds"];
-  if (isKnown(retries)) errors.check(retries < 0 || retries > 2, `${retriesKey} must be between 0 and 2, got ${retries}`);
-  if (isKnown(maxAge)) errors.check(maxAge < 60 || maxAge > 21600, `${maxAgeKey} must be between 60 and 21600, got ${maxAge}`);
+  if (isKnown(retries)) errors.check(retries < 0 || retries > 2, `asyncInvoke.maximumRetryAttempts must be between 0 and 2, got ${retries}`);
+  if (isKnown(maxAge)) errors.check(maxAge < 60 || maxAge > 21600, `asyncInvoke.maximumEventAgeSeconds must be between 60 and 21600, got ${maxAge}`);
   errors.throwIfAny();
 }

@@ -289,8 +289,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
         description: "Validates dropped CSV files and queues one SMS per valid row",
         timeoutSeconds: settings.splitterTimeoutSeconds,
         memorySizeMb: settings.splitterMemorySizeMb,
-        asyncMaximumRetryAttempts: 2,
-        onFailureQueueArn: this.failureQueue.arn,
+        asyncInvoke: { maximumRetryAttempts: 2, onFailure: failures },
         environment: environmentFor(SPLITTER, {
           QUEUE_URL: this.queue.url,
           CHECKPOINT_TABLE_NAME: this.checkpointTable.name,
@@ -410,7 +409,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alarms = [...messages.queue.alarms, failures.alarm, ...splitter.alarms, ...sender.fn.alarms, unknownAlarm, outcomeLostAlarm];
+    this.alarms = [...messages.queue.alarms, ...splitter.alarms, ...sender.fn.alarms, unknownAlarm, outcomeLostAlarm];
     this.registerOutputs({
       bucket: this.bucket,
       bucketName: this.bucketName,

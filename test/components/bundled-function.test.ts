@@ -51,27 +51,30 @@ describe("BundledFunction", () => {
   });
 
   it("grants exactly its own log group, the caller's statements, X-Ray, and the on-failure queue", async () => {
-    const built = await build(
-      () =>
-        new BundledFunction("fn", {
+    const built = await build(() => {
+      const parent = new pulumi.ComponentResource("test:index:Parent", "p");
+      new BundledFunction(
+        "fn",
+        {
           handler: { entry: "functions/shared/pii.ts" },
           policyStatements: [{ Sid: "Caller", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:q" }],
-          onFailureQueueArn: "arn:aws:sqs:us-east-1:123456789012:failed",
-          asyncMaximumRetryAttempts: 2,
-        }),
-    );
+          asyncInvoke: { maximumRetryAttempts: 2, onFailure: createAsyncFailureQueue("failed", undefined, parent) },
+        },
+        { parent },
+      );
+    });
     const statements = built.statements("fn-policy");
     expect(statements).to.deep.equal([
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${LOG_GROUP_ARN}:*` },
       { Sid: "Caller", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:q" },
       { Sid: "WriteTraces", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:failed" },
+      { Sid: "SendToOnFailureQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:failed-0000000" },
     ]);
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
     expect(built.inputs("fn-async")).to.deep.equal({
       functionName: "fn-function-0000000",
       maximumRetryAttempts: 2,
-      destinationConfig: { onFailure: { destination: "arn:aws:sqs:us-east-1:123456789012:failed" } },
+      destinationConfig: { onFailure: { destination: "arn:aws:sqs:us-east-1:123456789012:failed-0000000" } },
     });
   });
 
@@ -104,10 +107,9 @@ describe("BundledFunction", () => {
     expect(fn!.alarms).to.have.length(2);
     expect(fn!.alarms[0]).to.equal(failures!.alarm);
     const asyncInvoke = { maximumRetryAttempts: 3, maximumEventAgeSeconds: 30, onFailure: failures! };
-    expect(thrownMessage(() => validateBundledFunctionArgs({ handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke, asyncMaximumRetryAttempts: 1 }))).to.equal(
+    expect(thrownMessage(() => validateBundledFunctionArgs({ handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke }))).to.equal(
       [
         "BundledFunction: invalid arguments:",
-        "  - set asyncInvoke, not the deprecated asyncMaximum*/onFailureQueueArn besides it",
         "  - asyncInvoke.maximumRetryAttempts must be between 0 and 2, got 3",
         "  - asyncInvoke.maximumEventAgeSeconds must be between 60 and 21600, got 30",
       ].join("\n"),
@@ -162,8 +164,6 @@ describe("BundledFunction", () => {
           timeoutSeconds: 901,
           memorySizeMb: 64,
           logRetentionInDays: 10,
-          asyncMaximumRetryAttempts: 3,
-          asyncMaximumEventAgeSeconds: 30,
           logLevel: "VERBOSE",
         }),
       ),
@@ -176,8 +176,6 @@ describe("BundledFunction", () => {
         "  - timeoutSeconds must be between 1 and 900, got 901",
         "  - memorySizeMb must be between 128 and 10240, got 64",
         "  - logRetentionInDays must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, got 10",
-        "  - asyncMaximumRetryAttempts must be between 0 and 2, got 3",
-        "  - asyncMaximumEventAgeSeconds must be between 60 and 21600, got 30",
       ].join("\n"),
     );
   });
