@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { PROCESSOR } from "../../functions/pinpoint-event-processing/contract";
-import { CONTACT_TABLE } from "../../functions/shared/tables";
+import { CONTACT_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   arnBuilder,

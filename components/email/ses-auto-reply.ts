@@ -9,7 +9,7 @@ import {
   RESPONDER_METRICS,
   type SkipReason,
 } from "../../functions/ses-auto-reply/contract";
-import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
+import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   anyAboveZeroAlarm,

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { COMPLAINT_FEEDBACK_TYPES, PROCESSOR } from "../../functions/ses-event-processing/contract";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs } from "../kit/contract";
-import { CONTACT_TABLE } from "../../functions/shared/tables";
+import { CONTACT_TABLE } from "../../functions/shared/runtime/tables";
 import {
   arnBuilder,
   createIdempotencyTable,
@@ -265,7 +265,7 @@ export function matchingEventTypes(additional: SesEventType[] = []): SesEventTyp
 }
 
 /**
- * What the shared feedback service (functions/shared/feedback/idempotent-feedback.ts) calls:
+ * What the shared feedback service (functions/shared/email/feedback/idempotent-feedback.ts) calls:
  * suppress, record contact status, and its idempotency records. #4's legacy processor uses it too.
  */
 export function feedbackServiceStatements(resources: {

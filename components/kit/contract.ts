@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import type { FunctionContract } from "../../functions/shared/function-contract";
+import type { FunctionContract } from "../../functions/shared/runtime/function-contract";
 
 /** What a pass-through setting holds while validating a value that is not known yet (an Output). */
 const DEFERRED = Symbol.for("due.deferredInput");

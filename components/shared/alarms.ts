@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/runtime/send-guarantee";
 import { ALARM_DEFAULTS } from "./defaults";
 import { NAME_LIMITS, boundedName } from "./naming";
 

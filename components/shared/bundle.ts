@@ -49,8 +49,8 @@ export function buildBundle(entry: string, nodeTarget = "node22"): HandlerBundle
     treeShaking: true,
     legalComments: "none",
     // Lambda supplies credentials in environment variables: bundle only the env provider
-    // (functions/shared/lambda-credentials.ts) instead of the SDK's whole provider chain.
-    alias: { "@aws-sdk/credential-provider-node": "./functions/shared/lambda-credentials.ts" },
+    // (functions/shared/runtime/lambda-credentials.ts) instead of the SDK's whole provider chain.
+    alias: { "@aws-sdk/credential-provider-node": "./functions/shared/runtime/lambda-credentials.ts" },
     charset: "utf8",
     sourcemap: false,
     write: false,

@@ -8,7 +8,7 @@ import { FUNCTION_DEFAULTS, SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } 
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
 import { ArgumentErrors, isKnown } from "./validation";
-import type { FunctionContract } from "../../functions/shared/function-contract";
+import type { FunctionContract } from "../../functions/shared/runtime/function-contract";
 
 /** Sids of the statements the function block adds to every role besides the caller's. */
 export const FUNCTION_BLOCK_SIDS = ["WriteOwnLogs", "WriteTraces", "SendToOnFailureQueue"] as const;

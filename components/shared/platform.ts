@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEE_ENV, type SendGuarantee } from "../../functions/shared/send-guarantee";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEE_ENV, type SendGuarantee } from "../../functions/shared/runtime/send-guarantee";
 
 /**
  * Settings every architecture component takes for the functions, tables and alarms it creates.
@@ -22,7 +22,7 @@ export interface PlatformArgs {
   /**
    * What the component's senders do when a send's outcome is unknown (timeout, reset, 5xx):
    * "at-most-once" records it as UNKNOWN and alarms; "at-least-once" sends again. Default
-   * "at-most-once". See functions/shared/send-guarantee.ts.
+   * "at-most-once". See functions/shared/runtime/send-guarantee.ts.
    */
   sendGuarantee?: SendGuarantee;
   /** SNS topics (ARNs) notified by every alarm the component creates. Default none. */

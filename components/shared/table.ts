@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IDEMPOTENCY_TABLE, type TableSchema } from "../../functions/shared/tables";
+import { IDEMPOTENCY_TABLE, type TableSchema } from "../../functions/shared/runtime/tables";
 import type { PolicyStatement } from "./iam";
 import { NAME_LIMITS, boundedName } from "./naming";
 
 export interface TableArgs {
-  /** Key schema and TTL attribute, from the shared definitions in functions/shared/tables.ts. */
+  /** Key schema and TTL attribute, from the shared definitions in functions/shared/runtime/tables.ts. */
   schema: TableSchema;
   /** Point-in-time recovery. Default true. */
   pointInTimeRecovery?: pulumi.Input<boolean>;

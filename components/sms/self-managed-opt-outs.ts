@@ -10,9 +10,9 @@ import {
   OPT_OUT_MODES,
   REPLY_ORDERS,
 } from "../../functions/self-managed-opt-outs/contract";
-import { buildKeywordSets, DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from "../../functions/shared/inbound-sms";
-import { MESSAGE_TYPES } from "../../functions/shared/sms-config";
-import { SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
+import { buildKeywordSets, DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS, DEFAULT_OPT_OUT_KEYWORDS } from "../../functions/shared/sms/inbound-sms";
+import { MESSAGE_TYPES } from "../../functions/shared/sms/sms-config";
+import { SMS_PREFERENCE_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   anyAboveZeroAlarm,
@@ -55,7 +55,7 @@ const keywords = (fallback: readonly string[], what: string) =>
     .array(z.string().min(1))
     .min(1)
     .default([...fallback])
-    .describe(`${what}; replaces the default set (see functions/shared/inbound-sms.ts).`);
+    .describe(`${what}; replaces the default set (see functions/shared/sms/inbound-sms.ts).`);
 
 /** The settings that need `createPhoneNumber: true`. */
 const CREATE_ONLY = ["phoneNumberIsoCountryCode", "phoneNumberType", "phoneNumberMessageType", "phoneNumberRegistrationId"] as const;
@@ -424,7 +424,7 @@ function endUserMessagingTarget(
         : []),
       { Sid: "SendReplies", Effect: "Allow", Action: "sms-voice:SendTextMessage", Resource: [...resources.originationArns, ...configurationSetArn] },
     ],
-    // Blank is "not set" to the handler (functions/shared/sms-config.ts parseEnv).
+    // Blank is "not set" to the handler (functions/shared/sms/sms-config.ts parseEnv).
     environment: { TARGET: settings.target, PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet ?? "" },
   };
 }

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
-import { MESSAGE_GROUP_ID_PATTERN } from "../../functions/shared/sms-config";
-import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
+import { MESSAGE_GROUP_ID_PATTERN } from "../../functions/shared/sms/sms-config";
+import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/runtime/tables";
 import {
   CSV_COLUMNS,
   DEFAULT_REPORT_PREFIX,

@@ -3,10 +3,12 @@
  * contract, so the component and this loader cannot drift apart.
  */
 import * as z from "zod";
-import { DEFAULT_FEEDBACK_POLICY_SETTINGS } from "../shared/feedback/feedback-policy";
-import { exemptFeedbackTypes, IDEMPOTENCY_TTL_SECONDS, parseEnvironment, tableName } from "../shared/feedback/env";
-import type { FeedbackServiceConfig } from "../shared/feedback/idempotent-feedback";
+import { DEFAULT_FEEDBACK_POLICY_SETTINGS } from "../shared/email/feedback/feedback-policy";
+import { exemptFeedbackTypes, IDEMPOTENCY_TTL_SECONDS, parseEnvironment, tableName } from "../shared/email/feedback/env";
+import type { FeedbackServiceConfig } from "../shared/email/feedback/idempotent-feedback";
 import { PROCESSOR_ENV } from "./contract";
+
+export type ProcessorConfig = FeedbackServiceConfig;
 
 const EnvSchema = z.object({
   [PROCESSOR_ENV.CONTACT_TABLE_NAME]: tableName(PROCESSOR_ENV.CONTACT_TABLE_NAME),
@@ -19,7 +21,7 @@ const EnvSchema = z.object({
  * (counted, never suppressing): Pinpoint streams hard bounces, and #4 has no setting for it.
  * @throws ConfigError listing every invalid variable by name.
  */
-export function loadProcessorConfig(env: Record<string, string | undefined>): FeedbackServiceConfig {
+export function loadProcessorConfig(env: Record<string, string | undefined>): ProcessorConfig {
   const e = parseEnvironment(EnvSchema, env);
   return {
     contactTableName: e.CONTACT_TABLE_NAME,

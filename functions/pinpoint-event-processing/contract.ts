@@ -2,7 +2,7 @@
  * #4's contract between the PinpointEventProcessing component and its legacy processor (pure: no
  * SDK). The "configuration-set" target runs #1's processor under #1's contract.
  */
-import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
+import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/function-contract";
 
 export const PROCESSOR = defineFunctionContract({
   entry: "functions/pinpoint-event-processing/processor.ts",

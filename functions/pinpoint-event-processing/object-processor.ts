@@ -1,13 +1,13 @@
-import { isRetryableError } from "../shared/errors";
-import { maskEmail } from "../shared/pii";
-import type { SesAddressProblem } from "../shared/ses-events";
+import { isRetryableError } from "../shared/runtime/errors";
+import { maskEmail } from "../shared/runtime/pii";
+import type { SesAddressProblem } from "../shared/email/ses-events";
 import {
   createBatchDeduplicator,
   errorName,
   RecipientFailuresError,
   type FeedbackService,
   type RecipientOutcome,
-} from "../shared/feedback/feedback-service";
+} from "../shared/email/feedback/feedback-service";
 import { splitJsonRecords, type SegmentProblem, type SplitterOptions } from "./json-stream";
 import { mapPinpointRecord } from "./pinpoint-records";
 

@@ -1,10 +1,10 @@
 import * as z from "zod";
-import type { FeedbackEvent } from "../shared/ses-events";
-import { normaliseRecipients } from "../shared/ses-events";
+import type { FeedbackEvent } from "../shared/email/ses-events";
+import { normaliseRecipients } from "../shared/email/ses-events";
 
 /**
  * Pinpoint event-stream records (spec 01 §0.4) for the two email event types the legacy processor
- * acts on, mapped into the normalised `FeedbackEvent` of functions/shared/ses-events.ts so the
+ * acts on, mapped into the normalised `FeedbackEvent` of functions/shared/email/ses-events.ts so the
  * suppression decision and side effects are exactly those of architecture #1.
  *
  * The SES details sit under `facets.email_channel.mail_event` in snake_case. ⚠️ The recipient

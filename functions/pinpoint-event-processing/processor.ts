@@ -18,57 +18,55 @@
  *   recipient's contact update runs under Powertools idempotency;
  * - an object that cannot be read (GetObject error, corrupt gzip) fails the invocation.
  */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Context } from "aws-lambda";
-import { sdkClientConfig } from "../shared/aws-clients";
-import { powertoolsCounter, type HandlerCounter, type HandlerLogger } from "../shared/handler-telemetry";
-import { createObservability } from "../shared/observability";
-import { errorName } from "../shared/feedback/feedback-service";
-import { createIdempotentFeedbackService } from "../shared/feedback/idempotent-feedback";
-import { loadProcessorConfig } from "./config";
+import { sdkClientConfig } from "../shared/runtime/aws-clients";
+import { addDimensionedCount, createObservability, type Observability } from "../shared/runtime/observability";
+import { errorName } from "../shared/email/feedback/feedback-service";
+import { createIdempotentFeedbackService } from "../shared/email/feedback/idempotent-feedback";
+import { loadProcessorConfig, type ProcessorConfig } from "./config";
 import { PROCESSOR_METRICS } from "./contract";
 import { processEventObject, type ObjectReport } from "./object-processor";
 import { decodeS3Key, S3NotificationEventSchema } from "./s3-event";
 import { createS3ObjectSource, type ObjectSource } from "./s3-object";
 
-export interface HandlerOverrides {
-  logger?: HandlerLogger;
-  counter?: HandlerCounter;
-  /** Replaces S3 GetObject (tests). */
-  objects?: ObjectSource;
-}
+/** The feedback service under Powertools idempotency (with its config) and S3 GetObject. */
+export type ProcessorPorts = ReturnType<typeof createIdempotentFeedbackService> & { objects: ObjectSource };
 
 /** Thrown at the end of an invocation in which some work must be retried. Message has no PII. */
 export class EventObjectFailedError extends Error {
   override readonly name = "EventObjectFailedError";
 }
 
-// Clients are created once per container, with adaptive retry.
-const s3Client = new S3Client({ ...sdkClientConfig() });
-const sesClient = new SESv2Client({ ...sdkClientConfig() });
-const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
+/** Builds the SDK-backed ports. Called once per container, at module scope. */
+export function createProcessorPorts(config: ProcessorConfig): ProcessorPorts {
+  return {
+    ...createIdempotentFeedbackService(config, { ses: new SESv2Client({ ...sdkClientConfig() }), dynamo: new DynamoDBClient({ ...sdkClientConfig() }) }),
+    objects: createS3ObjectSource(new S3Client({ ...sdkClientConfig() })),
+  };
+}
 
-/** Builds the handler from an environment (validated here, so a bad value fails the cold start). */
-export function buildHandler(env: Record<string, string | undefined>, overrides: HandlerOverrides = {}) {
-  const config = loadProcessorConfig(env);
-  const observability = createObservability("pinpoint-event-processing");
-  const logger: HandlerLogger = overrides.logger ?? observability.logger;
-  const counter = overrides.counter ?? powertoolsCounter(observability.metrics);
-  const objects = overrides.objects ?? createS3ObjectSource(s3Client);
-
-  const { service: feedback, idempotencyConfig } = createIdempotentFeedbackService(config, { ses: sesClient, dynamo: dynamoClient });
+export function createProcessorHandler(
+  _config: ProcessorConfig,
+  ports: ProcessorPorts,
+  observability: Observability,
+): (event: unknown, context: Context) => Promise<void> {
+  const { logger, metrics } = observability;
+  const { service: feedback, idempotencyConfig, objects } = ports;
+  const count = (name: string, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
 
   function publish(report: ObjectReport): void {
-    for (const [reason, value] of Object.entries(report.suppressed)) counter.count(PROCESSOR_METRICS.Suppressed, { Reason: reason }, value);
-    counter.count(PROCESSOR_METRICS.RecordsRead, undefined, report.records);
-    counter.count(PROCESSOR_METRICS.FeedbackRecords, undefined, report.feedbackEvents);
-    counter.count(PROCESSOR_METRICS.IgnoredRecords, undefined, report.ignoredRecords);
-    counter.count(PROCESSOR_METRICS.Duplicate, undefined, report.duplicates);
-    counter.count(PROCESSOR_METRICS.InvalidAddress, undefined, report.invalidAddressCount);
-    counter.count(PROCESSOR_METRICS.MalformedRecord, undefined, report.badRecordCount);
-    counter.count(PROCESSOR_METRICS.FailedRecord, undefined, report.failures.length);
+    for (const [reason, value] of Object.entries(report.suppressed)) addDimensionedCount(metrics, PROCESSOR_METRICS.Suppressed, { Reason: reason }, value);
+    count(PROCESSOR_METRICS.RecordsRead, report.records);
+    count(PROCESSOR_METRICS.FeedbackRecords, report.feedbackEvents);
+    count(PROCESSOR_METRICS.IgnoredRecords, report.ignoredRecords);
+    count(PROCESSOR_METRICS.Duplicate, report.duplicates);
+    count(PROCESSOR_METRICS.InvalidAddress, report.invalidAddressCount);
+    count(PROCESSOR_METRICS.MalformedRecord, report.badRecordCount);
+    count(PROCESSOR_METRICS.FailedRecord, report.failures.length);
   }
 
   return async function handler(event: unknown, context: Context): Promise<void> {
@@ -77,7 +75,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
     try {
       const parsed = S3NotificationEventSchema.safeParse(event);
       if (!parsed.success) {
-        counter.count(PROCESSOR_METRICS.InvalidEvent);
+        count(PROCESSOR_METRICS.InvalidEvent);
         logger.error("Event is not an S3 event notification", {
           issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`),
         });
@@ -92,7 +90,7 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
         try {
           report = await processEventObject(await objects.open(bucket, key, record.s3.object.versionId), feedback);
         } catch (error) {
-          counter.count(PROCESSOR_METRICS.ObjectReadFailed);
+          count(PROCESSOR_METRICS.ObjectReadFailed);
           logger.error("Event object could not be read", { bucket, key, errorName: errorName(error) });
           mustRetry.push(key);
           continue;
@@ -139,9 +137,10 @@ export function buildHandler(env: Record<string, string | undefined>, overrides:
         throw new EventObjectFailedError(`${mustRetry.length} event object(s) need a retry`);
       }
     } finally {
-      counter.flush();
+      metrics.publishStoredMetrics();
     }
   };
 }
 
-export const handler = buildHandler(process.env);
+const config = loadProcessorConfig(process.env);
+export const handler = createProcessorHandler(config, createProcessorPorts(config), createObservability("pinpoint-event-processing"));

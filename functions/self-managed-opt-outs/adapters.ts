@@ -9,7 +9,7 @@ import {
   type PinpointSMSVoiceV2Client,
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "../shared/sms-preferences";
+import { isConditionalCheckFailed } from "../shared/sms/sms-preferences";
 import { pinpointEndpointId } from "./plan";
 
 /** Where an opt-out is enforced on the sending side. Both calls are idempotent. */

@@ -47,9 +47,9 @@
  * https://docs.aws.amazon.com/sms-voice/latest/userguide/opt-out-list.html
  */
 import * as z from "zod";
-import { buildKeywordSets, type KeywordSets } from "../shared/inbound-sms";
-import { sendGuaranteeFromEnv, SEND_GUARANTEE_ENV, type SendGuarantee } from "../shared/send-guarantee";
-import { parseEnv, requiredString, SMS_TARGETS, wordListEnv, type SmsTarget } from "../shared/sms-config";
+import { buildKeywordSets, type KeywordSets } from "../shared/sms/inbound-sms";
+import { sendGuaranteeFromEnv, SEND_GUARANTEE_ENV, type SendGuarantee } from "../shared/runtime/send-guarantee";
+import { parseEnv, requiredString, SMS_TARGETS, wordListEnv, type SmsTarget } from "../shared/sms/sms-config";
 import {
   DEFAULT_REPLIES,
   FREE_TEXT_POLICIES,
@@ -78,7 +78,7 @@ const sendGuaranteeEnv = z
 const replyText = z.string().trim().min(1).max(MAX_REPLY_CHARACTERS, `must be at most ${MAX_REPLY_CHARACTERS} characters`);
 
 // Keyed by the contract's names, so the component and this loader cannot drift apart. SEND_GUARANTEE
-// is the platform's variable (functions/shared/send-guarantee.ts).
+// is the platform's variable (functions/shared/runtime/send-guarantee.ts).
 const EnvSchema = z
   .object({
     [V.TARGET]: z.enum(SMS_TARGETS).default("end-user-messaging"),

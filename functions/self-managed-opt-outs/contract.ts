@@ -2,8 +2,8 @@
  * #8's contract between the SelfManagedOptOuts component and its inbound handler (pure: no SDK).
  * The meaning of each variable is documented in config.ts.
  */
-import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
+import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/function-contract";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/runtime/send-guarantee";
 
 export const OPT_OUT_MODES = ["opt-out-list", "preference-table-only"] as const;
 export type OptOutMode = (typeof OPT_OUT_MODES)[number];

@@ -2,7 +2,7 @@
  * Lambda handler: two-way SMS keywords for self-managed opt-outs (architecture #8).
  *
  * Trigger: the number's two-way SNS topic, subscribed with protocol "lambda" (an async invoke).
- * Event plumbing only: parse the SNS event (shared/envelopes.ts) and the inbound payload with zod schemas, run each
+ * Event plumbing only: parse the SNS event (shared/runtime/envelopes.ts) and the inbound payload with zod schemas, run each
  * record through processInbound (process.ts) under Powertools idempotency keyed on
  * inboundMessageId, and publish metrics. A record that fails (including a retryable error that
  * outlived the SDK's retries) makes the invocation throw, so Lambda's async retries and the
@@ -16,23 +16,22 @@
  */
 import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointClient } from "@aws-sdk/client-pinpoint";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
-import { SnsEventSchema } from "../shared/envelopes";
-import { parseInboundSms } from "../shared/inbound-sms";
-import { createObservability } from "../shared/observability";
-import { SnsEventPublisher } from "../shared/sms-domain-events";
-import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
+import { sdkClientConfig, sendClientConfig } from "../shared/runtime/aws-clients";
+import { SnsEventSchema } from "../shared/runtime/envelopes";
+import { parseInboundSms } from "../shared/sms/inbound-sms";
+import { createObservability, type Observability } from "../shared/runtime/observability";
+import { SnsEventPublisher } from "../shared/sms/sms-domain-events";
+import { DynamoDbPreferenceStore } from "../shared/sms/sms-preferences";
 import { sendStepsFromEnv } from "../shared/sending/registry";
 import { withSteps } from "../shared/sending/steps";
-import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
+import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms/sms-send";
 import { DynamoDbStepJournal, OptOutListEnforcer, PinpointEndpointEnforcer } from "./adapters";
 import { loadInboundConfig, type InboundConfig } from "./config";
 import { INBOUND_METRICS } from "./contract";
@@ -41,12 +40,12 @@ import { processInbound, type InboundDeps, type InboundInput, type InboundResult
 /** How long a processed inboundMessageId is remembered (covers SNS and Lambda async retries). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-export interface InboundHandlerDeps extends Omit<InboundDeps, "logger" | "metrics"> {
+export interface InboundPorts extends Omit<InboundDeps, "logger" | "metrics"> {
   persistenceStore: DynamoDBPersistenceLayer;
 }
 
-/** Builds the SDK-backed dependencies. Called once per container, at module scope. */
-export function createInboundDeps(config: InboundConfig): InboundHandlerDeps {
+/** Builds the SDK-backed ports. Called once per container, at module scope. */
+export function createInboundPorts(config: InboundConfig): InboundPorts {
   const dynamo = new DynamoDBClient({ ...sdkClientConfig() });
   const documents = DynamoDBDocumentClient.from(dynamo);
   // Sends (SendTextMessage, SendMessages, SNS Publish to a standard topic) carry no idempotency
@@ -81,8 +80,8 @@ export function createInboundDeps(config: InboundConfig): InboundHandlerDeps {
 
 export function createInboundHandler(
   config: InboundConfig,
-  deps: InboundHandlerDeps,
-  observability: { logger: Logger; metrics: Metrics },
+  ports: InboundPorts,
+  observability: Observability,
 ): (event: unknown, context: Context) => Promise<InboundResult[]> {
   const { logger, metrics } = observability;
   const idempotencyConfig = new IdempotencyConfig({
@@ -95,8 +94,8 @@ export function createInboundHandler(
     },
   });
   const processOnce = makeIdempotent(
-    (input: InboundInput): Promise<InboundResult> => processInbound(input, config, { ...deps, logger, metrics }),
-    { persistenceStore: deps.persistenceStore, config: idempotencyConfig, keyPrefix: "self-managed-opt-outs" },
+    (input: InboundInput): Promise<InboundResult> => processInbound(input, config, { ...ports, logger, metrics }),
+    { persistenceStore: ports.persistenceStore, config: idempotencyConfig, keyPrefix: "self-managed-opt-outs" },
   );
 
   return async (event, context) => {
@@ -126,6 +125,4 @@ export function createInboundHandler(
 }
 
 const config = loadInboundConfig(process.env);
-const observability = createObservability("self-managed-opt-outs");
-
-export const handler = createInboundHandler(config, createInboundDeps(config), observability);
+export const handler = createInboundHandler(config, createInboundPorts(config), createObservability("self-managed-opt-outs"));

@@ -14,11 +14,11 @@
  * after a later failure does not publish or text twice.
  *
  * HELP: reply only, no state change. NONE (free text): nothing, or with FREE_TEXT_OPT_OUT=flag a
- * needs-review event for a person to judge (see shared/inbound-sms.ts for why the handler does not).
+ * needs-review event for a person to judge (see shared/sms/inbound-sms.ts for why the handler does not).
  */
-import type { InboundSms, KeywordClass } from "../shared/inbound-sms";
-import type { SmsInboundNeedsReviewEvent, SmsPreferenceChangedEvent } from "../shared/sms-domain-events";
-import type { PreferenceStatus } from "../shared/sms-preferences";
+import type { InboundSms, KeywordClass } from "../shared/sms/inbound-sms";
+import type { SmsInboundNeedsReviewEvent, SmsPreferenceChangedEvent } from "../shared/sms/sms-domain-events";
+import type { PreferenceStatus } from "../shared/sms/sms-preferences";
 import type { InboundConfig } from "./config";
 
 export type Enforcement = SmsPreferenceChangedEvent["enforcement"];

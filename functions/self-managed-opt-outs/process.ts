@@ -25,12 +25,12 @@
  */
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { isOutcomeUnknown } from "../shared/errors";
-import { classifyKeyword, type InboundSms, type KeywordClass } from "../shared/inbound-sms";
-import { maskPhone } from "../shared/pii";
-import type { EventPublisher } from "../shared/sms-domain-events";
-import type { ConfirmationOwedStore, PreferenceStore } from "../shared/sms-preferences";
-import type { SmsSender } from "../shared/sms-send";
+import { isOutcomeUnknown } from "../shared/runtime/errors";
+import { classifyKeyword, type InboundSms, type KeywordClass } from "../shared/sms/inbound-sms";
+import { maskPhone } from "../shared/runtime/pii";
+import type { EventPublisher } from "../shared/sms/sms-domain-events";
+import type { ConfirmationOwedStore, PreferenceStore } from "../shared/sms/sms-preferences";
+import type { SmsSender } from "../shared/sms/sms-send";
 import type { OptOutEnforcer, StepJournal, StepState } from "./adapters";
 import type { InboundConfig } from "./config";
 import { INBOUND_METRICS } from "./contract";

@@ -1,5 +1,5 @@
-import { isOutcomeUnknown } from "../shared/errors";
-import type { SendGuarantee } from "../shared/send-guarantee";
+import { isOutcomeUnknown } from "../shared/runtime/errors";
+import type { SendGuarantee } from "../shared/runtime/send-guarantee";
 import type { ChannelStep } from "../shared/sending/channels";
 import { withSteps } from "../shared/sending/steps";
 import { senderHash } from "./addresses";

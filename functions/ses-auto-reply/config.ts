@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { sendGuaranteeFromEnv, type SendGuarantee } from "../shared/send-guarantee";
+import { sendGuaranteeFromEnv, type SendGuarantee } from "../shared/runtime/send-guarantee";
 import { emptyAddressList, isPlainAddress, parseAddressList, type AddressList } from "./addresses";
 import { DEFAULT_MAX_REPLIES_PER_HOUR, MAX_REPLIES_PER_HOUR_LIMIT, RESPONDER_ENV as ENV, AUTO_REPLY_TARGETS, type AutoReplyTarget } from "./contract";
 
@@ -18,7 +18,7 @@ export interface AutoReplyConfig {
   maxRepliesPerHour: number;
   allowExternalReplyTo: boolean;
   configurationSetName: string | undefined;
-  /** What to do when SendEmail's outcome is unknown (functions/shared/send-guarantee.ts). */
+  /** What to do when SendEmail's outcome is unknown (functions/shared/runtime/send-guarantee.ts). */
   sendGuarantee: SendGuarantee;
 }
 

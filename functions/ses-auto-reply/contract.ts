@@ -2,8 +2,8 @@
  * #2's contract between the SesAutoReply component and its responder (pure: no SDK imports, safe to
  * import from a Pulumi program).
  */
-import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
+import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/function-contract";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/runtime/send-guarantee";
 
 /** Where the reply template lives: the component's `target`, the responder's TEMPLATE_SOURCE. */
 export const AUTO_REPLY_TARGETS = ["ses", "pinpoint"] as const;

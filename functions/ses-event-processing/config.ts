@@ -1,11 +1,11 @@
 /**
  * Environment configuration of the SES event processor, validated once at cold start and keyed by
  * its contract. Every bad variable is reported at once, each by name. The pieces #1 and #4 share
- * are in functions/shared/feedback/env.ts.
+ * are in functions/shared/email/feedback/env.ts.
  */
 import * as z from "zod";
-import { ConfigError, exemptFeedbackTypes, IDEMPOTENCY_TTL_SECONDS, parseEnvironment, tableName } from "../shared/feedback/env";
-import type { FeedbackServiceConfig } from "../shared/feedback/idempotent-feedback";
+import { ConfigError, exemptFeedbackTypes, IDEMPOTENCY_TTL_SECONDS, parseEnvironment, tableName } from "../shared/email/feedback/env";
+import type { FeedbackServiceConfig } from "../shared/email/feedback/idempotent-feedback";
 import { COMPLAINT_FEEDBACK_TYPES, PROCESSOR_ENV } from "./contract";
 
 export { COMPLAINT_FEEDBACK_TYPES, ConfigError };

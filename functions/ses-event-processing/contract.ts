@@ -2,9 +2,9 @@
  * #1's contract between the SesEventProcessing component and its processor (pure: no SDK).
  * #4's legacy processor reuses the feedback settings through functions/shared.
  */
-import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
+import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/function-contract";
 
-export { COMPLAINT_FEEDBACK_TYPES } from "../shared/feedback/feedback-policy";
+export { COMPLAINT_FEEDBACK_TYPES } from "../shared/email/feedback/feedback-policy";
 
 export const PROCESSOR = defineFunctionContract({
   entry: "functions/ses-event-processing/processor.ts",

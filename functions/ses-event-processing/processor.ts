@@ -17,12 +17,12 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { sdkClientConfig } from "../shared/aws-clients";
-import { isRetryableError, isThrottlingError } from "../shared/errors";
-import { createObservability } from "../shared/observability";
-import { maskEmail } from "../shared/pii";
-import { safeParseSesFeedback } from "../shared/ses-events";
-import { loadProcessorConfig } from "./config";
+import { sdkClientConfig } from "../shared/runtime/aws-clients";
+import { isRetryableError, isThrottlingError } from "../shared/runtime/errors";
+import { addDimensionedCount, createObservability, type Observability } from "../shared/runtime/observability";
+import { maskEmail } from "../shared/runtime/pii";
+import { safeParseSesFeedback } from "../shared/email/ses-events";
+import { loadProcessorConfig, type ProcessorConfig } from "./config";
 import { PROCESSOR_METRICS } from "./contract";
 import {
   RecipientFailuresError,
@@ -30,19 +30,21 @@ import {
   errorName,
   type BatchDeduplicator,
   type RecipientOutcome,
-} from "../shared/feedback/feedback-service";
-import { createIdempotentFeedbackService } from "../shared/feedback/idempotent-feedback";
+} from "../shared/email/feedback/feedback-service";
+import { createIdempotentFeedbackService } from "../shared/email/feedback/idempotent-feedback";
 
-export { IDEMPOTENCY_KEY_PREFIX } from "../shared/feedback/idempotent-feedback";
+export { IDEMPOTENCY_KEY_PREFIX } from "../shared/email/feedback/idempotent-feedback";
 
-const config = loadProcessorConfig(process.env);
-const { logger, metrics } = createObservability("ses-event-processing");
+/** The feedback service under Powertools idempotency, and the idempotency config to give each invocation's context. */
+export type ProcessorPorts = ReturnType<typeof createIdempotentFeedbackService>;
 
-const sesClient = new SESv2Client({ ...sdkClientConfig() });
-const dynamoClient = new DynamoDBClient({ ...sdkClientConfig() });
-const { service, idempotencyConfig } = createIdempotentFeedbackService(config, { ses: sesClient, dynamo: dynamoClient });
-
-const processor = new BatchProcessor(EventType.SQS);
+/** Builds the SDK-backed ports. Called once per container, at module scope. */
+export function createProcessorPorts(config: ProcessorConfig): ProcessorPorts {
+  return createIdempotentFeedbackService(config, {
+    ses: new SESv2Client({ ...sdkClientConfig() }),
+    dynamo: new DynamoDBClient({ ...sdkClientConfig() }),
+  });
+}
 
 interface Tally {
   suppressed: Record<string, number>;
@@ -55,71 +57,98 @@ interface Tally {
   throttled: number;
 }
 
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  logger.addContext(context);
-  idempotencyConfig.registerLambdaContext(context);
-  const batch = createBatchDeduplicator();
-  const tally: Tally = { suppressed: {}, transient: 0, ignored: 0, invalidAddress: 0, duplicate: 0, malformed: 0, failedRecords: 0, throttled: 0 };
-  try {
-    return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch, tally), processor, {
-      context,
-      // Report every failed record as a batch item failure, also when all of them failed.
-      throwOnFullBatchFailure: false,
-    });
-  } finally {
-    publishTally(tally);
-  }
-};
+export function createProcessorHandler(
+  _config: ProcessorConfig,
+  ports: ProcessorPorts,
+  observability: Observability,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  const { logger, metrics } = observability;
+  const { service, idempotencyConfig } = ports;
+  const processor = new BatchProcessor(EventType.SQS);
 
-async function processRecord(record: SQSRecord, batch: BatchDeduplicator, tally: Tally): Promise<void> {
-  const parsed = safeParseSesFeedback(record.body);
-  if (!parsed.ok) {
-    tally.malformed++;
-    logger.warn("Malformed SES feedback record", { messageId: record.messageId, form: parsed.form, error: parsed.error });
-    throw new Error(`Malformed SES feedback record: ${parsed.error}`);
-  }
-  const { event, form } = parsed;
-  const summary = {
-    messageId: record.messageId,
-    form,
-    sesMessageId: event.sesMessageId,
-    eventType: event.eventType,
-    bounceType: event.bounceType,
-    complaintFeedbackType: event.complaintFeedbackType,
-  };
-  let outcomes: readonly RecipientOutcome[];
-  try {
-    outcomes = await service.processEvent(event, { batch });
-  } catch (error) {
-    tally.failedRecords++;
-    const failures = error instanceof RecipientFailuresError ? error.failures : [];
-    const errors = failures.length > 0 ? failures.map((f) => f.error) : [error];
-    if (errors.some((e) => isThrottlingError(e) || isThrottlingError(causeOf(e)))) tally.throttled++;
-    if (error instanceof RecipientFailuresError) {
-      count(error.outcomes, tally);
-      warnInvalidAddresses(error.outcomes, summary);
+  async function processRecord(record: SQSRecord, batch: BatchDeduplicator, tally: Tally): Promise<void> {
+    const parsed = safeParseSesFeedback(record.body);
+    if (!parsed.ok) {
+      tally.malformed++;
+      logger.warn("Malformed SES feedback record", { messageId: record.messageId, form: parsed.form, error: parsed.error });
+      throw new Error(`Malformed SES feedback record: ${parsed.error}`);
     }
-    logger.error("SES feedback record failed", {
-      ...summary,
-      errors: [...new Set(errors.map(errorName))],
-      retryable: errors.every(isRetryLikelyToSucceed),
-      failedRecipients: failures.map((f) => maskEmail(f.address)),
-      outcomes: error instanceof RecipientFailuresError ? error.outcomes.map(logOutcome) : [],
-    });
-    throw error;
+    const { event, form } = parsed;
+    const summary = {
+      messageId: record.messageId,
+      form,
+      sesMessageId: event.sesMessageId,
+      eventType: event.eventType,
+      bounceType: event.bounceType,
+      complaintFeedbackType: event.complaintFeedbackType,
+    };
+    let outcomes: readonly RecipientOutcome[];
+    try {
+      outcomes = await service.processEvent(event, { batch });
+    } catch (error) {
+      tally.failedRecords++;
+      const failures = error instanceof RecipientFailuresError ? error.failures : [];
+      const errors = failures.length > 0 ? failures.map((f) => f.error) : [error];
+      if (errors.some((e) => isThrottlingError(e) || isThrottlingError(causeOf(e)))) tally.throttled++;
+      if (error instanceof RecipientFailuresError) {
+        count(error.outcomes, tally);
+        warnInvalidAddresses(error.outcomes, summary);
+      }
+      logger.error("SES feedback record failed", {
+        ...summary,
+        errors: [...new Set(errors.map(errorName))],
+        retryable: errors.every(isRetryLikelyToSucceed),
+        failedRecipients: failures.map((f) => maskEmail(f.address)),
+        outcomes: error instanceof RecipientFailuresError ? error.outcomes.map(logOutcome) : [],
+      });
+      throw error;
+    }
+    count(outcomes, tally);
+    warnInvalidAddresses(outcomes, summary);
+    logger.info("SES feedback processed", { ...summary, outcomes: outcomes.map(logOutcome) });
   }
-  count(outcomes, tally);
-  warnInvalidAddresses(outcomes, summary);
-  logger.info("SES feedback processed", { ...summary, outcomes: outcomes.map(logOutcome) });
-}
 
-function warnInvalidAddresses(outcomes: readonly RecipientOutcome[], summary: Record<string, unknown>): void {
-  const invalid = outcomes.filter((o) => o.action === "invalid-address");
-  if (invalid.length === 0) return;
-  logger.warn("Recipient address not accepted by SES; not suppressed", {
-    ...summary,
-    recipients: invalid.map((o) => ({ recipient: maskEmail(o.address), problem: o.problem })),
-  });
+  function warnInvalidAddresses(outcomes: readonly RecipientOutcome[], summary: Record<string, unknown>): void {
+    const invalid = outcomes.filter((o) => o.action === "invalid-address");
+    if (invalid.length === 0) return;
+    logger.warn("Recipient address not accepted by SES; not suppressed", {
+      ...summary,
+      recipients: invalid.map((o) => ({ recipient: maskEmail(o.address), problem: o.problem })),
+    });
+  }
+
+  function publishTally(tally: Tally): void {
+    for (const [reason, value] of Object.entries(tally.suppressed)) addDimensionedCount(metrics, PROCESSOR_METRICS.Suppressed, { Reason: reason }, value);
+    // A suppression that came from the transient threshold is also a transient bounce; it is
+    // counted under Suppressed only, so the two metrics add up to the recipients processed.
+    const counters: [keyof typeof PROCESSOR_METRICS, number][] = [
+      [PROCESSOR_METRICS.TransientBounce, tally.transient],
+      [PROCESSOR_METRICS.Ignored, tally.ignored],
+      [PROCESSOR_METRICS.InvalidAddress, tally.invalidAddress],
+      [PROCESSOR_METRICS.Duplicate, tally.duplicate],
+      [PROCESSOR_METRICS.MalformedRecord, tally.malformed],
+      [PROCESSOR_METRICS.FailedRecord, tally.failedRecords],
+      [PROCESSOR_METRICS.Throttled, tally.throttled],
+    ];
+    for (const [name, value] of counters) metrics.addMetric(name, MetricUnit.Count, value);
+    metrics.publishStoredMetrics();
+  }
+
+  return async (event, context) => {
+    logger.addContext(context);
+    idempotencyConfig.registerLambdaContext(context);
+    const batch = createBatchDeduplicator();
+    const tally: Tally = { suppressed: {}, transient: 0, ignored: 0, invalidAddress: 0, duplicate: 0, malformed: 0, failedRecords: 0, throttled: 0 };
+    try {
+      return await processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch, tally), processor, {
+        context,
+        // Report every failed record as a batch item failure, also when all of them failed.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      publishTally(tally);
+    }
+  };
 }
 
 /** Powertools idempotency wraps persistence-layer failures; the SDK error is the cause. */
@@ -167,23 +196,5 @@ function count(outcomes: readonly RecipientOutcome[], tally: Tally): void {
   }
 }
 
-function publishTally(tally: Tally): void {
-  for (const [reason, value] of Object.entries(tally.suppressed)) {
-    const single = metrics.singleMetric();
-    single.addDimension("Reason", reason);
-    single.addMetric(PROCESSOR_METRICS.Suppressed, MetricUnit.Count, value);
-  }
-  // A suppression that came from the transient threshold is also a transient bounce; it is
-  // counted under Suppressed only, so the two metrics add up to the recipients processed.
-  const counters: [keyof typeof PROCESSOR_METRICS, number][] = [
-    [PROCESSOR_METRICS.TransientBounce, tally.transient],
-    [PROCESSOR_METRICS.Ignored, tally.ignored],
-    [PROCESSOR_METRICS.InvalidAddress, tally.invalidAddress],
-    [PROCESSOR_METRICS.Duplicate, tally.duplicate],
-    [PROCESSOR_METRICS.MalformedRecord, tally.malformed],
-    [PROCESSOR_METRICS.FailedRecord, tally.failedRecords],
-    [PROCESSOR_METRICS.Throttled, tally.throttled],
-  ];
-  for (const [name, value] of counters) metrics.addMetric(name, MetricUnit.Count, value);
-  metrics.publishStoredMetrics();
-}
+const config = loadProcessorConfig(process.env);
+export const handler = createProcessorHandler(config, createProcessorPorts(config), createObservability("ses-event-processing"));

@@ -4,9 +4,10 @@
  */
 import type { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "../shared/sms-preferences";
+import { isConditionalCheckFailed } from "../shared/sms/sms-preferences";
 import type { FailedEntry, QueueEntry, QueuePort } from "./enqueue";
 import type { FileVersion, QueuedSms } from "./message";
 
@@ -330,5 +331,34 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dead-letter queue (sender)
+
+export type DeadLetterReason = "MalformedMessage" | "MaxAttemptsExceeded";
+
+/** Moves a message the handler gives up on to the dead-letter queue. */
+export interface DeadLetterSink {
+  send(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
+}
+
+export class SqsDeadLetterSink implements DeadLetterSink {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: record.body,
+        MessageGroupId: record.attributes.MessageGroupId ?? "malformed",
+        MessageDeduplicationId: record.messageId,
+        MessageAttributes: { reason: { DataType: "String", StringValue: reason } },
+      }),
+    );
   }
 }

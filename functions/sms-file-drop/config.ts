@@ -29,7 +29,7 @@
  * The names are the contract's (contract.ts); a blank variable counts as unset.
  */
 import * as z from "zod";
-import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES, type SendGuarantee } from "../shared/send-guarantee";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES, type SendGuarantee } from "../shared/runtime/send-guarantee";
 import {
   identityRates,
   intEnv,
@@ -40,7 +40,7 @@ import {
   SMS_TARGETS,
   type OriginationIdentityConfig,
   type SmsTarget,
-} from "../shared/sms-config";
+} from "../shared/sms/sms-config";
 import { CSV_COLUMNS, DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT, SENDER_ENV as SENDER, SPLITTER_ENV as SPLITTER } from "./contract";
 import type { ColumnMap } from "./rows";
 

@@ -2,8 +2,8 @@
  * #9's contract between the SmsFileDrop component and its two handlers (pure: no SDK), and the
  * constants both sides use.
  */
-import { defineFunctionContract, envOf, metricsOf } from "../shared/function-contract";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/send-guarantee";
+import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/function-contract";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/runtime/send-guarantee";
 
 /** The canonical CSV columns: the 2020 sample file's header. A column map renames any of them. */
 export const CSV_COLUMNS = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2"] as const;

@@ -15,7 +15,7 @@
  *   out of order relative to each other (rows within a batch keep their order); set
  *   ENQUEUE_CONCURRENCY=1 when a file's per-recipient order matters more than its speed.
  */
-import { realSleep, type Sleep } from "../shared/token-bucket";
+import { realSleep, type Sleep } from "../shared/sms/token-bucket";
 
 export interface QueueEntry {
   /** Unique within one batch: "row-<n>". */

@@ -15,8 +15,8 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { E164_PATTERN, MESSAGE_TYPES } from "../shared/sms-config";
-import { buildSendContext } from "../shared/sms-send";
+import { E164_PATTERN, MESSAGE_TYPES } from "../shared/sms/sms-config";
+import { buildSendContext } from "../shared/sms/sms-send";
 
 export const QueuedSmsSchema = z.strictObject({
   destination: z.string().regex(E164_PATTERN, "destination must be E.164"),
@@ -66,4 +66,26 @@ export function sendContextFor(message: QueuedSms): Record<string, string> {
     ["rowId", message.rowId],
     ["source", `s3://${context.sourceBucket}/${context.sourceKey}#${context.row}`],
   ]);
+}
+
+/** A body that can never be sent (not JSON, or not a QueuedSms): moved to the DLQ at once. */
+export class MalformedMessageError extends Error {
+  constructor(detail: string) {
+    super(`Queued message is malformed: ${detail}`);
+    this.name = "MalformedMessageError";
+  }
+}
+
+export function parseQueuedMessage(body: string): QueuedSms {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedMessageError("body is not JSON");
+  }
+  const result = QueuedSmsSchema.safeParse(json);
+  if (!result.success) {
+    throw new MalformedMessageError(result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
+  }
+  return result.data;
 }

@@ -20,9 +20,9 @@
  * All values are trimmed. Every problem in a row is reported, not just the first.
  */
 import { parsePhoneNumberWithError } from "libphonenumber-js/max";
-import { MESSAGE_TYPES, type SmsMessageType } from "../shared/sms-config";
-import { analyzeSmsBody, nonGsm7Characters, type SmsEncoding } from "../shared/sms-encoding";
-import { CONTEXT_LIMITS } from "../shared/sms-send";
+import { MESSAGE_TYPES, type SmsMessageType } from "../shared/sms/sms-config";
+import { analyzeSmsBody, nonGsm7Characters, type SmsEncoding } from "../shared/sms/sms-encoding";
+import { CONTEXT_LIMITS } from "../shared/sms/sms-send";
 import { CSV_COLUMNS } from "./contract";
 
 export type CanonicalColumn = (typeof CSV_COLUMNS)[number];

@@ -35,11 +35,11 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
-import { maskPhone } from "../shared/pii";
-import { analyzeSmsBody } from "../shared/sms-encoding";
-import type { PreferenceStore } from "../shared/sms-preferences";
-import type { SmsSender, SmsSendOutcome } from "../shared/sms-send";
-import { realSleep, type Sleep, type TokenBucketRegistry } from "../shared/token-bucket";
+import { maskPhone } from "../shared/runtime/pii";
+import { analyzeSmsBody } from "../shared/sms/sms-encoding";
+import type { PreferenceStore } from "../shared/sms/sms-preferences";
+import type { SmsSender, SmsSendOutcome } from "../shared/sms/sms-send";
+import { realSleep, type Sleep, type TokenBucketRegistry } from "../shared/sms/token-bucket";
 import type { FinishRequest, OutcomeStore } from "./adapters";
 import type { SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";

@@ -35,26 +35,25 @@
  * idempotency, because the record's outcome IS the idempotency record and other systems read it.
  */
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from "@aws-lambda-powertools/batch";
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointClient } from "@aws-sdk/client-pinpoint";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as z from "zod";
-import { sdkClientConfig, sendClientConfig } from "../shared/aws-clients";
-import { createObservability } from "../shared/observability";
-import { DynamoDbPreferenceStore } from "../shared/sms-preferences";
+import { sdkClientConfig, sendClientConfig } from "../shared/runtime/aws-clients";
+import { createObservability, type Observability } from "../shared/runtime/observability";
+import { DynamoDbPreferenceStore } from "../shared/sms/sms-preferences";
 import { sendStepsFromEnv } from "../shared/sending/registry";
 import { withSteps } from "../shared/sending/steps";
-import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms-send";
-import { TokenBucketRegistry } from "../shared/token-bucket";
-import { DynamoDbOutcomeStore } from "./adapters";
+import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms/sms-send";
+import { TokenBucketRegistry } from "../shared/sms/token-bucket";
+import { DynamoDbOutcomeStore, SqsDeadLetterSink, type DeadLetterSink } from "./adapters";
 import { loadSenderConfig, type SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";
-import { QueuedSmsSchema, type QueuedSms } from "./message";
+import { parseQueuedMessage, type QueuedSms } from "./message";
 import { RetryableSendError, sendQueuedMessage, type SendDeps } from "./send-record";
 
 /** Added to the invocation's deadline to form a claim's lease (clock skew between containers). */
@@ -63,53 +62,6 @@ export const LEASE_MARGIN_MS = 5_000;
 const SqsEventSchema = z.object({
   Records: z.array(z.looseObject({ messageId: z.string(), body: z.string(), attributes: z.looseObject({}) })).min(1),
 });
-
-export class MalformedMessageError extends Error {
-  constructor(detail: string) {
-    super(`Queued message is malformed: ${detail}`);
-    this.name = "MalformedMessageError";
-  }
-}
-
-export function parseQueuedMessage(body: string): QueuedSms {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedMessageError("body is not JSON");
-  }
-  const result = QueuedSmsSchema.safeParse(json);
-  if (!result.success) {
-    throw new MalformedMessageError(result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "));
-  }
-  return result.data;
-}
-
-export type DeadLetterReason = "MalformedMessage" | "MaxAttemptsExceeded";
-
-/** Moves a message the handler gives up on to the dead-letter queue. */
-export interface DeadLetterSink {
-  send(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
-}
-
-export class SqsDeadLetterSink implements DeadLetterSink {
-  constructor(
-    private readonly client: SQSClient,
-    private readonly queueUrl: string,
-  ) {}
-
-  async send(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
-    await this.client.send(
-      new SendMessageCommand({
-        QueueUrl: this.queueUrl,
-        MessageBody: record.body,
-        MessageGroupId: record.attributes.MessageGroupId ?? "malformed",
-        MessageDeduplicationId: record.messageId,
-        MessageAttributes: { reason: { DataType: "String", StringValue: reason } },
-      }),
-    );
-  }
-}
 
 export type SenderPorts = Omit<SendDeps, "logger" | "metrics"> & { deadLetters?: DeadLetterSink };
 
@@ -133,7 +85,7 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
 export function createSenderHandler(
   config: SenderConfig,
   ports: SenderPorts,
-  observability: { logger: Logger; metrics: Metrics },
+  observability: Observability,
 ): (event: unknown, context: Context) => Promise<SQSBatchResponse> {
   const { logger, metrics } = observability;
   const processor = new SqsFifoPartialProcessorAsync();
@@ -181,6 +133,4 @@ export function createSenderHandler(
 }
 
 const config = loadSenderConfig(process.env);
-const observability = createObservability("sms-file-drop-sender");
-
-export const handler = createSenderHandler(config, createSenderPorts(config), observability);
+export const handler = createSenderHandler(config, createSenderPorts(config), createObservability("sms-file-drop-sender"));

@@ -15,17 +15,16 @@
  * far the last attempt got instead of replaying or skipping the whole file. The FIFO
  * de-duplication id (sha256 of bucket, key, etag, row) covers rows re-sent around a resume.
  */
-import type { Logger } from "@aws-lambda-powertools/logger";
-import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { sdkClientConfig } from "../shared/aws-clients";
-import { createObservability } from "../shared/observability";
-import { SnsEventPublisher } from "../shared/sms-domain-events";
+import { sdkClientConfig } from "../shared/runtime/aws-clients";
+import { createObservability, type Observability } from "../shared/runtime/observability";
+import { SnsEventPublisher } from "../shared/sms/sms-domain-events";
 import { DynamoDbCheckpointStore, S3ObjectStore, SqsFifoQueue } from "./adapters";
 import { loadSplitterConfig, type SplitterConfig } from "./config";
 import { SPLITTER_METRICS } from "./contract";
@@ -48,7 +47,7 @@ export function createSplitterPorts(config: SplitterConfig): SplitterPorts {
 export function createSplitterHandler(
   config: SplitterConfig,
   ports: SplitterPorts,
-  observability: { logger: Logger; metrics: Metrics },
+  observability: Observability,
 ): (event: unknown, context: Context) => Promise<SplitResult[]> {
   const { logger, metrics } = observability;
   return async (event, context) => {
@@ -75,6 +74,4 @@ export function createSplitterHandler(
 }
 
 const config = loadSplitterConfig(process.env);
-const observability = createObservability("sms-file-drop-splitter");
-
-export const handler = createSplitterHandler(config, createSplitterPorts(config), observability);
+export const handler = createSplitterHandler(config, createSplitterPorts(config), createObservability("sms-file-drop-splitter"));

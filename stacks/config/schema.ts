@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES } from "../../functions/shared/send-guarantee";
+import { DEFAULT_SEND_GUARANTEE, SEND_GUARANTEES } from "../../functions/shared/runtime/send-guarantee";
 import { SUPPORTED_NODE_RUNTIMES, VALID_LOG_RETENTION_DAYS } from "../../components/shared/defaults";
 
 /** The Pulumi project name: every key of ours in a stack file is `digital-user-engagement:<key>`. */

@@ -16,7 +16,7 @@ const LOG_GROUP_ARN = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda
 
 describe("BundledFunction", () => {
   it("creates exactly a log group, a role, its inline policy, the function and an errors alarm", async () => {
-    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [] }));
     expect(built.childrenOf("fn")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::fn-logs",
       "aws:iam/role:Role::fn-role",
@@ -27,7 +27,7 @@ describe("BundledFunction", () => {
   });
 
   it("runs nodejs22.x on arm64 with X-Ray, JSON logs to its own log group, and a 30-day retention by default", async () => {
-    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [] }));
     const fn = built.inputs("fn-function");
     expect(fn.runtime).to.equal("nodejs22.x");
     expect(fn.architectures).to.deep.equal(["arm64"]);
@@ -39,7 +39,7 @@ describe("BundledFunction", () => {
   });
 
   it("trusts only Lambda, in this account", async () => {
-    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [] }));
+    const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [] }));
     expect(built.statements("fn-role", "assumeRolePolicy")).to.deep.equal([
       {
         Effect: "Allow",
@@ -56,7 +56,7 @@ describe("BundledFunction", () => {
       new BundledFunction(
         "fn",
         {
-          handler: { entry: "functions/shared/pii.ts" },
+          handler: { entry: "functions/shared/runtime/pii.ts" },
           policyStatements: [{ Sid: "Caller", Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:123456789012:q" }],
           asyncInvoke: { maximumRetryAttempts: 2, onFailure: createAsyncFailureQueue("failed", undefined, parent) },
         },
@@ -86,7 +86,7 @@ describe("BundledFunction", () => {
       failures = createAsyncFailureQueue("p-failures", undefined, parent);
       fn = new BundledFunction(
         "fn",
-        { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke: { maximumRetryAttempts: 1, maximumEventAgeSeconds: 600, onFailure: failures } },
+        { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [], asyncInvoke: { maximumRetryAttempts: 1, maximumEventAgeSeconds: 600, onFailure: failures } },
         { parent },
       );
     });
@@ -107,7 +107,7 @@ describe("BundledFunction", () => {
     expect(fn!.alarms).to.have.length(2);
     expect(fn!.alarms[0]).to.equal(failures!.alarm);
     const asyncInvoke = { maximumRetryAttempts: 3, maximumEventAgeSeconds: 30, onFailure: failures! };
-    expect(thrownMessage(() => validateBundledFunctionArgs({ handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], asyncInvoke }))).to.equal(
+    expect(thrownMessage(() => validateBundledFunctionArgs({ handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [], asyncInvoke }))).to.equal(
       [
         "BundledFunction: invalid arguments:",
         "  - asyncInvoke.maximumRetryAttempts must be between 0 and 2, got 3",
@@ -118,7 +118,7 @@ describe("BundledFunction", () => {
 
   it("lets Lambda keep INFO lines (Powertools' level-less metric lines) at WARN and ERROR, and follows DEBUG", async () => {
     const levels = async (logLevel: string) => {
-      const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], logLevel }));
+      const built = await build(() => new BundledFunction("fn", { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [], logLevel }));
       const fn = built.inputs("fn-function");
       return {
         lambda: (fn.loggingConfig as { applicationLogLevel: string }).applicationLogLevel,
@@ -133,7 +133,7 @@ describe("BundledFunction", () => {
 
   it("omits the X-Ray statement when tracing is PassThrough and creates no async config unless asked", async () => {
     const built = await build(
-      () => new BundledFunction("fn", { handler: { entry: "functions/shared/pii.ts" }, policyStatements: [], tracing: "PassThrough" }),
+      () => new BundledFunction("fn", { handler: { entry: "functions/shared/runtime/pii.ts" }, policyStatements: [], tracing: "PassThrough" }),
     );
     expect(built.statements("fn-policy").map((s) => s.Sid)).to.deep.equal(["WriteOwnLogs"]);
     expect(built.has("fn-async")).to.equal(false);
@@ -143,7 +143,7 @@ describe("BundledFunction", () => {
     const built = await build(
       () =>
         new BundledFunction("fn", {
-          handler: { entry: "functions/shared/pii.ts" },
+          handler: { entry: "functions/shared/runtime/pii.ts" },
           policyStatements: [],
           alarmActions: ["arn:aws:sns:us-east-1:123456789012:alarms"],
         }),

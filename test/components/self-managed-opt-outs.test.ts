@@ -4,7 +4,7 @@ import * as z from "zod";
 import { defineContract, resolveSettings } from "../../components/kit/contract";
 import { SELF_MANAGED_OPT_OUTS, SelfManagedOptOuts, SelfManagedOptOutsArgs, originationUpdateCommand } from "../../components/sms/self-managed-opt-outs";
 import { DEFAULT_REPLIES } from "../../functions/self-managed-opt-outs/contract";
-import { DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS } from "../../functions/shared/inbound-sms";
+import { DEFAULT_HELP_KEYWORDS, DEFAULT_OPT_IN_KEYWORDS } from "../../functions/shared/sms/inbound-sms";
 import { createStack, parseStackConfig, StackConfigError } from "../../stacks";
 import { defineArchitecture, type ArchitectureModule } from "../../stacks/architectures";
 import { SMS_PREFERENCE_TABLE, selfManagedOptOutsArchitecture } from "../../stacks/architectures/self-managed-opt-outs";

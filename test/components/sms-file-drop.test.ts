@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { resolveSettings } from "../../components/kit/contract";
 import { SMS_FILE_DROP, SmsFileDrop, SmsFileDropArgs, objectCreatedPattern, originationIdentityResources } from "../../components/sms/sms-file-drop";
-import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/send-guarantee";
+import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/runtime/send-guarantee";
 import { selfManagedOptOutsArchitecture, SMS_PREFERENCE_TABLE } from "../../stacks/architectures/self-managed-opt-outs";
 import { smsFileDropArchitecture } from "../../stacks/architectures/sms-file-drop";
 import { ArchitectureModule } from "../../stacks/architectures/types";

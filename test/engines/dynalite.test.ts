@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutIte
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { IDEMPOTENCY_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
+import { IDEMPOTENCY_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/runtime/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "./dynalite";
 
 describe("dynalite engine (test harness)", () => {

@@ -1,7 +1,7 @@
 /**
  * A real DynamoDB engine for adapter tests: dynalite, in-process, in memory, on a free loopback
  * port. It validates expressions, reserved words, conditions and key schemas, which the SDK mocks
- * never do. Tables are created from the shared definitions in functions/shared/tables.ts, the same
+ * never do. Tables are created from the shared definitions in functions/shared/runtime/tables.ts, the same
  * ones the components create theirs from.
  *
  * What dynalite does not do, and how tests cover it:
@@ -17,7 +17,7 @@
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, GetItemCommand, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { TableSchema } from "../../functions/shared/tables";
+import type { TableSchema } from "../../functions/shared/runtime/tables";
 
 // dynalite ships no types; this is the part of its API the tests use.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -12,8 +12,8 @@
 import { PutSuppressedDestinationCommand, SESv2Client, type SESv2ClientConfig } from "@aws-sdk/client-sesv2";
 import { expect } from "chai";
 import { SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { sdkClientConfig, sendClientConfig } from "../../functions/shared/aws-clients";
-import { isOutcomeUnknown, isRetryableError, isThrottlingError, provenNotExecuted } from "../../functions/shared/errors";
+import { sdkClientConfig, sendClientConfig } from "../../functions/shared/runtime/aws-clients";
+import { isOutcomeUnknown, isRetryableError, isThrottlingError, provenNotExecuted } from "../../functions/shared/runtime/errors";
 
 interface ScriptedResponse {
   statusCode: number;
@@ -70,7 +70,7 @@ function realClient(requestHandler: SESv2ClientConfig["requestHandler"], config:
 const THROTTLED: ScriptedResponse = { statusCode: 400, errorType: "ThrottlingException", body: { message: "Rate exceeded" } };
 const OK: ScriptedResponse = { statusCode: 200, body: {} };
 
-describe("AWS SDK client configuration (functions/shared/aws-clients)", () => {
+describe("AWS SDK client configuration (functions/shared/runtime/aws-clients)", () => {
   const realSetTimeout = globalThis.setTimeout;
   const realDateNow = Date.now;
   const savedMaxAttempts = process.env.AWS_MAX_ATTEMPTS;

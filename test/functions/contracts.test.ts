@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import { PLATFORM_ENVIRONMENT } from "../../components/shared/bundled-function";
-import type { FunctionContract } from "../../functions/shared/function-contract";
+import type { FunctionContract } from "../../functions/shared/runtime/function-contract";
 import type { HandlerCase } from "./handler-cases/types";
 
 const CASE_DIR = path.join(__dirname, "handler-cases");

@@ -7,8 +7,8 @@ import {
   normalizeKeyword,
   parseInboundSms,
   type KeywordClass,
-} from "../../functions/shared/inbound-sms";
-import { parseWordList } from "../../functions/shared/sms-config";
+} from "../../functions/shared/sms/inbound-sms";
+import { parseWordList } from "../../functions/shared/sms/sms-config";
 import { fixtureJson } from "./sms-test-helpers";
 
 describe("inbound SMS keyword classification", () => {

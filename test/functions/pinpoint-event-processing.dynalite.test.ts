@@ -1,7 +1,7 @@
 /**
  * Architecture #4 over a real DynamoDB engine (dynalite): the per-object loop with the shared
  * feedback service as #4's handler builds it (contact store + Powertools idempotency, tables
- * created from functions/shared/tables.ts). Covers what the SDK mocks cannot show: an object
+ * created from functions/shared/runtime/tables.ts). Covers what the SDK mocks cannot show: an object
  * processed again is recorded once, and so is a bounce that also reaches #1 through a shared
  * contact table (#1 and #4 each have their own idempotency table). SES is stubbed (no local
  * engine); ALL_OLD on a failed condition is emulated by `withAllOldOnConditionFailure`.
@@ -15,9 +15,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { processEventObject } from "../../functions/pinpoint-event-processing/object-processor";
 import { loadProcessorConfig } from "../../functions/pinpoint-event-processing/config";
-import { createIdempotentFeedbackService } from "../../functions/shared/feedback/idempotent-feedback";
-import { parseSesFeedback } from "../../functions/shared/ses-events";
-import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
+import { createIdempotentFeedbackService } from "../../functions/shared/email/feedback/idempotent-feedback";
+import { parseSesFeedback } from "../../functions/shared/email/ses-events";
+import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/runtime/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "../engines/dynalite";
 import { notification } from "../fixtures/ses";
 

@@ -14,7 +14,8 @@ import { shouldRetry } from "../../functions/pinpoint-event-processing/object-pr
 import { mapPinpointRecord } from "../../functions/pinpoint-event-processing/pinpoint-records";
 import { decodeS3Key } from "../../functions/pinpoint-event-processing/s3-event";
 import { gunzipIfNeeded } from "../../functions/pinpoint-event-processing/s3-object";
-import type { HandlerCounter, HandlerLogger } from "../../functions/shared/handler-telemetry";
+import { loadProcessorConfig } from "../../functions/pinpoint-event-processing/config";
+import { recordingObservability, type RecordingLogger } from "./recording-observability";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -62,7 +63,7 @@ function failingAfter(first: Uint8Array, error: Error): Readable {
   });
 }
 
-class Recorder implements HandlerLogger, HandlerCounter {
+class Recorder implements RecordingLogger {
   logs: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
   counts = new Map<string, number>();
   addContext(): void {}
@@ -79,7 +80,9 @@ class Recorder implements HandlerLogger, HandlerCounter {
     const key = dimensions ? `${name}{${Object.entries(dimensions).map(([k, v]) => `${k}=${v}`).join(",")}}` : name;
     this.counts.set(key, (this.counts.get(key) ?? 0) + value);
   }
-  flush(): void {}
+  observability() {
+    return recordingObservability(this, (name, dimensions, value) => this.count(name, dimensions, value));
+  }
 }
 
 function s3Event(key: string, bucket = "pinpoint-events-bucket") {
@@ -167,7 +170,8 @@ describe("pinpoint-event-processing", () => {
   });
 
   function build() {
-    return processor.buildHandler(ENV, { logger: recorder, counter: recorder });
+    const config = loadProcessorConfig(ENV);
+    return processor.createProcessorHandler(config, processor.createProcessorPorts(config), recorder.observability());
   }
 
   function suppressions() {
@@ -538,7 +542,7 @@ describe("pinpoint-event-processing", () => {
     });
 
     it("validates its environment (its contract's variables) at cold start", () => {
-      expect(() => processor.buildHandler({ CONTACT_TABLE_NAME: "contact-status" })).to.throw("IDEMPOTENCY_TABLE_NAME is required");
+      expect(() => loadProcessorConfig({ CONTACT_TABLE_NAME: "contact-status" })).to.throw("IDEMPOTENCY_TABLE_NAME is required");
     });
   });
 });

@@ -14,10 +14,10 @@ import { expect } from "chai";
 import { DynamoDbStepJournal, type OptOutEnforcer } from "../../functions/self-managed-opt-outs/adapters";
 import { loadInboundConfig, type InboundConfig } from "../../functions/self-managed-opt-outs/config";
 import { processInbound, type InboundDeps } from "../../functions/self-managed-opt-outs/process";
-import type { EventPublisher, SmsDomainEvent } from "../../functions/shared/sms-domain-events";
-import { DynamoDbPreferenceStore } from "../../functions/shared/sms-preferences";
-import type { SmsSender, SmsSendOutcome, SmsSendRequest } from "../../functions/shared/sms-send";
-import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/tables";
+import type { EventPublisher, SmsDomainEvent } from "../../functions/shared/sms/sms-domain-events";
+import { DynamoDbPreferenceStore } from "../../functions/shared/sms/sms-preferences";
+import type { SmsSender, SmsSendOutcome, SmsSendRequest } from "../../functions/shared/sms/sms-send";
+import { IDEMPOTENCY_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/runtime/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "../engines/dynalite";
 import { fakeContext, silentObservability, withEnv } from "./sms-test-helpers";
 

@@ -104,7 +104,7 @@ describe("self-managed opt-outs handler", () => {
     const config: InboundConfig = loadInboundConfig({ ...ENV, ...overrides });
     const observability = silentObservability();
     metricNames = observability.metricNames;
-    const deps = { ...mod.createInboundDeps(config), sleep: async (ms: number) => void sleeps.push(ms) };
+    const deps = { ...mod.createInboundPorts(config), sleep: async (ms: number) => void sleeps.push(ms) };
     const handler = mod.createInboundHandler(config, deps, { ...observability, logger: logger ?? observability.logger });
     return (event: unknown) => handler(event, fakeContext());
   }

@@ -16,8 +16,8 @@ import type { EmailSendRequest, EmailSendOutcome } from "../../functions/shared/
 import { formatSendSteps, sendStepConfigsFromEnv } from "../../functions/shared/sending/contract";
 import { sendStepsFromEnv, type SendStepFactory } from "../../functions/shared/sending/registry";
 import { withSteps, type SendContext, type SendStep, type Sender } from "../../functions/shared/sending/steps";
-import type { SmsSendOutcome, SmsSendRequest, SmsSender } from "../../functions/shared/sms-send";
-import { TokenBucketRegistry } from "../../functions/shared/token-bucket";
+import type { SmsSendOutcome, SmsSendRequest, SmsSender } from "../../functions/shared/sms/sms-send";
+import { TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
 import type { FinishRequest, OutcomeStore } from "../../functions/sms-file-drop/adapters";
 import { sendQueuedMessage } from "../../functions/sms-file-drop/send-record";
 import { CASES as OPT_OUT_CASES } from "./handler-cases/self-managed-opt-outs";

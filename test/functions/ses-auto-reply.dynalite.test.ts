@@ -20,8 +20,8 @@ import { createAutoReplyService, type ReplyOutcome } from "../../functions/ses-a
 import { SesReceiptEventSchema, type SesReceiptRecord } from "../../functions/ses-auto-reply/receipt-event";
 import type { OutgoingReply } from "../../functions/ses-auto-reply/render";
 import { createDynamoReplyStateStore, hourKey, messageKey, senderKey, type ReplyStateStore } from "../../functions/ses-auto-reply/state-store";
-import type { SendGuarantee } from "../../functions/shared/send-guarantee";
-import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/tables";
+import type { SendGuarantee } from "../../functions/shared/runtime/send-guarantee";
+import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/runtime/tables";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "../engines/dynalite";
 
 const NOW = Date.parse("2026-03-02T14:05:12.000Z");

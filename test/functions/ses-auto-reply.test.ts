@@ -28,9 +28,9 @@ import { loadAutoReplyConfig } from "../../functions/ses-auto-reply/config";
 import { SesReceiptEventSchema, type SesReceiptRecord } from "../../functions/ses-auto-reply/receipt-event";
 import { buildReplyHeaders, buildSubject, capReferences, escapeHtml, fillPlaceholders } from "../../functions/ses-auto-reply/render";
 import { decideReply, normalizeMessageId, type ReplyPolicy } from "../../functions/ses-auto-reply/reply-policy";
-import type { HandlerCounter, HandlerLogger } from "../../functions/shared/handler-telemetry";
 import { classifySendError } from "../../functions/ses-auto-reply/sender";
 import { TemplateContentError } from "../../functions/ses-auto-reply/template-source";
+import { recordingObservability, type RecordingLogger } from "./recording-observability";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures and helpers
@@ -95,7 +95,7 @@ const EXPECTED_HEADERS = [
   { Name: "References", Value: `${PARENT_REF} ${RFC_ID}` },
 ];
 
-class Recorder implements HandlerLogger, HandlerCounter {
+class Recorder implements RecordingLogger {
   logs: { level: string; message: string; attributes: Record<string, unknown> }[] = [];
   counts: { name: string; dimensions?: Record<string, string> }[] = [];
   flushes = 0;
@@ -114,6 +114,9 @@ class Recorder implements HandlerLogger, HandlerCounter {
   }
   flush(): void {
     this.flushes += 1;
+  }
+  observability() {
+    return recordingObservability(this, (name, dimensions) => this.count(name, dimensions), () => this.flush());
   }
 }
 
@@ -220,7 +223,8 @@ let recorder: Recorder;
 let clock: number;
 
 function build(env: Record<string, string> = {}) {
-  return responder.buildHandler({ ...BASE_ENV, ...env }, { now: () => clock, logger: recorder, counter: recorder });
+  const config = loadAutoReplyConfig({ ...BASE_ENV, ...env });
+  return responder.createAutoReplyHandler(config, { ...responder.createAutoReplyPorts(config), now: () => clock }, recorder.observability());
 }
 
 function sendInputs(): SendEmailCommandInput[] {
@@ -408,7 +412,7 @@ describe("ses-auto-reply", () => {
     });
 
     it("validates the environment when the module loads (cold start)", () => {
-      expect(() => responder.buildHandler({ ...BASE_ENV, STATE_TABLE_NAME: "" })).to.throw("STATE_TABLE_NAME: required");
+      expect(() => loadAutoReplyConfig({ ...BASE_ENV, STATE_TABLE_NAME: "" })).to.throw("STATE_TABLE_NAME: required");
     });
   });
 

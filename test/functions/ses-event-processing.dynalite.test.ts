@@ -1,7 +1,7 @@
 /**
  * Architecture #1's DynamoDB adapters against a real engine (dynalite): the contact store's
  * expressions and conditions, and the Powertools idempotency persistence layer exactly as the
- * handler configures it. Tables are created from functions/shared/tables.ts, as the components
+ * handler configures it. Tables are created from functions/shared/runtime/tables.ts, as the components
  * create theirs. SES has no local engine, so its client is stubbed (aws-sdk-client-mock).
  *
  * dynalite ignores ReturnValuesOnConditionCheckFailure=ALL_OLD, which both the contact store and
@@ -20,12 +20,12 @@ import { PutSuppressedDestinationCommand, SESv2Client, TooManyRequestsException 
 import type { Context } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { COUNTED_EVENT_KEYS_LIMIT, DynamoDbContactStore } from "../../functions/shared/feedback/adapters";
+import { COUNTED_EVENT_KEYS_LIMIT, DynamoDbContactStore } from "../../functions/shared/email/feedback/adapters";
 import { loadProcessorConfig } from "../../functions/ses-event-processing/config";
-import { RecipientFailuresError, type SuppressionRecord, type TransientBounceRecord } from "../../functions/shared/feedback/feedback-service";
-import { IDEMPOTENCY_KEY_PREFIX, createIdempotentFeedbackService } from "../../functions/shared/feedback/idempotent-feedback";
-import { parseSesFeedback, type FeedbackEvent } from "../../functions/shared/ses-events";
-import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/tables";
+import { RecipientFailuresError, type SuppressionRecord, type TransientBounceRecord } from "../../functions/shared/email/feedback/feedback-service";
+import { IDEMPOTENCY_KEY_PREFIX, createIdempotentFeedbackService } from "../../functions/shared/email/feedback/idempotent-feedback";
+import { parseSesFeedback, type FeedbackEvent } from "../../functions/shared/email/ses-events";
+import { CONTACT_TABLE, IDEMPOTENCY_TABLE } from "../../functions/shared/runtime/tables";
 import { notification } from "../fixtures/ses";
 import { startDynalite, withAllOldOnConditionFailure, type DynaliteEngine } from "../engines/dynalite";
 

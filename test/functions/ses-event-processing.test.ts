@@ -25,7 +25,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { mockClient, type AwsStub } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { COUNTED_EVENT_KEYS_LIMIT, ContactStoreConflictError, DynamoDbContactStore, SesV2SuppressionList } from "../../functions/shared/feedback/adapters";
+import { COUNTED_EVENT_KEYS_LIMIT, ContactStoreConflictError, DynamoDbContactStore, SesV2SuppressionList } from "../../functions/shared/email/feedback/adapters";
 import { ConfigError, loadProcessorConfig } from "../../functions/ses-event-processing/config";
 import {
   DEFAULT_FEEDBACK_POLICY_SETTINGS,
@@ -36,7 +36,7 @@ import {
   type FeedbackPolicySettings,
   type RecipientAction,
   type TransientBounceHistory,
-} from "../../functions/shared/feedback/feedback-policy";
+} from "../../functions/shared/email/feedback/feedback-policy";
 import {
   RecipientFailuresError,
   createBatchDeduplicator,
@@ -45,9 +45,9 @@ import {
   type SuppressionList,
   type SuppressionRecord,
   type TransientBounceRecord,
-} from "../../functions/shared/feedback/feedback-service";
-import type { SuppressionReason } from "../../functions/shared/feedback/feedback-policy";
-import { parseSesFeedback, type FeedbackEvent } from "../../functions/shared/ses-events";
+} from "../../functions/shared/email/feedback/feedback-service";
+import type { SuppressionReason } from "../../functions/shared/email/feedback/feedback-policy";
+import { parseSesFeedback, type FeedbackEvent } from "../../functions/shared/email/ses-events";
 import { FIXTURE_FORMS, notification, snsEnvelope, sqsBody, sqsEvent, sqsRecord, type FixtureName } from "../fixtures/ses";
 
 type DynamoDbMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, DynamoDBClientResolvedConfig>;

@@ -10,7 +10,7 @@ import {
   sesAddressProblem,
   type FeedbackEvent,
   type SesAddressProblem,
-} from "../../functions/shared/ses-events";
+} from "../../functions/shared/email/ses-events";
 import {
   FIXTURE_FORMS,
   FIXTURE_NAMES,
@@ -90,7 +90,7 @@ const EXPECTED: Record<FixtureName, FeedbackEvent> = {
   },
 };
 
-describe("SES feedback parsing (functions/shared/ses-events)", () => {
+describe("SES feedback parsing (functions/shared/email/ses-events)", () => {
   describe("fixtures", () => {
     for (const name of FIXTURE_NAMES) {
       it(`${name}: the notification and event-publishing documents pass the SES document schema`, () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { analyzeSmsBody, isGsm7, nonGsm7Characters } from "../../functions/shared/sms-encoding";
+import { analyzeSmsBody, isGsm7, nonGsm7Characters } from "../../functions/shared/sms/sms-encoding";
 
 describe("SMS encoding and segment counting", () => {
   const cases: Array<[string, string, { encoding: string; units: number; segments: number }]> = [

@@ -4,7 +4,7 @@ import { Enqueuer, EnqueueError, type FailedEntry, type QueueEntry } from "../..
 import { fileIdFor, rowIdFor, sendContextFor, type QueuedSms } from "../../functions/sms-file-drop/message";
 import { resolveHeader, validateDestination, validateRow, type HeaderLayout } from "../../functions/sms-file-drop/rows";
 import { parseObjectCreatedEvent } from "../../functions/sms-file-drop/s3-event";
-import { buildSendContext } from "../../functions/shared/sms-send";
+import { buildSendContext } from "../../functions/shared/sms/sms-send";
 import { fixtureJson } from "./sms-test-helpers";
 
 const SEED_HEADER = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2"];

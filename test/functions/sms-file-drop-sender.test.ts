@@ -13,8 +13,8 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-
 import { mockClient } from "aws-sdk-client-mock";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
 import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
-import { SendSafeRetryStrategy } from "../../functions/shared/aws-clients";
-import { TokenBucketRegistry } from "../../functions/shared/token-bucket";
+import { SendSafeRetryStrategy } from "../../functions/shared/runtime/aws-clients";
+import { TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
 import { fakeContext, FakeDocumentTables, fixtureJson, freezeNow, silentObservability, withEnv } from "./sms-test-helpers";
 
 const ENV = {

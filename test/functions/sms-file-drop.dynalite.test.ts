@@ -10,14 +10,13 @@ import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { EndUserMessagingSmsSender } from "../../functions/shared/sms-send";
-import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/tables";
-import { TokenBucketRegistry } from "../../functions/shared/token-bucket";
-import { DynamoDbCheckpointStore, DynamoDbOutcomeStore, type ClaimRequest } from "../../functions/sms-file-drop/adapters";
+import { EndUserMessagingSmsSender } from "../../functions/shared/sms/sms-send";
+import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/runtime/tables";
+import { TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
+import { DynamoDbCheckpointStore, DynamoDbOutcomeStore, type ClaimRequest, type DeadLetterReason } from "../../functions/sms-file-drop/adapters";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
 import { redriveMaxReceiveCount } from "../../functions/sms-file-drop/contract";
 import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
-import type { DeadLetterReason } from "../../functions/sms-file-drop/sender";
 import { startDynalite, type DynaliteEngine } from "../engines/dynalite";
 import { fakeContext, silentObservability, withEnv } from "./sms-test-helpers";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { TokenBucket, TokenBucketRegistry } from "../../functions/shared/token-bucket";
+import { TokenBucket, TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
 
 /** A simulated clock whose sleep advances time instantly. */
 function simulatedClock(start = 0) {

@@ -3,7 +3,7 @@
  * A channel is added (voice, for #13's dialer) by adding its entry to ChannelTypes: every step
  * factory and `sendStepsFromEnv` then accept it.
  */
-import type { SmsSendOutcome, SmsSendRequest } from "../sms-send";
+import type { SmsSendOutcome, SmsSendRequest } from "../sms/sms-send";
 import type { SendSkipped, SendStep, Sender } from "./steps";
 
 /** One email, as SES v2 SendEmail sends it with Simple content (UTF-8). */

@@ -1,4 +1,4 @@
-import type { FunctionContract } from "../../../functions/shared/function-contract";
+import type { FunctionContract } from "../../../functions/shared/runtime/function-contract";
 
 /** One handler's contract with its config loader and a valid environment for it. */
 export interface HandlerCase {

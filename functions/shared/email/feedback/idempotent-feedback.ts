@@ -9,7 +9,7 @@ import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
-import { IDEMPOTENCY_TABLE } from "../tables";
+import { IDEMPOTENCY_TABLE } from "../../runtime/tables";
 import { DynamoDbContactStore, SesV2SuppressionList } from "./adapters";
 import type { FeedbackPolicySettings } from "./feedback-policy";
 import { createFeedbackService, type RecipientResult, type RecipientRunner, type RecipientWork } from "./feedback-service";

@@ -13,9 +13,9 @@
  */
 import { SendMessagesCommand, type MessageResult, type PinpointClient } from "@aws-sdk/client-pinpoint";
 import { SendTextMessageCommand, type PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { isOutcomeUnknown, isRetryableError, isThrottlingError } from "./errors";
+import { isOutcomeUnknown, isRetryableError, isThrottlingError } from "../runtime/errors";
 import type { SmsMessageType } from "./sms-config";
-import type { SendSkipped, Sender } from "./sending/steps";
+import type { SendSkipped, Sender } from "../sending/steps";
 
 export interface SmsSendRequest {
   destination: string;

@@ -21,7 +21,7 @@
  * https://docs.aws.amazon.com/ses/latest/dg/event-publishing-retrieving-sns-contents.html
  */
 import * as z from "zod";
-import { EventBridgeEventSchema, SnsNotificationSchema, SnsRecordSchema } from "./envelopes";
+import { EventBridgeEventSchema, SnsNotificationSchema, SnsRecordSchema } from "../runtime/envelopes";
 
 // ---------------------------------------------------------------------------------------------
 // SES JSON
