@@ -1,3 +1,4 @@
+import type { EmailSendRequest } from "../shared/sending/channels";
 import type { ReplyPlan } from "./reply-policy";
 import { sanitizeHeaderText } from "./reply-policy";
 
@@ -9,15 +10,8 @@ export interface ReplyTemplate {
   text: string | undefined;
 }
 
-/** What the sender adapter sends. `to` is a bare address. */
-export interface OutgoingReply {
-  from: string;
-  to: string;
-  subject: string;
-  html: string | undefined;
-  text: string | undefined;
-  headers: { name: string; value: string }[];
-}
+/** What the sender adapter sends: the email channel's request (`to` is a bare address). */
+export type OutgoingReply = EmailSendRequest;
 
 /** Subject used only when both the template prefix and the inbound subject are empty. */
 export const FALLBACK_SUBJECT = "Automatic reply";
