@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EncryptedTopic, arnBuilder, hashSuffix } from "../components/shared";
+import { EncryptedTopic, arnBuilder, hashSuffix, overviewDashboard } from "../components/shared";
 import { ARCHITECTURES, ArchitectureModule, BuildContext, platformArgs } from "./architectures";
 import { Capabilities } from "./architectures/composition";
 import { StackConfig, StackDefaults } from "./config";
@@ -39,6 +39,7 @@ export function createStack(config: StackConfig, modules: ArchitectureModule[] =
   const capabilities = new Capabilities();
   const byKey = new Map(modules.map((m) => [m.key, m]));
   const outputs: Record<string, unknown> = {};
+  const dashboards: { title: string; dashboard: aws.cloudwatch.Dashboard | undefined }[] = [];
   for (const key of config.buildOrder) {
     const module = byKey.get(key)!;
     const settings = config.architectures[key];
@@ -55,6 +56,12 @@ export function createStack(config: StackConfig, modules: ArchitectureModule[] =
     }
     for (const value of built.provided ?? []) capabilities.add(value);
     outputs[key] = built.outputs;
+    dashboards.push({ title: module.title, dashboard: (built.component as { dashboard?: aws.cloudwatch.Dashboard }).dashboard });
+  }
+  // Every enabled architecture's DLQ depth and errors, in registry order.
+  if (config.defaults.dashboards) {
+    const order = modules.map((m) => m.title);
+    overviewDashboard("overview-dashboard", dashboards.sort((a, b) => order.indexOf(a.title) - order.indexOf(b.title)));
   }
   // Registry order, as users read the config: the build order is an implementation detail.
   outputs.enabledArchitectures = modules.map((m) => m.key).filter((k) => config.buildOrder.includes(k));

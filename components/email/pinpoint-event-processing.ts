@@ -5,8 +5,10 @@ import { PROCESSOR } from "../../functions/pinpoint-event-processing/contract";
 import { CONTACT_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
+  architectureDashboard,
   arnBuilder,
   BundledFunction,
+  dashboardFunction,
   createAsyncFailureQueue,
   createIdempotencyTable,
   createTable,
@@ -96,7 +98,7 @@ export type PinpointEventProcessingTarget = Settings["target"];
 
 /** What one target builds: its function and alarms, and that target's own resources (the other's stay undefined). */
 type TargetParts = Pick<PinpointEventProcessing, "function" | "logGroup" | "alarms"> &
-  Partial<Pick<PinpointEventProcessing, "sesEventProcessing" | "applicationId" | "application" | "eventStream" | "deliveryStream" | "bucket" | "failureQueue">>;
+  Partial<Pick<PinpointEventProcessing, "sesEventProcessing" | "dashboard" | "applicationId" | "application" | "eventStream" | "deliveryStream" | "bucket" | "failureQueue">>;
 
 /**
  * Architecture #4, Pinpoint Event Processing: suppress addresses that hard-bounce or complain on
@@ -120,6 +122,8 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
   /** Legacy: S3 events whose processing failed every retry. */
   public readonly failureQueue: aws.sqs.Queue | undefined;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The architecture's CloudWatch dashboard (the composed #1's for "configuration-set"); undefined when dashboards are off. */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: PinpointEventProcessingArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:PinpointEventProcessing", name, {}, opts);
@@ -131,6 +135,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       logGroup: this.logGroup,
       alarms: this.alarms,
       sesEventProcessing: this.sesEventProcessing,
+      dashboard: this.dashboard,
       applicationId: this.applicationId,
       application: this.application,
       eventStream: this.eventStream,
@@ -140,6 +145,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     } = parts);
     // The other target's (undefined) fields are not registered.
     this.registerOutputs({
+      dashboard: this.dashboard,
       function: this.function,
       logGroup: this.logGroup,
       sesEventProcessing: this.sesEventProcessing,
@@ -166,10 +172,11 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
         ...functionPlatform(platform),
         alarmActions: platform.alarmActions,
         tableDeletionProtection: platform.tableDeletionProtection,
+        dashboards: platform.dashboards,
       },
       { parent: this },
     );
-    return { sesEventProcessing: ses, function: ses.function, logGroup: ses.logGroup, alarms: ses.alarms };
+    return { sesEventProcessing: ses, dashboard: ses.dashboard, function: ses.function, logGroup: ses.logGroup, alarms: ses.alarms };
   }
 
   /** "pinpoint" (legacy): the project's event stream → Firehose → S3 → the legacy processor. */
@@ -305,6 +312,7 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
     );
 
     return {
+      dashboard: architectureDashboard(name, platform, { failureQueues: [failures.queue], functions: [dashboardFunction(processor, PROCESSOR, { Suppressed: ["Reason"] })] }, this),
       function: processor.function,
       logGroup: processor.logGroup,
       alarms: processor.alarms,

@@ -13,9 +13,11 @@ import { AUTO_REPLY_STATE_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   anyAboveZeroAlarm,
+  architectureDashboard,
   arnBuilder,
   type ArnBuilder,
   BundledFunction,
+  dashboardFunction,
   consolidate,
   createAsyncFailureQueue,
   createTable,
@@ -197,6 +199,8 @@ export class SesAutoReply extends pulumi.ComponentResource {
   /** Async invocations that failed every retry. */
   public readonly failureQueue: aws.sqs.Queue;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The architecture's CloudWatch dashboard; undefined when dashboards are off. */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: SesAutoReplyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesAutoReply", name, {}, opts);
@@ -362,7 +366,9 @@ export class SesAutoReply extends pulumi.ComponentResource {
       { parent: this },
     );
     this.alarms = [...responder.alarms, sendingDisabled, sendOutcomeUnknown, hourlyCap];
+    this.dashboard = architectureDashboard(name, args, { failureQueues: [this.failureQueue], functions: [dashboardFunction(responder, RESPONDER, { ReplySkipped: ["reason"] })] }, this);
     this.registerOutputs({
+      dashboard: this.dashboard,
       rule: this.rule,
       ruleName: this.ruleName,
       ruleSetName: this.ruleSetName,

@@ -6,7 +6,9 @@ import { defineContract, environmentFor, passThrough, resolveSettings, type Cont
 import { CONTACT_TABLE } from "../../functions/shared/runtime/tables";
 import {
   arnBuilder,
+  architectureDashboard,
   createIdempotencyTable,
+  dashboardFunction,
   createTable,
   EncryptedTopic,
   existingOrCreate,
@@ -95,6 +97,8 @@ export class SesEventProcessing extends pulumi.ComponentResource {
   public readonly contactTableName: pulumi.Output<string>;
   public readonly idempotencyTable: aws.dynamodb.Table;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The architecture's CloudWatch dashboard; undefined when dashboards are off. */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: SesEventProcessingArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:email:SesEventProcessing", name, {}, opts);
@@ -234,7 +238,9 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     this.eventSourceMapping = processor.mapping;
 
     this.alarms = processor.alarms;
+    this.dashboard = architectureDashboard(name, args, { queues: [queue], functions: [dashboardFunction(processor.fn, PROCESSOR, { Suppressed: ["Reason"] })] }, this);
     this.registerOutputs({
+      dashboard: this.dashboard,
       topic: this.topic,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,

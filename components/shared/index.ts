@@ -18,3 +18,4 @@ export * from "./existing-or-create";
 export * from "./queue-function";
 export * from "./firehose-to-bucket";
 export * from "./sending";
+export * from "./dashboard";

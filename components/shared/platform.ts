@@ -27,6 +27,8 @@ export interface PlatformArgs {
   sendGuarantee?: SendGuarantee;
   /** SNS topics (ARNs) notified by every alarm the component creates. Default none. */
   alarmActions?: pulumi.Input<pulumi.Input<string>[]>;
+  /** A CloudWatch dashboard for the component (components/shared/dashboard.ts). Default true. */
+  dashboards?: boolean;
 }
 
 /** The function-level platform settings, to spread into a BundledFunction's args. */

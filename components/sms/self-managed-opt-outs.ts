@@ -16,9 +16,11 @@ import { SMS_PREFERENCE_TABLE } from "../../functions/shared/runtime/tables";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
   anyAboveZeroAlarm,
+  architectureDashboard,
   arnBuilder,
   type ArnBuilder,
   BundledFunction,
+  dashboardFunction,
   createAsyncFailureQueue,
   createIdempotencyTable,
   createTable,
@@ -208,6 +210,8 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
   public readonly logGroup: aws.cloudwatch.LogGroup;
   public readonly subscription: aws.sns.TopicSubscription;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The architecture's CloudWatch dashboard; undefined when dashboards are off. */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: SelfManagedOptOutsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SelfManagedOptOuts", name, {}, opts);
@@ -379,7 +383,9 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
     );
 
     this.alarms = [...handler.alarms, unknownAlarm, owedAlarm];
+    this.dashboard = architectureDashboard(name, args, { failureQueues: [this.failureQueue], functions: [dashboardFunction(handler, INBOUND)] }, this);
     this.registerOutputs({
+      dashboard: this.dashboard,
       topic: this.topic,
       eventsTopicArn: this.eventsTopicArn,
       optOutListName: this.optOutListName,

@@ -14,10 +14,12 @@ import {
 } from "../../functions/sms-file-drop/contract";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs, type ContractSettings } from "../kit/contract";
 import {
+  architectureDashboard,
   anyAboveZeroAlarm,
   arnBuilder,
   type ArnBuilder,
   BundledFunction,
+  dashboardFunction,
   createAsyncFailureQueue,
   createTable,
   domainEventsTopic,
@@ -211,6 +213,8 @@ export class SmsFileDrop extends pulumi.ComponentResource {
   public readonly sender: aws.lambda.Function;
   public readonly eventSourceMapping: aws.lambda.EventSourceMapping;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The architecture's CloudWatch dashboard; undefined when dashboards are off. */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: SmsFileDropArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:sms:SmsFileDrop", name, {}, opts);
@@ -410,7 +414,14 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       { parent: this },
     );
     this.alarms = [...messages.queue.alarms, ...splitter.alarms, ...sender.fn.alarms, unknownAlarm, outcomeLostAlarm];
+    this.dashboard = architectureDashboard(
+      name,
+      args,
+      { queues: [messages.queue], failureQueues: [this.failureQueue], functions: [dashboardFunction(splitter, SPLITTER), dashboardFunction(sender.fn, SENDER)] },
+      this,
+    );
     this.registerOutputs({
+      dashboard: this.dashboard,
       bucket: this.bucket,
       bucketName: this.bucketName,
       queue: this.queue,

@@ -82,5 +82,6 @@ export function platformArgs(defaults: StackDefaults, alarmActions: pulumi.Input
     tableDeletionProtection: defaults.tableDeletionProtection,
     sendGuarantee: defaults.sendGuarantee,
     alarmActions,
+    dashboards: defaults.dashboards,
   };
 }

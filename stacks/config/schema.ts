@@ -26,6 +26,7 @@ export const defaultsSchema = z.strictObject({
     .default(DEFAULT_SEND_GUARANTEE)
     .describe("What senders do with a send whose outcome is unknown (it timed out after AWS may have accepted it): record it UNKNOWN and alarm, or send again."),
   tableDeletionProtection: z.boolean().default(false).describe("Deletion protection on every DynamoDB table the stack creates."),
+  dashboards: z.boolean().default(true).describe("A CloudWatch dashboard per architecture and a stack overview (docs/operations.md, Dashboards)."),
   alarms: z
     .strictObject({
       createTopic: z.boolean().default(false).describe("Create a KMS-encrypted SNS topic that every alarm notifies."),

@@ -64,6 +64,7 @@ describe("PinpointEventProcessing", () => {
         "due:shared:BundledFunction::pp-processor",
         "aws:lambda/permission:Permission::pp-s3-invoke-permission",
         "aws:s3/bucketNotification:BucketNotification::pp-notification",
+        "aws:cloudwatch/dashboard:Dashboard::pp-dashboard",
       ]);
     });
 

@@ -54,6 +54,7 @@ describe("SelfManagedOptOuts", () => {
       "aws:sns/topicSubscription:TopicSubscription::opt-subscription",
       "aws:cloudwatch/metricAlarm:MetricAlarm::opt-send-outcome-unknown",
       "aws:cloudwatch/metricAlarm:MetricAlarm::opt-confirmation-owed",
+      "aws:cloudwatch/dashboard:Dashboard::opt-dashboard",
     ]);
     expect(built.childrenOf("opt-handler")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::opt-handler-logs",
@@ -63,7 +64,7 @@ describe("SelfManagedOptOuts", () => {
       "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig::opt-handler-async",
       "aws:cloudwatch/metricAlarm:MetricAlarm::opt-handler-errors",
     ]);
-    expect(built.descendantsOf("opt")).to.have.length(26);
+    expect(built.descendantsOf("opt")).to.have.length(27);
   });
 
   it("encrypts the two-way topic with a customer-managed key that only sms-voice (this account) may use to publish", async () => {

@@ -116,6 +116,7 @@ describe("SesAutoReply", () => {
       "aws:cloudwatch/metricAlarm:MetricAlarm::reply-sending-disabled",
       "aws:cloudwatch/metricAlarm:MetricAlarm::reply-send-outcome-unknown",
       "aws:cloudwatch/metricAlarm:MetricAlarm::reply-hourly-cap",
+      "aws:cloudwatch/dashboard:Dashboard::reply-dashboard",
     ]);
     expect(built.childrenOf("reply-responder")).to.deep.equal([
       "aws:cloudwatch/logGroup:LogGroup::reply-responder-logs",

@@ -30,8 +30,9 @@ describe("SesEventProcessing", () => {
       "aws:dynamodb/table:Table::ses-idempotency",
       "due:shared:BundledFunction::ses-processor",
       "aws:lambda/eventSourceMapping:EventSourceMapping::ses-event-source",
+      "aws:cloudwatch/dashboard:Dashboard::ses-dashboard",
     ]);
-    expect(built.descendantsOf("ses")).to.have.length(22);
+    expect(built.descendantsOf("ses")).to.have.length(23);
   });
 
   it("creates a configuration set that requires TLS and routes BOUNCE and COMPLAINT to the topic", async () => {

@@ -66,8 +66,9 @@ describe("SmsFileDrop", () => {
       "aws:s3/bucketNotification:BucketNotification::drop-notification",
       "aws:cloudwatch/metricAlarm:MetricAlarm::drop-send-outcome-unknown",
       "aws:cloudwatch/metricAlarm:MetricAlarm::drop-outcome-write-lost",
+      "aws:cloudwatch/dashboard:Dashboard::drop-dashboard",
     ]);
-    expect(built.descendantsOf("drop")).to.have.length(41);
+    expect(built.descendantsOf("drop")).to.have.length(42);
   });
 
   it("notifies the splitter for .csv keys under the prefix only, after the permission and the bucket's settings", async () => {
@@ -109,7 +110,7 @@ describe("SmsFileDrop", () => {
     const built = await build(make({ existingBucketName: "partner-drops", forceDestroyBucket: undefined }));
     expect(built.has("drop-files")).to.equal(false);
     expect(built.ofType("aws:s3/bucketNotification:BucketNotification")).to.deep.equal([]);
-    expect(built.childrenOf("drop").slice(-5, -2)).to.deep.equal([
+    expect(built.childrenOf("drop").slice(-6, -3)).to.deep.equal([
       "aws:cloudwatch/eventRule:EventRule::drop-object-created",
       "aws:lambda/permission:Permission::drop-eventbridge-invoke-permission",
       "aws:cloudwatch/eventTarget:EventTarget::drop-object-created-target",

@@ -35,6 +35,7 @@ describe("stack config", () => {
       sendGuarantee: "at-most-once",
       tableDeletionProtection: false,
       alarms: { createTopic: false, emailEndpoints: [] },
+      dashboards: true,
     });
     expect(config.architectures.sesEventProcessing).to.deep.include({
       enabled: true,
