@@ -24,6 +24,7 @@ import {
   SecureBucket,
   serviceTrustPolicy,
 } from "../shared";
+import { dataFlow, external } from "../shared/flow";
 import { SES_EVENT_PROCESSING, SesEventProcessing, feedbackServiceStatements } from "./ses-event-processing";
 
 /** Where Firehose writes event objects (the processor is notified for this prefix only). */
@@ -305,6 +306,13 @@ export class PinpointEventProcessing extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    dataFlow(app.created ?? external("Amazon Pinpoint project (existing)"), deliveryStream, "engagement events (event stream)");
+    dataFlow(deliveryStream, bucket, "event files");
+    dataFlow(bucket, processor.function, "object-created notifications");
+    dataFlow(processor.function, external("SES account suppression list"), "suppressions");
+    dataFlow(processor.function, contactTable.created ?? external("DynamoDB contact table (existing)"), "rows");
+    dataFlow(processor.function, idempotencyTable, "rows");
+    dataFlow(processor.function, failures.queue, "failed invocations");
     events.notify(
       `${name}-notification`,
       { lambdaFunctions: [{ functionArn: processor.function.arn, events: ["s3:ObjectCreated:*"], filterPrefix: EVENTS_PREFIX, permission }] },

@@ -31,6 +31,7 @@ import {
   sendOutcomeUnknownAlarm,
   stableName,
 } from "../shared";
+import { dataFlow, external } from "../shared/flow";
 
 /** Secure receipt-rule defaults (spec 01 §2.7): scan for spam and viruses, and require TLS. */
 export const AUTO_REPLY_RULE_DEFAULTS: { scanEnabled: boolean; tlsPolicy: "Require" | "Optional" } = {
@@ -318,6 +319,12 @@ export class SesAutoReply extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.invokePermission, ...(this.ruleSet ? [this.ruleSet] : [])] },
     );
+    dataFlow(external("Amazon SES inbound mail"), this.rule, "mail");
+    dataFlow(this.rule, this.function, "invocations");
+    dataFlow(this.template ?? external(settings.target === "ses" ? "SES template (existing)" : "Pinpoint template"), this.function, "template");
+    dataFlow(this.function, this.stateTable, "rows");
+    dataFlow(this.function, external("Amazon SES (SendEmail)"), "replies");
+    dataFlow(this.function, this.failureQueue, "failed invocations");
 
     if (settings.activateRuleSet) {
       new aws.ses.ActiveReceiptRuleSet(

@@ -21,6 +21,7 @@ import {
   queueForFunction,
   stableName,
 } from "../shared";
+import { dataFlow, external } from "../shared/flow";
 
 /** SES v2 event types a configuration-set event destination can match. */
 export const SES_EVENT_TYPES = [
@@ -178,6 +179,10 @@ export class SesEventProcessing extends pulumi.ComponentResource {
       // SES checks it can publish when the destination is created.
       { parent: this, dependsOn: [topic.topicPolicy, subscription] },
     );
+    const configurationSetNode = this.configurationSet ?? external("SES configuration set (existing)");
+    dataFlow(external("Amazon SES (your senders)"), configurationSetNode, "sent mail");
+    dataFlow(configurationSetNode, this.topic, "bounce and complaint events");
+    dataFlow(this.topic, this.queue, "messages");
 
     // Legacy identity notifications: only the listed identities, one child per identity and type.
     for (const id of identities) {
@@ -187,6 +192,7 @@ export class SesEventProcessing extends pulumi.ComponentResource {
           { identity: id, notificationType, topicArn: this.topic.arn, includeOriginalHeaders: false },
           { parent: this, dependsOn: [topic.topicPolicy] },
         );
+        dataFlow(external("SES identities (legacy)"), this.topic, "notifications");
       }
     }
 
@@ -236,6 +242,10 @@ export class SesEventProcessing extends pulumi.ComponentResource {
     this.function = processor.fn.function;
     this.logGroup = processor.fn.logGroup;
     this.eventSourceMapping = processor.mapping;
+    dataFlow(this.queue, this.function, "batches");
+    dataFlow(this.function, external("SES account suppression list"), "suppressions");
+    dataFlow(this.function, this.contactTable ?? external("DynamoDB contact table (existing)"), "rows");
+    dataFlow(this.function, this.idempotencyTable, "rows");
 
     this.alarms = processor.alarms;
     this.dashboard = architectureDashboard(name, args, { queues: [queue], functions: [dashboardFunction(processor.fn, PROCESSOR, { Suppressed: ["Reason"] })] }, this);

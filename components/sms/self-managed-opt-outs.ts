@@ -37,6 +37,7 @@ import {
   sendOutcomeUnknownAlarm,
   stableName,
 } from "../shared";
+import { dataFlow, external, named } from "../shared/flow";
 
 /** The STOP confirmation is retried for about 3 s (functions/self-managed-opt-outs/process.ts). */
 export const MIN_TIMEOUT_SECONDS = 10;
@@ -362,6 +363,16 @@ export class SelfManagedOptOuts extends pulumi.ComponentResource {
       // SNS confirms a Lambda subscription by invoking it: the permission must exist first.
       { parent: this, dependsOn: [permission] },
     );
+    const originationNode = this.phoneNumber ?? external(pool ? "End User Messaging SMS pool (existing)" : "End User Messaging SMS phone number (existing)");
+    dataFlow(external("Customers' phones"), originationNode, "inbound SMS");
+    dataFlow(originationNode, this.topic, "two-way messages");
+    dataFlow(this.topic, this.function, "messages");
+    dataFlow(this.function, this.optOutList ?? external("End User Messaging SMS opt-out list (existing)"), "opt-outs");
+    dataFlow(this.function, this.preferenceTable ?? external("DynamoDB preference table (existing)"), "rows");
+    dataFlow(this.function, this.idempotencyTable, "rows");
+    dataFlow(this.function, settings.existingEventsTopicArn === undefined ? named("aws:sns/topic:Topic", `${name}-events-topic`) : external("SNS events topic (existing)"), "preference events");
+    dataFlow(this.function, external(settings.target === "pinpoint" ? "Amazon Pinpoint (SendMessages)" : "End User Messaging SMS (SendTextMessage)"), "replies");
+    dataFlow(this.function, this.failureQueue, "failed invocations");
 
     // Powertools adds the `service` dimension to the handler's metrics: the function block's service name.
     const unknownAlarm = sendOutcomeUnknownAlarm(

@@ -34,6 +34,7 @@ import {
   SENDING_SETTING,
   sendOutcomeUnknownAlarm,
 } from "../shared";
+import { dataFlow, external, named } from "../shared/flow";
 
 /** Days dropped files and their error reports are kept in a created bucket, unless configured. */
 const DEFAULT_FILE_RETENTION_DAYS = 90;
@@ -355,6 +356,19 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     );
     this.sender = sender.fn.function;
     this.eventSourceMapping = sender.mapping;
+    const bucketNode = this.bucket ?? external("S3 bucket (existing, via EventBridge)");
+    dataFlow(external("Your uploaders"), bucketNode, "CSV files");
+    dataFlow(bucketNode, this.splitter, "object-created notifications");
+    dataFlow(this.splitter, this.checkpointTable, "rows");
+    dataFlow(this.splitter, bucketNode, "error reports");
+    dataFlow(this.splitter, this.queue, "messages");
+    dataFlow(this.splitter, settings.existingEventsTopicArn === undefined ? named("aws:sns/topic:Topic", `${name}-events-topic`) : external("SNS events topic (existing)"), "file events");
+    dataFlow(this.splitter, this.failureQueue, "failed invocations");
+    dataFlow(this.queue, this.sender, "batches");
+    dataFlow(settings.preferenceTableName === undefined ? undefined : external("DynamoDB preference table (#8)"), this.sender, "opt-outs");
+    dataFlow(this.sender, this.outcomeTable, "rows");
+    dataFlow(this.sender, external(settings.target === "pinpoint" ? "Amazon Pinpoint (SendMessages)" : "End User Messaging SMS (SendTextMessage)"), "SMS");
+    dataFlow(this.sender, this.deadLetterQueue, "failed messages");
 
     if (files.created !== undefined) {
       const permission = new aws.lambda.Permission(

@@ -3,10 +3,13 @@
  * table is typed by hand:
  * - each architecture page's settings table (between `<!-- settings:begin -->` and
  *   `<!-- settings:end -->`), from its component's contract;
+ * - each architecture page's data-flow diagram (between `<!-- diagram:begin -->` and `<!-- diagram:end -->`),
+ *   drawn from the program: the architecture built alone at its minimal config (stacks/plan/flow-diagram.ts);
  * - the `defaults` table of docs/operations.md (between `<!-- defaults:begin -->` and `<!-- defaults:end -->`);
  * - Pulumi.yaml's key list (between `# generated:begin` and `# generated:end`).
  * `npm run docs -- --check` writes nothing and exits 1 when a committed file differs; a test runs it.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { defineContract, settingsReference, type SettingReference } from "../../components/kit/contract";
@@ -87,13 +90,37 @@ export function replaceBetween(text: string, begin: string, end: string, body: s
   return `${text.slice(0, afterBegin)}${body}\n${text.slice(stop)}`;
 }
 
+/**
+ * Each architecture's Mermaid data-flow diagram, by key. The mocks run asynchronously, so they run in
+ * a child process and this stays synchronous.
+ */
+export function architectureDiagrams(modules: readonly ArchitectureModule[]): Record<string, string> {
+  const script = path.join(REPO_ROOT, "stacks", "plan", "flow-diagram.ts");
+  const out = execFileSync(process.execPath, ["--import", "tsx", script, "--json", ...modules.map((m) => m.key)], { cwd: REPO_ROOT, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(out) as Record<string, string>;
+}
+
+export function diagramSection(module: ArchitectureModule, diagram: string): string {
+  return [
+    `Generated from the program (\`npm run docs\`): the data flow of ${module.title} built alone at its minimal config, as`,
+    "its component declares it. Plumbing (policies, bucket settings, log groups, alarms, permissions, event-source",
+    `mappings, subscriptions) is hidden; \`npx tsx stacks/plan/flow-diagram.ts --all ${module.key}\` shows it.`,
+    "",
+    "```mermaid",
+    diagram,
+    "```",
+  ].join("\n");
+}
+
 /** Every generated file with its expected content. */
 export function generatedFiles(modules: readonly ArchitectureModule[] = ARCHITECTURES): Map<string, string> {
   const files = new Map<string, string>();
+  const diagrams = architectureDiagrams(modules);
   for (const module of modules) {
     const page = pagePath(module);
     if (page === undefined) throw new Error(`${module.key}: no page docs/architectures/${String(module.number).padStart(2, "0")}-*.md`);
-    files.set(page, replaceBetween(fs.readFileSync(page, "utf8"), "<!-- settings:begin -->", "<!-- settings:end -->", architectureSettings(module), page));
+    const settings = replaceBetween(fs.readFileSync(page, "utf8"), "<!-- settings:begin -->", "<!-- settings:end -->", architectureSettings(module), page);
+    files.set(page, replaceBetween(settings, "<!-- diagram:begin -->", "<!-- diagram:end -->", diagramSection(module, diagrams[module.key]), page));
   }
   const operations = path.join(REPO_ROOT, "docs", "operations.md");
   files.set(operations, replaceBetween(fs.readFileSync(operations, "utf8"), "<!-- defaults:begin -->", "<!-- defaults:end -->", settingsTable(settingsReference(DEFAULTS)), operations));
@@ -122,6 +149,6 @@ if (require.main === module) {
     console.log("Generated docs are up to date.");
   } else {
     for (const [file, content] of generatedFiles()) fs.writeFileSync(file, content);
-    console.log("Wrote the settings tables, the defaults table and Pulumi.yaml's key list.");
+    console.log("Wrote the diagrams, the settings tables, the defaults table and Pulumi.yaml's key list.");
   }
 }
