@@ -1,26 +1,37 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountContext } from "./account";
 
 /**
  * Builds ARNs in the stack's own partition, Region and account: `arn("ses", "configuration-set/x")`.
- * The account id and Region are there too, for the conditions and commands that need them bare.
+ * The account id, Region and partition are there too, for the conditions and commands that need
+ * them bare.
  */
 export interface ArnBuilder {
   (service: string, resource: pulumi.Input<string>): pulumi.Output<string>;
-  accountId: pulumi.Output<string>;
-  region: pulumi.Output<string>;
+  readonly accountId: pulumi.Output<string>;
+  readonly region: pulumi.Output<string>;
   /** For ARNs without Region and account, such as a bucket's (`arn:<partition>:s3:::name`). */
-  partition: pulumi.Output<string>;
+  readonly partition: pulumi.Output<string>;
 }
 
 /**
- * One ARN builder per component, from the account/region/partition invokes (parented to the
- * component through `opts`). For resources known only by name: existing tables, configuration
- * sets, SMS identities, alarms.
+ * One ARN builder per component, parented to it through `opts` (the invokes then use its
+ * provider). Each of the three invokes runs only when first needed, once: a function block that
+ * needs only the account id asks for nothing else.
  */
 export function arnBuilder(opts: pulumi.InvokeOptions): ArnBuilder {
-  const { identity, region, partition } = accountContext(opts);
+  const once = <T>(invoke: () => T): (() => T) => {
+    let value: T | undefined;
+    return () => (value ??= invoke());
+  };
+  const accountId = once(() => aws.getCallerIdentityOutput({}, opts).accountId);
+  const region = once(() => aws.getRegionOutput({}, opts).region);
+  const partition = once(() => aws.getPartitionOutput({}, opts).partition);
   const build = (service: string, resource: pulumi.Input<string>) =>
-    pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
-  return Object.assign(build, { accountId: identity.accountId, region: region.region, partition: partition.partition });
+    pulumi.interpolate`arn:${partition()}:${service}:${region()}:${accountId()}:${resource}`;
+  return Object.defineProperties(build, {
+    accountId: { get: accountId, enumerable: true },
+    region: { get: region, enumerable: true },
+    partition: { get: partition, enumerable: true },
+  }) as ArnBuilder;
 }

@@ -12,7 +12,6 @@ export * from "./table";
 export * from "./alarms";
 export * from "./async-failure-queue";
 export * from "./platform";
-export * from "./account";
 export * from "./arn";
 export * from "./existing-or-create";
 export * from "./queue-function";

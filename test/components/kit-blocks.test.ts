@@ -15,6 +15,18 @@ describe("kit: small building blocks", () => {
     expect(run.result).to.equal("arn:aws:ses:us-east-1:123456789012:configuration-set/x");
   });
 
+  it("arnBuilder asks only for what is used, once: the account id alone is one invoke", async () => {
+    const run = await runUnderMocks(
+      async () => {
+        const arn = arnBuilder({});
+        return [await resolve(arn.accountId), await resolve(arn.accountId)];
+      },
+      { stack: "lazy" },
+    );
+    expect(run.result).to.deep.equal(["123456789012", "123456789012"]);
+    expect(run.invokes.map((i) => i.token)).to.deep.equal(["aws:index/getCallerIdentity:getCallerIdentity"]);
+  });
+
   it("existingOrCreate creates nothing when an existing value is named, and uses it", async () => {
     const run = await runUnderMocks(
       async () => {
