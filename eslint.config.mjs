@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", "dist/", "coverage/", ".plan/", "**/*.mjs", "**/*.js"] },
+  { ignores: ["node_modules/", "bin/", "dist/", "coverage/", "lib/", ".plan/", "**/*.mjs", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

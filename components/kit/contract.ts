@@ -14,7 +14,7 @@ import type { FunctionContract } from "../../functions/shared/runtime/function-c
 
 /** What a pass-through setting holds while validating a value that is not known yet (an Output). */
 const DEFERRED = Symbol.for("due.deferredInput");
-interface Deferred {
+export interface Deferred {
   readonly [DEFERRED]: true;
 }
 const deferredMarker: Deferred = Object.freeze({ [DEFERRED]: true as const });

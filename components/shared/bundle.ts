@@ -1,13 +1,24 @@
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import * as pulumi from "@pulumi/pulumi";
 
-/** The repository root: handler entries are given relative to it (e.g. "functions/x/handler.ts"). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/**
+ * The package root, the nearest directory above this module with a package.json: the repository
+ * (from components/shared/) or the installed package (from lib/components/shared/, wherever it is
+ * installed). Handler entries are given relative to it (e.g. "functions/x/handler.ts").
+ */
+export const REPO_ROOT = packageRoot(__dirname);
+
+function packageRoot(dir: string): string {
+  if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+  if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
+  return packageRoot(path.dirname(dir));
+}
 
 export interface HandlerBundle {
-  /** The entry, relative to the repository root. */
+  /** The entry, relative to the package root. */
   entry: string;
   /** The minified CommonJS bundle. */
   code: string;
@@ -16,6 +27,8 @@ export interface HandlerBundle {
   /** sha256 of `code`, hex: equal sources give an equal hash, so previews show no spurious diff. */
   sha256: string;
 }
+
+const USE_STRICT = '"use strict";';
 
 const cache = new Map<string, HandlerBundle>();
 
@@ -56,7 +69,10 @@ export function buildBundle(entry: string, nodeTarget = "node22"): HandlerBundle
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0].text;
+  // esbuild ignores tsconfig.json under node_modules, so from an installed package the `strict`
+  // directive would be missing: add it, so the bundle is the same wherever the package is installed.
+  const text = result.outputFiles[0].text;
+  const code = text.startsWith(USE_STRICT) ? text : USE_STRICT + text;
   return { entry, code, bytes: Buffer.byteLength(code), sha256: createHash("sha256").update(code).digest("hex") };
 }
 

@@ -104,7 +104,8 @@ export function diagramSection(module: ArchitectureModule, diagram: string): str
   return [
     `Generated from the program (\`npm run docs\`): the data flow of ${module.title} built alone at its minimal config, as`,
     "its component declares it. Plumbing (policies, bucket settings, log groups, alarms, permissions, event-source",
-    `mappings, subscriptions) is hidden; \`npx tsx stacks/plan/flow-diagram.ts --all ${module.key}\` shows it.`,
+    `mappings, subscriptions) is hidden. \`npm run diagram -- ${module.key}\` prints this diagram from the program;`,
+    `\`npm run diagram -- --all ${module.key}\` adds the plumbing.`,
     "",
     "```mermaid",
     diagram,
