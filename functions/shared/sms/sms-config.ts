@@ -127,9 +127,11 @@ export function formatEnvIssues(issues: readonly z.core.$ZodIssue[]): string {
  * invalid variable. Blank values are treated as unset, so an optional variable deployed as ""
  * takes its default.
  */
-export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, context: string): z.output<T> {
+export function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv, context: string): z.output<T> {
+  // Only the schema's own variables are read, so what a handler reads is what its schema declares.
   const cleaned: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
     if (value !== undefined && value.trim() !== "") cleaned[key] = value;
   }
   const result = schema.safeParse(cleaned);
