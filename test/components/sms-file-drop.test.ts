@@ -6,11 +6,10 @@ import { selfManagedOptOutsArchitecture, SMS_PREFERENCE_TABLE } from "../../stac
 import { smsFileDropArchitecture } from "../../stacks/architectures/sms-file-drop";
 import { ArchitectureModule } from "../../stacks/architectures/types";
 import { parseStackConfig, StackConfigError } from "../../stacks/config";
-import { runUnderMocks } from "../../stacks/plan/mock-runtime";
 import { createStack } from "../../stacks/stack";
 import { runPolicies } from "../../policy/policies";
 import { toPolicyResources } from "../../stacks/plan/render";
-import { allowedActions, build, thrownMessage } from "../harness/pulumi";
+import { allowedActions, build, stackConfigFailure, thrownMessage } from "../harness/pulumi";
 
 const ACCOUNT = "123456789012";
 const SMS = `arn:aws:sms-voice:us-east-1:${ACCOUNT}`;
@@ -456,12 +455,9 @@ describe("SmsFileDrop", () => {
 
   it("stops the stack on a component rule (fileRetentionDays with an existing bucket) before registering anything", async () => {
     const raw = { smsFileDrop: { enabled: true, ...smsFileDropArchitecture.minimalConfig, existingBucketName: "partner-drops", fileRetentionDays: 30 } };
-    const failure = await runUnderMocks(() => createStack(parseStackConfig(raw))).then(
-      () => expect.fail("expected the stack to stop on its config"),
-      (error: unknown) => error as StackConfigError & { registeredBeforeFailure: number },
-    );
-    expect(failure.issues).to.deep.equal(["digital-user-engagement:smsFileDrop.fileRetentionDays: applies only to a created bucket (not with existingBucketName)"]);
-    expect(failure.registeredBeforeFailure).to.equal(0);
+    const { issues, registered } = await stackConfigFailure(raw);
+    expect(issues).to.deep.equal(["digital-user-engagement:smsFileDrop.fileRetentionDays: applies only to a created bucket (not with existingBucketName)"]);
+    expect(registered).to.equal(0);
   });
 
   it("builds with #8 from the stack config, passes every policy, and skips promotional rows #8 recorded as opted out", async () => {

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { FUNCTION_BLOCK_SIDS } from "../../components/shared/bundled-function";
 import { PolicyStatement } from "../../components/shared/iam";
+import { createStack } from "../../stacks";
+import { StackConfigError, parseStackConfig } from "../../stacks/config";
 import { MockRun, RecordedResource, runUnderMocks } from "../../stacks/plan/mock-runtime";
 
 /**
@@ -74,6 +76,19 @@ export async function build(program: () => unknown, stack = "test"): Promise<Bui
   const run = await runUnderMocks(program, { project: "digital-user-engagement", stack });
   expect(run.duplicateUrns, "duplicate URNs").to.deep.equal([]);
   return new Built(run);
+}
+
+/**
+ * Runs the whole program on a stack config that must be rejected, and returns its problems and how
+ * many resources were registered before it stopped (0: the config is validated before anything).
+ */
+export async function stackConfigFailure(raw: Record<string, unknown>): Promise<{ issues: string[]; registered: number }> {
+  const error = await runUnderMocks(() => createStack(parseStackConfig(raw))).then(
+    () => expect.fail("expected the stack to stop on its config"),
+    (caught: unknown) => caught,
+  );
+  expect(error).to.be.instanceOf(StackConfigError);
+  return { issues: (error as StackConfigError).issues, registered: (error as { registeredBeforeFailure: number }).registeredBeforeFailure };
 }
 
 /** Every Allow action across the statements; used to assert "no wildcard actions". */
