@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { formatSendSteps, SEND_STEPS_ENV, sendStepConfigProblems, type SendStepConfig } from "../../functions/shared/sending/contract";
 import type { PolicyStatement } from "./iam";
@@ -12,7 +12,16 @@ import { sendGuaranteeEnvironment, type PlatformArgs } from "./platform";
  */
 export interface SendingArgs {
   /** In order; each name registered in functions/shared/sending/registry.ts and declared below. Default none. */
-  steps?: SendStepConfig[];
+  steps?: SendStepInput[];
+}
+
+/**
+ * A step as a component takes it: its settings may hold Pulumi outputs (a bucket another component
+ * creates, for a step that architecture contributes; see stacks/architectures/send-steps.ts).
+ */
+export interface SendStepInput {
+  name: string;
+  settings?: Record<string, pulumi.Input<unknown>>;
 }
 
 /**
@@ -23,9 +32,9 @@ export const SENDING_SETTING = z
   // Entries are checked by sendingProblems below, which reports each with its index.
   .strictObject({
     steps: z
-      .array(z.custom<SendStepConfig>(() => true))
+      .array(z.custom<SendStepInput>(() => true))
       .default([])
-      .describe("Steps the senders run before and after every send (functions/shared/sending), each {name, settings}. None are registered yet."),
+      .describe("Steps the senders run before and after every send (functions/shared/sending), each {name, settings}. Steps another enabled architecture contributes (the archiver, send-time attributes, templates) are added after these."),
   })
   .default({ steps: [] })
   .superRefine((value, ctx) => {
@@ -53,19 +62,35 @@ export function sendingProblems(args: SendingSettings, declarations = SEND_STEP_
   return steps.flatMap((s, i) => (Object.hasOwn(declarations, s.name) ? [] : [`${where}[${i}]: unknown send step "${s.name}" (registered: ${known})`]));
 }
 
-function configuredSteps(args: SendingSettings, declarations: Readonly<Record<string, SendStepDeclaration>>): SendStepConfig[] {
+function configuredSteps(args: SendingSettings, declarations: Readonly<Record<string, SendStepDeclaration>>): SendStepInput[] {
   const problems = sendingProblems(args, declarations);
   if (problems.length > 0) throw new Error(problems.join("; "));
   return args.sending?.steps ?? [];
 }
 
+/** True when a value holds an output or a promise anywhere (JSON.stringify would mangle it). */
+function holdsUnresolved(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (Array.isArray(value)) return value.some(holdsUnresolved);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(holdsUnresolved);
+  return false;
+}
+
 /**
  * The environment of a sending function: its send guarantee, and SEND_STEPS when steps are
- * configured (absent otherwise, so an unconfigured function's environment is unchanged).
+ * configured (absent otherwise, so an unconfigured function's environment is unchanged). SEND_STEPS
+ * is a plain string when every setting is known, and an output once the settings are resolved otherwise.
  */
-export function sendingEnvironment(args: SendingSettings & Pick<PlatformArgs, "sendGuarantee">, declarations = SEND_STEP_DECLARATIONS): Record<string, string> {
+export function sendingEnvironment(
+  args: SendingSettings & Pick<PlatformArgs, "sendGuarantee">,
+  declarations = SEND_STEP_DECLARATIONS,
+): Record<string, pulumi.Input<string>> {
   const steps = configuredSteps(args, declarations);
-  return { ...sendGuaranteeEnvironment(args), ...(steps.length > 0 ? { [SEND_STEPS_ENV]: formatSendSteps(steps) } : {}) };
+  if (steps.length === 0) return { ...sendGuaranteeEnvironment(args) };
+  const value = holdsUnresolved(steps)
+    ? pulumi.output(steps).apply((resolved) => formatSendSteps(resolved as SendStepConfig[]))
+    : formatSendSteps(steps as SendStepConfig[]);
+  return { ...sendGuaranteeEnvironment(args), [SEND_STEPS_ENV]: value };
 }
 
 /** The statements the configured steps need, in step order: none when no step is configured. */

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { settingsFromConfig } from "../../components/kit/contract";
 import { SELF_MANAGED_OPT_OUTS, SelfManagedOptOuts } from "../../components/sms/self-managed-opt-outs";
 import { capability, provide } from "./composition";
+import { SEND_STEP_CAPABILITIES, withContributedSendSteps } from "./send-steps";
 import { defineArchitecture } from "./types";
 
 /** #8's SMS preference table: promotional senders skip the numbers it records as opted out. */
@@ -14,8 +15,15 @@ export const selfManagedOptOutsArchitecture = defineArchitecture({
   contract: SELF_MANAGED_OPT_OUTS,
   minimalConfig: { existingPhoneNumberId: "phone-0123456789abcdef0123456789abcdef" },
   provides: [SMS_PREFERENCE_TABLE],
+  // Steps other architectures contribute (send-steps.ts) run around the confirmation messages.
+  uses: () => SEND_STEP_CAPABILITIES,
   build(config, ctx) {
-    const component = new SelfManagedOptOuts("self-managed-opt-outs", { ...settingsFromConfig(SELF_MANAGED_OPT_OUTS, config), ...ctx.platform });
+    const settings = settingsFromConfig(SELF_MANAGED_OPT_OUTS, config);
+    const component = new SelfManagedOptOuts("self-managed-opt-outs", {
+      ...settings,
+      sending: withContributedSendSteps(settings.sending, ctx.capabilities, "selfManagedOptOuts", "sms"),
+      ...ctx.platform,
+    });
     return {
       component,
       outputs: {
