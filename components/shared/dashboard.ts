@@ -38,6 +38,8 @@ export interface ArchitectureDashboardArgs {
   /** On-failure queues of asynchronously invoked functions (createAsyncFailureQueue): shown with the DLQs. */
   failureQueues?: aws.sqs.Queue[];
   functions: DashboardFunction[];
+  /** Step Functions state machines: executions started, succeeded, failed, timed out and aborted. */
+  stateMachines?: aws.sfn.StateMachine[];
 }
 
 /** What the stack's overview shows of one architecture: its DLQ depth and function errors. */
@@ -47,7 +49,20 @@ interface OverviewMetrics {
 }
 const OVERVIEW = new WeakMap<aws.cloudwatch.Dashboard, OverviewMetrics>();
 
-const graph = (title: string, metrics: awsx.cloudwatch.WidgetMetric[]) => new awsx.cloudwatch.LineGraphMetricWidget({ title, metrics, width: 8, height: 6 });
+/** A graph, or nothing when there is nothing to draw (awsx rejects a graph without metrics). */
+const graph = (title: string, metrics: awsx.cloudwatch.WidgetMetric[]): awsx.cloudwatch.Widget[] =>
+  metrics.length === 0 ? [] : [new awsx.cloudwatch.LineGraphMetricWidget({ title, metrics, width: 8, height: 6 })];
+
+/** The AWS/States execution metrics of each state machine, one line per machine. */
+function executionGraphs(stateMachines: aws.sfn.StateMachine[]): awsx.cloudwatch.Widget[] {
+  const metric = (name: string) =>
+    stateMachines.map((sm) => new awsx.cloudwatch.Metric({ namespace: "AWS/States", name, dimensions: { StateMachineArn: sm.arn }, statistic: "Sum", period: PERIOD, label: sm.name }));
+  return [
+    ...graph("Executions started", metric("ExecutionsStarted")),
+    ...graph("Executions succeeded", metric("ExecutionsSucceeded")),
+    ...graph("Executions failed, timed out or aborted", [...metric("ExecutionsFailed"), ...metric("ExecutionsTimedOut"), ...metric("ExecutionsAborted")]),
+  ];
+}
 
 function deadLetterMetrics(args: ArchitectureDashboardArgs): awsx.cloudwatch.Metric[] {
   const depth = awsx.sqs.metrics.approximateNumberOfMessagesVisible;
@@ -63,7 +78,7 @@ function deadLetterMetrics(args: ArchitectureDashboardArgs): awsx.cloudwatch.Met
 
 /** One widget per metric of the function's contract, in the contract's namespace, for its service. */
 function customMetricWidgets({ fn, contract, dimensions = {} }: DashboardFunction): awsx.cloudwatch.Widget[] {
-  return contract.metrics.map((name) => {
+  return contract.metrics.flatMap((name) => {
     const title = `${name} (${fn.serviceName})`;
     const extra = (dimensions as Record<string, readonly string[] | undefined>)[name];
     if (extra === undefined) {
@@ -95,17 +110,14 @@ export function architectureDashboard(
     args.functions.map(({ fn }) => metric({ function: fn.function, period: PERIOD, label: fn.serviceName, ...change }));
   const overview: OverviewMetrics = { deadLetters: deadLetterMetrics(args), errors: perFunction(lambda.errors, { statistic: "Sum" }) };
   const widgets: awsx.cloudwatch.Widget[] = [
-    ...(queues.length === 0
-      ? []
-      : [
-          graph("Queue depth", queues.map((q) => sqs.approximateNumberOfMessagesVisible({ queue: q.queue, statistic: "Maximum", period: PERIOD }))),
-          graph("Age of oldest message (s)", queues.map((q) => sqs.approximateAgeOfOldestMessage({ queue: q.queue, statistic: "Maximum", period: PERIOD }))),
-        ]),
-    graph("Dead-letter queue depth", overview.deadLetters),
-    graph("Function errors", overview.errors),
-    graph("Function throttles", perFunction(lambda.throttles, { statistic: "Sum" })),
-    graph("Function duration p99 (ms)", perFunction(lambda.duration, { extendedStatistic: 99 })),
-    graph("Function concurrency", perFunction(lambda.concurrentExecutions, { statistic: "Maximum" })),
+    ...graph("Queue depth", queues.map((q) => sqs.approximateNumberOfMessagesVisible({ queue: q.queue, statistic: "Maximum", period: PERIOD }))),
+    ...graph("Age of oldest message (s)", queues.map((q) => sqs.approximateAgeOfOldestMessage({ queue: q.queue, statistic: "Maximum", period: PERIOD }))),
+    ...executionGraphs(args.stateMachines ?? []),
+    ...graph("Dead-letter queue depth", overview.deadLetters),
+    ...graph("Function errors", overview.errors),
+    ...graph("Function throttles", perFunction(lambda.throttles, { statistic: "Sum" })),
+    ...graph("Function duration p99 (ms)", perFunction(lambda.duration, { extendedStatistic: 99 })),
+    ...graph("Function concurrency", perFunction(lambda.concurrentExecutions, { statistic: "Maximum" })),
     ...args.functions.flatMap(customMetricWidgets),
   ];
   const dashboard = new awsx.cloudwatch.Dashboard(`${name}-dashboard`, { name: stableName(`${name}-dashboard`, DASHBOARD_NAME_LIMIT), widgets }, { parent });
@@ -122,8 +134,10 @@ export function overviewDashboard(name: string, architectures: { title: string; 
   const rows = architectures.flatMap(({ title, dashboard }) => {
     const metrics = dashboard && OVERVIEW.get(dashboard);
     if (!metrics) return [];
-    const widget = (what: string, m: awsx.cloudwatch.Metric[]) => new awsx.cloudwatch.LineGraphMetricWidget({ title: `${title}: ${what}`, metrics: m, width: 12, height: 6 });
-    return [new awsx.cloudwatch.RowWidget(widget("dead-letter queue depth", metrics.deadLetters), widget("function errors", metrics.errors))];
+    const widget = (what: string, m: awsx.cloudwatch.Metric[]) =>
+      m.length === 0 ? [] : [new awsx.cloudwatch.LineGraphMetricWidget({ title: `${title}: ${what}`, metrics: m, width: 12, height: 6 })];
+    const row = [...widget("dead-letter queue depth", metrics.deadLetters), ...widget("function errors", metrics.errors)];
+    return row.length === 0 ? [] : [new awsx.cloudwatch.RowWidget(...row)];
   });
   return new awsx.cloudwatch.Dashboard(name, { name: stableName(name, DASHBOARD_NAME_LIMIT), widgets: [new awsx.cloudwatch.RowWidget(header), ...rows] });
 }

@@ -1,6 +1,6 @@
 import { PINPOINT_EVENT_PROCESSING, PinpointEventProcessing } from "../../components/email/pinpoint-event-processing";
 import { settingsFromConfig } from "../../components/kit/contract";
-import { defineArchitecture } from "./types";
+import { BOUNCE_AND_COMPLAINT_PROCESSING, defineArchitecture } from "./types";
 
 export const pinpointEventProcessingArchitecture = defineArchitecture({
   key: "pinpointEventProcessing",
@@ -12,7 +12,7 @@ export const pinpointEventProcessingArchitecture = defineArchitecture({
   // Target "configuration-set" composes #1, which adds its destination to this configuration set.
   sesEventDestinations: (settings) =>
     settings.target === "configuration-set" && typeof settings.configurationSetName === "string"
-      ? [{ configurationSetName: settings.configurationSetName, key: "configurationSetName" }]
+      ? [{ configurationSetName: settings.configurationSetName, key: "configurationSetName", exclusive: BOUNCE_AND_COMPLAINT_PROCESSING }]
       : [],
   build(config, ctx) {
     const component = new PinpointEventProcessing("pinpoint-event-processing", { ...settingsFromConfig(PINPOINT_EVENT_PROCESSING, config), ...ctx.platform });

@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SES_EVENT_PROCESSING, SesEventProcessing } from "../../components/email/ses-event-processing";
 import { settingsFromConfig } from "../../components/kit/contract";
 import { capability, provide } from "./composition";
-import { defineArchitecture } from "./types";
+import { BOUNCE_AND_COMPLAINT_PROCESSING, defineArchitecture } from "./types";
 
 /** #1's configuration set: mail sent through it has its bounces and complaints processed. */
 export const SES_FEEDBACK_CONFIGURATION_SET = capability<{ configurationSetName: pulumi.Output<string> }>(
@@ -20,7 +20,7 @@ export const sesEventProcessingArchitecture = defineArchitecture({
   provides: [SES_FEEDBACK_CONFIGURATION_SET],
   sesEventDestinations: (settings) =>
     typeof settings.existingConfigurationSetName === "string"
-      ? [{ configurationSetName: settings.existingConfigurationSetName, key: "existingConfigurationSetName" }]
+      ? [{ configurationSetName: settings.existingConfigurationSetName, key: "existingConfigurationSetName", exclusive: BOUNCE_AND_COMPLAINT_PROCESSING }]
       : [],
   build(config, ctx) {
     const component = new SesEventProcessing("ses-event-processing", { ...settingsFromConfig(SES_EVENT_PROCESSING, config), ...ctx.platform });

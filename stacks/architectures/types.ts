@@ -53,17 +53,26 @@ export interface ArchitectureModule<S extends z.ZodType = z.ZodType> {
   uses?(settings: z.output<S>): readonly Capability<unknown>[];
   /**
    * The existing SES configuration sets this architecture adds an event destination to, each with
-   * the config key that names it. The stack rejects two destinations in one configuration set.
+   * the config key that names it. The stack rejects two exclusive destinations of one kind in one set.
    */
   sesEventDestinations?(settings: z.output<S>): SesEventDestinationUse[];
   build(settings: ArchitectureConfig<z.output<S>>, ctx: BuildContext): BuildResult;
 }
+
+/** The exclusive kind of #1's and #4's destinations: feedback processing suppresses and counts. */
+export const BOUNCE_AND_COMPLAINT_PROCESSING = "each bounce and complaint would be processed twice";
 
 /** An existing configuration set an architecture routes events from, and the key that names it. */
 export interface SesEventDestinationUse {
   configurationSetName: string;
   /** Path of the key within the architecture's config, e.g. "existingConfigurationSetName". */
   key: string;
+  /**
+   * Set when a second destination doing the same on one configuration set would be wrong: what would
+   * go wrong ("each bounce and complaint would be processed twice"). The stack rejects two uses of one
+   * set with the same text; destinations without it (an event lake, segmentation) share a set freely.
+   */
+  exclusive?: string;
 }
 
 /** Helper so each module is type-checked against its own contract. */

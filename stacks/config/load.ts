@@ -120,10 +120,10 @@ function parseArchitectureConfig(module: ArchitectureModule, value: unknown): { 
 }
 
 /**
- * Two enabled architectures that add an event destination to the same existing SES configuration
- * set (e.g. #1's existingConfigurationSetName and #4's configurationSetName): every bounce and
- * complaint would go through two pipelines, each suppressing and counting it. One line per clash,
- * naming both keys.
+ * Two enabled architectures that add the same exclusive kind of event destination to one existing SES
+ * configuration set (e.g. #1's existingConfigurationSetName and #4's configurationSetName: every
+ * bounce and complaint would go through two pipelines, each suppressing and counting it). One line
+ * per clash, naming both keys. Destinations of other kinds (#5's lake, #7's segmentation) may share it.
  */
 function eventDestinationClashes(architectures: StackConfig["architectures"], modules: ArchitectureModule[]): string[] {
   const issues: string[] = [];
@@ -132,15 +132,17 @@ function eventDestinationClashes(architectures: StackConfig["architectures"], mo
     const config = architectures[module.key];
     if (!config?.enabled || !module.sesEventDestinations) continue;
     for (const use of module.sesEventDestinations(config)) {
+      if (use.exclusive === undefined) continue;
       const key = `${PROJECT}:${module.key}.${use.key}`;
-      const first = seen.get(use.configurationSetName);
+      const slot = `${use.configurationSetName}\u0000${use.exclusive}`;
+      const first = seen.get(slot);
       if (first === undefined) {
-        seen.set(use.configurationSetName, key);
+        seen.set(slot, key);
         continue;
       }
       issues.push(
         `${key}: configuration set "${use.configurationSetName}" already gets an event destination from ${first}; ` +
-          "each bounce and complaint would be processed twice (enable one of them, or give each its own configuration set)",
+          `${use.exclusive} (enable one of them, or give each its own configuration set)`,
       );
     }
   }

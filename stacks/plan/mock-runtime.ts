@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -89,6 +90,11 @@ export function mockState(type: string, name: string, inputs: Record<string, unk
       break;
     case "aws:sns/topic:Topic":
       state.arn = `arn:aws:sns:${region}:${account}:${physical}`;
+      break;
+    case "aws:pinpoint/app:App":
+      // A project id is 32 hex characters; derived from the name so two projects differ.
+      state.applicationId = createHash("md5").update(physical).digest("hex");
+      state.arn = `arn:aws:mobiletargeting:${region}:${account}:apps/${state.applicationId as string}`;
       break;
     case "aws:kms/key:Key":
       state.arn = `arn:aws:kms:${region}:${account}:key/${name}`;
