@@ -3,34 +3,44 @@
  *
  * 1. Splitter: the real splitFile code path (streaming csv-parse, header mapping, row validation
  *    with libphonenumber-js, GSM-7/UCS-2 segment counting, sha256 row ids, SendMessageBatch
- *    batching with ENQUEUE_CONCURRENCY in flight, checkpointing) over CSV bodies generated on the
- *    fly as a stream (never held in memory), with a fake queue that accepts every batch. Reports
- *    rows/second and the sampled high-water marks of RSS and heap, for two file sizes, to show that
- *    memory does not grow with the file.
- * 2. Sender: the real sender handler (Powertools SqsFifoPartialProcessorAsync with
- *    skipGroupOnError, the outcome-table claim, the per-identity token bucket) driven by a
- *    simulated SQS FIFO queue (batches of ≤ 10, one batch in flight per message group, failed
- *    messages visible again after the visibility timeout) on a simulated clock, against a simulated
- *    SendTextMessage that throws ThrottlingException when more than an identity's limit of message
- *    parts land in any 1-second window (with the SDK's retries modelled: 5 attempts, exponential
- *    backoff). Reports achieved rate ÷ configured rate per identity, throttles, and messages lost.
- * 3. Sender under faults: the same simulation with faults injected into about 30 % of calls: the
- *    SMS API throttles (nothing sent), times out before or after accepting the message, or answers
- *    5xx; the outcome table fails writes. SQS redelivery is modelled with receive counts, the
- *    sender's own dead-lettering by attempts and the queue's backstop redrive. The API's own log of
- *    accepted messages is the ground truth: every row must end delivered once, UNKNOWN (recorded,
- *    counted separately: the send guarantee is at-most-once) or in the DLQ. Reports lost and
- *    duplicated rows (both must be 0; the process exits non-zero otherwise).
+ *    batching with ENQUEUE_CONCURRENCY in flight, checkpoints by time and progress) over CSV bodies
+ *    generated on the fly as a stream (never held in memory), with a fake queue that accepts every
+ *    batch. Reports rows/second, the sampled high-water marks of RSS and heap for two file sizes
+ *    (memory must not grow with the file), and the splitter's AWS requests per 10,000 rows ÷ the
+ *    floor (SendMessageBatch at 10 rows per call).
+ * 2. Sender with the adaptive limiter: the real sender handler (Powertools
+ *    SqsFifoPartialProcessorAsync with skipGroupOnError, the outcome-table claim, the shared
+ *    adaptive limiter with its learned rate in a shared store, in-invocation throttle waits) driven
+ *    by a simulated SQS FIFO queue (batches of ≤ 10, one batch in flight per message group, failed
+ *    messages visible again after the visibility timeout) on a simulated clock. Every consumer is
+ *    its own container with its own limiter; they share the learned rate through the store. The
+ *    simulated SendTextMessage refuses a call when more than the identity's REAL limit of message
+ *    parts would land in any 1-second window; the limiter only knows the configured rate (its
+ *    ceiling). Throttles surface at once (no SDK retry: limiterClientConfig). Reports, per
+ *    scenario, achieved ÷ real limit after convergence and the convergence time, throttled calls ÷
+ *    messages sent, and lost / duplicated rows (both must be 0).
+ * 3. Requests per 10,000 rows for the whole pipeline (splitter + one outcome claim and one finish
+ *    per sent row + the limiter's reads and writes) ÷ its floor.
+ * 4. Sender under faults: about 30 % of SMS calls throttled, timed out before or after acceptance,
+ *    or 5xx; about 10 % of outcome writes failing. The API's own log of accepted messages is the
+ *    ground truth: every row must end delivered once, UNKNOWN (recorded, counted separately: the
+ *    send guarantee is at-most-once) or in the DLQ.
  *
  * Options (environment): BENCH_SIZES="250000,1000000" (rows per generated file).
+ * The process exits non-zero when a target is missed.
  */
+import { spawnSync } from "node:child_process";
 import { Readable } from "node:stream";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse } from "aws-lambda";
 import type { SmsFileProcessedEvent } from "../functions/shared/sms/sms-domain-events";
 import type { SmsSender, SmsSendOutcome, SmsSendRequest } from "../functions/shared/sms/sms-send";
-import { TokenBucketRegistry } from "../functions/shared/sms/token-bucket";
+import type { PreferenceRecord, PreferenceStore, RecordResult } from "../functions/shared/sms/sms-preferences";
+import { AdaptiveLimiter } from "../functions/shared/rate/adaptive-limiter";
+import { MemoryRateStore } from "../functions/shared/rate/rate-store";
+import { analyzeSmsBody } from "../functions/shared/sms/sms-encoding";
+import { VirtualTime, WindowLimitedApi } from "../test/harness/virtual-time";
 import type { Checkpoint, CheckpointStore, ClaimRequest, ClaimResult, FinishRequest, ObjectStore, OutcomeStatus, OutcomeStore } from "../functions/sms-file-drop/adapters";
 import { loadSenderConfig, loadSplitterConfig } from "../functions/sms-file-drop/config";
 import { redriveMaxReceiveCount } from "../functions/sms-file-drop/contract";
@@ -87,7 +97,9 @@ function generatedCsv(rows: number): Readable {
 
 class AcceptingQueue implements QueuePort {
   entries = 0;
+  calls = 0;
   async sendBatch(entries: readonly QueueEntry[]): Promise<FailedEntry[]> {
+    this.calls++;
     this.entries += entries.length;
     return [];
   }
@@ -95,18 +107,31 @@ class AcceptingQueue implements QueuePort {
 
 class MemoryCheckpoints implements CheckpointStore {
   lastRow = 0;
+  reads = 0;
   writes = 0;
   async get(): Promise<Checkpoint | undefined> {
+    this.reads++;
     return undefined;
   }
   async saveProgress(_fileId: string, _file: unknown, lastRow: number): Promise<void> {
     this.writes++;
     this.lastRow = Math.max(this.lastRow, lastRow);
   }
-  async complete(): Promise<void> {}
+  async complete(): Promise<void> {
+    this.writes++;
+  }
 }
 
-async function benchSplitter(rows: number): Promise<void> {
+interface SplitterResult {
+  rows: number;
+  rowsPerSecond: number;
+  peakRss: number;
+  /** AWS requests per 10,000 queued rows, and the floor (SendMessageBatch at 10 rows per call). */
+  requestsPer10k: number;
+  floorPer10k: number;
+}
+
+async function benchSplitter(rows: number): Promise<SplitterResult> {
   const config = loadSplitterConfig({
     QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/bench.fifo",
     CHECKPOINT_TABLE_NAME: "bench",
@@ -116,10 +141,17 @@ async function benchSplitter(rows: number): Promise<void> {
   const queue = new AcceptingQueue();
   const checkpoints = new MemoryCheckpoints();
   let summary: SmsFileProcessedEvent | undefined;
+  let objectRequests = 0;
   const objects: ObjectStore = {
-    open: async () => ({ status: "open", body: generatedCsv(rows) }),
-    putErrorReport: async () => undefined,
+    open: async () => {
+      objectRequests++;
+      return { status: "open", body: generatedCsv(rows) };
+    },
+    putErrorReport: async () => {
+      objectRequests++;
+    },
   };
+  let publishes = 0;
   const baseline = process.memoryUsage();
   let peakRss = baseline.rss;
   let peakHeap = baseline.heapUsed;
@@ -135,6 +167,7 @@ async function benchSplitter(rows: number): Promise<void> {
     checkpoints,
     events: {
       publish: async (event) => {
+        publishes++;
         summary = event as SmsFileProcessedEvent;
       },
     },
@@ -146,115 +179,85 @@ async function benchSplitter(rows: number): Promise<void> {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
   peakHeap = Math.max(peakHeap, m.heapUsed);
+  const queued = summary?.rowsQueued ?? 0;
+  const requests = queue.calls + checkpoints.reads + checkpoints.writes + objectRequests + publishes;
+  const result: SplitterResult = {
+    rows,
+    rowsPerSecond: rows / seconds,
+    peakRss,
+    requestsPer10k: (requests * 10_000) / queued,
+    floorPer10k: 1_000,
+  };
   console.log(
     `splitter  ${String(rows).padStart(9)} rows  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(rows / seconds)
       .toLocaleString("en-US")
       .padStart(7)} rows/s  peak RSS ${mb(peakRss)} (start ${mb(baseline.rss)})  peak heap ${mb(peakHeap)} (start ${mb(baseline.heapUsed)})  ` +
-      `queued ${summary?.rowsQueued} invalid ${summary?.rowsInvalid} enqueued-entries ${queue.entries} checkpoint writes ${checkpoints.writes}`,
+      `queued ${queued} invalid ${summary?.rowsInvalid}; requests: SendMessageBatch ${queue.calls}, checkpoint reads ${checkpoints.reads} writes ${checkpoints.writes}, S3 ${objectRequests}, SNS ${publishes} ` +
+      `= ${result.requestsPer10k.toFixed(1)} per 10,000 rows (floor ${result.floorPer10k}): ${(result.requestsPer10k / result.floorPer10k).toFixed(4)}× the floor`,
   );
+  return result;
 }
 
 // -----------------------------------------------------------------------------------------------
-// 2. Sender on a simulated clock
+// 2. Sender with the adaptive limiter, on a simulated clock
 
-/** Virtual time: sleeps resolve in time order when the driver advances the clock. */
-class VirtualTime {
-  now = 0;
-  private seq = 0;
-  private readonly timers: Array<{ at: number; seq: number; resolve: () => void }> = [];
-
-  clock = (): number => this.now;
-
-  sleep = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      this.push({ at: this.now + Math.max(0, ms), seq: this.seq++, resolve });
-    });
-
-  private push(timer: { at: number; seq: number; resolve: () => void }): void {
-    const t = this.timers;
-    t.push(timer);
-    let i = t.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (this.less(t[p]!, t[i]!)) break;
-      [t[p], t[i]] = [t[i]!, t[p]!];
-      i = p;
-    }
-  }
-
-  private less(a: { at: number; seq: number }, b: { at: number; seq: number }): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private pop(): { at: number; resolve: () => void } | undefined {
-    const t = this.timers;
-    if (t.length === 0) return undefined;
-    const top = t[0]!;
-    const last = t.pop()!;
-    if (t.length > 0) {
-      t[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < t.length && this.less(t[l]!, t[m]!)) m = l;
-        if (r < t.length && this.less(t[r]!, t[m]!)) m = r;
-        if (m === i) break;
-        [t[m], t[i]] = [t[i]!, t[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-
-  /** Runs until `done()`: settles all pending promise work, then fires the next timer. */
-  async run(done: () => boolean): Promise<void> {
-    for (;;) {
-      await new Promise((r) => setImmediate(r));
-      if (done()) return;
-      const next = this.pop();
-      if (next === undefined) throw new Error("simulation deadlocked: no timers and not done");
-      this.now = next.at;
-      next.resolve();
-    }
-  }
+interface IdentityScenario {
+  identity: string;
+  /** The configured rate (the limiter's ceiling). */
+  mps: number;
+  /** The API's real limit in parts per second, as a function of simulated ms. */
+  real: (now: number) => number;
+  messages: number;
+  /** Every n-th message is 2 parts (a 200-character GSM-7 body); 0 = all single-part. */
+  twoPartEvery?: number;
 }
 
-/** SendTextMessage stand-in: throttles above `limit` parts in any 1-second window; models SDK retries. */
-class ThrottlingSmsApi implements SmsSender {
-  readonly accepted = new Map<string, Array<{ at: number; parts: number }>>();
-  throttles = 0;
-  surfacedThrottles = 0;
+interface SenderScenario {
+  name: string;
+  identities: IdentityScenario[];
+  consumers: number;
+  visibilityTimeoutMs: number;
+  maxReceiveCount: number;
+  /** Inject faults into this share of SMS API calls and outcome-table writes (0 = none). */
+  faultRate?: number;
+  /** The simulated ms at which a real limit changes (reported as two segments). */
+  changeAt?: number;
+}
 
-  constructor(
-    private readonly time: VirtualTime,
-    private readonly limits: ReadonlyMap<string, number>,
-    private readonly sdkAttempts: number,
-  ) {}
+interface SenderResult {
+  rowsSent: number;
+  /** Outcome-table requests (claims, reads after a lost claim, finishes) and limiter store requests. */
+  outcomeRequests: number;
+  limiterRequests: number;
+  otherRequests: number;
+  /** The permanent-failure check's preference reads (one BatchGetItem per batch). */
+  preferenceRequests: number;
+  failedTargets: string[];
+}
 
-  private attempt(request: SmsSendRequest, parts: number): boolean {
-    const now = this.time.now;
-    const log = this.accepted.get(request.originationIdentity) ?? [];
-    this.accepted.set(request.originationIdentity, log);
-    let inWindow = 0;
-    for (let i = log.length - 1; i >= 0 && log[i]!.at > now - 1000; i--) inWindow += log[i]!.parts;
-    if (inWindow + parts > this.limits.get(request.originationIdentity)!) {
-      this.throttles++;
-      return false;
-    }
-    log.push({ at: now, parts });
-    return true;
+/** SendTextMessage stand-in: counts every part of a message against the identity's real limit. */
+class SimulatedSmsApi implements SmsSender {
+  readonly apis = new Map<string, WindowLimitedApi>();
+  readonly acceptedRows = new Map<string, number>();
+  calls = 0;
+
+  constructor(time: VirtualTime, identities: IdentityScenario[]) {
+    for (const i of identities) this.apis.set(i.identity, new WindowLimitedApi(time.clock, i.real));
+  }
+
+  get throttles(): number {
+    return [...this.apis.values()].reduce((s, a) => s + a.throttles, 0);
   }
 
   async send(request: SmsSendRequest): Promise<SmsSendOutcome> {
-    const parts = 1;
-    for (let attempt = 1; attempt <= this.sdkAttempts; attempt++) {
-      if (this.attempt(request, parts)) return { status: "SENT", messageId: `m-${this.time.now}` };
-      if (attempt < this.sdkAttempts) await this.time.sleep(Math.min(20_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    this.calls++;
+    const parts = analyzeSmsBody(request.body).segments;
+    if (!this.apis.get(request.originationIdentity)!.call(parts)) {
+      return { status: "FAILED", retryable: true, throttled: true, errorName: "ThrottlingException", errorMessage: "Rate exceeded" };
     }
-    this.surfacedThrottles++;
-    return { status: "FAILED", retryable: true, throttled: true, errorName: "ThrottlingException", errorMessage: "Rate exceeded" };
+    const rowId = request.context?.rowId ?? "";
+    this.acceptedRows.set(rowId, (this.acceptedRows.get(rowId) ?? 0) + 1);
+    return { status: "SENT", messageId: `m-${this.calls}` };
   }
 }
 
@@ -272,6 +275,7 @@ const serviceError = (name: string, status: number) => Object.assign(new Error(n
 class MemoryOutcomes implements OutcomeStore {
   readonly items = new Map<string, { status: OutcomeStatus; token?: string; leaseUntil?: number; attempts: number }>();
   writeFailures = 0;
+  requests = 0;
 
   /** `failWrite`: chance that a write fails after the SDK's retries (a DynamoDB fault). */
   constructor(
@@ -281,6 +285,7 @@ class MemoryOutcomes implements OutcomeStore {
   ) {}
 
   private fault(): void {
+    this.requests++;
     if (this.random() < this.failWrite) {
       this.writeFailures++;
       throw serviceError("InternalServerError", 500);
@@ -295,6 +300,7 @@ class MemoryOutcomes implements OutcomeStore {
       this.items.set(request.rowId, { status: "SENDING", token: request.claimToken, leaseUntil: request.leaseUntil, attempts });
       return { claimed: true, attempts, takenOver: item?.status === "SENDING" };
     }
+    this.requests++; // the consistent read after a lost claim
     return { claimed: false, status: item.status };
   }
 
@@ -307,19 +313,33 @@ class MemoryOutcomes implements OutcomeStore {
   }
 }
 
-/** Wraps the throttling API with injected faults; records which rows the API accepted. */
+/** The preference table (no one opted out), counting requests: the default deployment has #8's. */
+class MemoryPreferences implements PreferenceStore {
+  requests = 0;
+  async get(): Promise<PreferenceRecord | undefined> {
+    this.requests++;
+    return undefined;
+  }
+  async getMany(numbers: readonly string[]): Promise<Map<string, PreferenceRecord>> {
+    this.requests += Math.ceil(new Set(numbers).size / 100);
+    return new Map();
+  }
+  async record(): Promise<RecordResult> {
+    throw new Error("the sender never records a preference");
+  }
+}
+
+/** Wraps the simulated API with injected faults. */
 class FaultySmsApi implements SmsSender {
-  readonly acceptedRows = new Map<string, number>();
   readonly faults = { throttled: 0, timeoutBeforeAccept: 0, timeoutAfterAccept: 0, serverError: 0 };
 
   constructor(
-    private readonly api: ThrottlingSmsApi,
+    private readonly api: SimulatedSmsApi,
     private readonly rate: number,
     private readonly random: () => number,
   ) {}
 
   async send(request: SmsSendRequest): Promise<SmsSendOutcome> {
-    const rowId = request.context?.rowId ?? "";
     const roll = this.random() / this.rate; // < 1 means a fault, split evenly four ways
     if (roll < 0.25) {
       this.faults.throttled++;
@@ -334,7 +354,6 @@ class FaultySmsApi implements SmsSender {
       return { status: "UNKNOWN", errorName: "InternalServerException", errorMessage: "500" };
     }
     const outcome = await this.api.send(request);
-    if (outcome.status === "SENT") this.acceptedRows.set(rowId, (this.acceptedRows.get(rowId) ?? 0) + 1);
     if (outcome.status === "SENT" && roll < 1) {
       this.faults.timeoutAfterAccept++;
       return { status: "UNKNOWN", errorName: "TimeoutError", errorMessage: "timed out after the message was accepted" };
@@ -351,19 +370,19 @@ interface SimulatedMessage {
   receives: number;
 }
 
-interface Scenario {
-  name: string;
-  /** Inject faults into this share of SMS API calls and outcome-table writes (0 = none). */
-  faultRate?: number;
-  identities: Array<{ identity: string; mps: number; apiLimit: number; messages: number }>;
-  consumers: number;
-  visibilityTimeoutMs: number;
-  maxReceiveCount: number;
-  /** SDK attempts per call (AWS_MAX_ATTEMPTS; the project default is 5). */
-  sdkAttempts: number;
+/**
+ * Convergence and achieved rate of one identity over [from, to): the convergence time is when the
+ * accepted rate over a 10-second window first reaches 0.95 of the real limit; achieved is measured
+ * from then to the end of the segment.
+ */
+function segment(api: WindowLimitedApi, real: number, from: number, to: number): { convergedAfter: number; achieved: number } {
+  for (let t = from; t + 10_000 <= to; t += 500) {
+    if (api.rateBetween(t, t + 10_000) >= 0.95 * real) return { convergedAfter: t - from, achieved: api.rateBetween(t, to) / real };
+  }
+  return { convergedAfter: Number.NaN, achieved: api.rateBetween(from, to) / real };
 }
 
-async function benchSender(scenario: Scenario): Promise<void> {
+async function benchSender(scenario: SenderScenario): Promise<SenderResult> {
   process.env.ORIGINATION_IDENTITIES = JSON.stringify(scenario.identities.map(({ identity, mps }) => ({ identity, mps })));
   process.env.OUTCOME_TABLE_NAME = "bench";
   process.env.MAX_ATTEMPTS = String(scenario.maxReceiveCount);
@@ -372,11 +391,11 @@ async function benchSender(scenario: Scenario): Promise<void> {
   const time = new VirtualTime();
   const random = seededRandom(7);
   const faultRate = scenario.faultRate ?? 0;
-  const throttlingApi = new ThrottlingSmsApi(time, new Map(scenario.identities.map((i) => [i.identity, i.apiLimit])), scenario.sdkAttempts);
-  const api = new FaultySmsApi(throttlingApi, faultRate, random);
+  const simulated = new SimulatedSmsApi(time, scenario.identities);
+  const api: SmsSender = faultRate > 0 ? new FaultySmsApi(simulated, faultRate, random) : simulated;
   const outcomes = new MemoryOutcomes(time.clock, faultRate / 3, random);
-  const buckets = new TokenBucketRegistry(config.identityRates, { clock: time.clock, sleep: time.sleep });
-  // The sender moves a message to the DLQ itself after its own attempts; SQS's redrive is a backstop.
+  const rates = new MemoryRateStore();
+  const preferences = new MemoryPreferences();
   const deadLetteredBySender = new Set<string>();
   const deadLetters = {
     send: async (record: { messageId: string }) => {
@@ -384,36 +403,40 @@ async function benchSender(scenario: Scenario): Promise<void> {
     },
   };
   const backstop = redriveMaxReceiveCount(scenario.maxReceiveCount, 10);
-  const handler = mod.createSenderHandler(config, { outcomes, sms: api, buckets, deadLetters, sleep: time.sleep }, silent());
-  // Leases are computed from Date.now(): run the handler on the simulated clock.
+  // One handler (container) per consumer, each with its own limiter; the learned rate is shared.
+  const handlers = Array.from({ length: scenario.consumers }, () => {
+    const limiter = new AdaptiveLimiter({ namespace: "sms", ceilings: config.identityRates, store: rates, clock: time.clock, sleep: time.sleep });
+    return mod.createSenderHandler(config, { outcomes, preferences, sms: api, buckets: limiter, deadLetters, sleep: time.sleep }, silent());
+  });
+  // Leases and deadlines are computed from Date.now(): run the handler on the simulated clock.
   const realNow = Date.now;
   Date.now = time.clock;
 
-  // Queue contents: each identity's messages in order. Single-part messages: the simulated API
-  // counts requests per 1-second window, so one request = one message part here. (Multi-part pacing
-  // is covered by the token-bucket unit tests.)
   const groups = new Map<string, SimulatedMessage[]>();
-  const allMessages = new Map<string, SimulatedMessage[]>();
+  const allMessages: SimulatedMessage[] = [];
   let total = 0;
-  for (const { identity, messages } of scenario.identities) {
+  for (const { identity, messages, twoPartEvery } of scenario.identities) {
     const list: SimulatedMessage[] = [];
     for (let n = 1; n <= messages; n++) {
       const row = ++total;
+      const twoParts = twoPartEvery !== undefined && twoPartEvery > 0 && n % twoPartEvery === 0;
+      const body = twoParts ? `Message ${row} of ${messages}: `.padEnd(200, "x") : `Message ${row} of ${messages}`;
       const message = queuedMessageFor({ bucket: "bench", key: "bench.csv", etag: "e" }, row, {
+        channel: "SMS",
         destination: `+1206555${String(1000 + (row % 9000)).padStart(4, "0")}`,
-        body: `Message ${row} of ${messages}`,
+        body,
         originationIdentity: identity,
         messageType: "TRANSACTIONAL",
         externalCampaignId: "bench",
         id1: "",
         id2: "",
         encoding: "GSM-7",
-        segments: 1,
+        segments: twoParts ? 2 : 1,
       });
       list.push({ id: `msg-${row}`, group: identity, message, visibleAt: 0, receives: 0 });
     }
     groups.set(identity, list);
-    allMessages.set(identity, [...list]);
+    allMessages.push(...list);
   }
   const inFlight = new Set<string>();
   let delivered = 0;
@@ -438,7 +461,7 @@ async function benchSender(scenario: Scenario): Promise<void> {
     return batch;
   }
 
-  async function consumer(): Promise<void> {
+  async function consumer(handler: (typeof handlers)[number]): Promise<void> {
     while (delivered + deadLettered < total) {
       const batch = receive();
       if (batch.length === 0) {
@@ -447,7 +470,6 @@ async function benchSender(scenario: Scenario): Promise<void> {
       }
       for (const m of batch) m.receives++;
       const batchGroups = new Set(batch.map((m) => m.group));
-      // SQS's backstop: a message received `backstop` times goes to the DLQ instead of a batch.
       for (const m of batch.filter((b) => b.receives > backstop)) {
         const list = groups.get(m.group)!;
         list.splice(list.indexOf(m), 1);
@@ -460,9 +482,7 @@ async function benchSender(scenario: Scenario): Promise<void> {
         for (const group of batchGroups) inFlight.delete(group);
         continue;
       }
-      const event = {
-        Records: batch.map((m) => ({ messageId: m.id, body: JSON.stringify(m.message), attributes: { MessageGroupId: m.group } })),
-      };
+      const event = { Records: batch.map((m) => ({ messageId: m.id, body: JSON.stringify(m.message), attributes: { MessageGroupId: m.group } })) };
       const response: SQSBatchResponse = await handler(event, context);
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       for (const m of batch) {
@@ -482,7 +502,7 @@ async function benchSender(scenario: Scenario): Promise<void> {
 
   const started = process.hrtime.bigint();
   let finished = 0;
-  const consumers = Array.from({ length: scenario.consumers }, () => consumer().finally(() => finished++));
+  const consumers = handlers.map((h) => consumer(h).finally(() => finished++));
   try {
     await time.run(() => finished === scenario.consumers);
     await Promise.all(consumers);
@@ -492,112 +512,210 @@ async function benchSender(scenario: Scenario): Promise<void> {
   const realSeconds = Number(process.hrtime.bigint() - started) / 1e9;
 
   const sent = [...outcomes.items.values()].filter((i) => i.status === "SENT").length;
-  // Ground truth from the API: how often each row was accepted.
   const dlqRows = new Set<string>(deadLetteredBySqsRows);
-  for (const list of allMessages.values()) for (const m of list) if (deadLetteredBySender.has(m.id)) dlqRows.add(m.message.rowId);
+  for (const m of allMessages) if (deadLetteredBySender.has(m.id)) dlqRows.add(m.message.rowId);
   let duplicated = 0;
   let unknownDelivered = 0;
   let unknownNotDelivered = 0;
   let lost = 0;
-  for (const list of allMessages.values()) {
-    for (const m of list) {
-      const accepted = api.acceptedRows.get(m.message.rowId) ?? 0;
-      const status = outcomes.items.get(m.message.rowId)?.status;
-      if (accepted > 1) duplicated++;
-      if (status === "UNKNOWN") {
-        if (accepted > 0) unknownDelivered++;
-        else unknownNotDelivered++;
-      } else if (accepted === 0 && !dlqRows.has(m.message.rowId) && status !== "FAILED") lost++;
-    }
+  for (const m of allMessages) {
+    const accepted = simulated.acceptedRows.get(m.message.rowId) ?? 0;
+    const status = outcomes.items.get(m.message.rowId)?.status;
+    if (accepted > 1) duplicated++;
+    if (status === "UNKNOWN") {
+      if (accepted > 0) unknownDelivered++;
+      else unknownNotDelivered++;
+    } else if (accepted === 0 && !dlqRows.has(m.message.rowId) && status !== "FAILED") lost++;
   }
+  const failedTargets: string[] = [];
   console.log(
-    `sender    scenario "${scenario.name}": ${total} messages, ${scenario.consumers} consumers, SDK attempts ${scenario.sdkAttempts}, visibility ${scenario.visibilityTimeoutMs / 1000} s; ` +
+    `\nsender    "${scenario.name}": ${total} messages, ${scenario.consumers} consumers (containers), visibility ${scenario.visibilityTimeoutMs / 1000} s; ` +
       `simulated ${(time.now / 1000).toFixed(0)} s in ${realSeconds.toFixed(1)} s real`,
   );
-  for (const { identity, mps, apiLimit } of scenario.identities) {
-    const log = throttlingApi.accepted.get(identity) ?? [];
-    const parts = log.reduce((s, e) => s + e.parts, 0);
-    const first = log[0]?.at ?? 0;
-    const last = log.at(-1);
-    const busySeconds = last === undefined ? 0 : (last.at + (last.parts * 1000) / apiLimit - first) / 1000;
-    const achieved = busySeconds > 0 ? parts / busySeconds : 0;
-    console.log(
-      `          ${identity.padEnd(22)} configured ${String(mps).padStart(3)} MPS  API limit ${String(apiLimit).padStart(3)}  ` +
-        `achieved ${achieved.toFixed(2).padStart(6)} parts/s  achieved/configured ${(achieved / mps).toFixed(3)}  achieved/API limit ${(achieved / apiLimit).toFixed(3)}  messages ${log.length}`,
-    );
+  // Under injected faults the rate is not the point (and not measurable): only loss and duplication are.
+  for (const identity of faultRate > 0 ? [] : scenario.identities) {
+    const api = simulated.apis.get(identity.identity)!;
+    if (api.accepted.length === 0) continue;
+    const last = api.accepted.at(-1)!;
+    const end = last.at + (last.units * 1000) / identity.real(last.at);
+    const parts = api.accepted.reduce((s, a) => s + a.units, 0);
+    const segments =
+      scenario.changeAt !== undefined && scenario.changeAt < end
+        ? [
+            { from: 0, to: scenario.changeAt, label: "before the change" },
+            { from: scenario.changeAt, to: end, label: "after the change" },
+          ]
+        : [{ from: 0, to: end, label: "" }];
+    for (const seg of segments) {
+      const real = identity.real(seg.from);
+      const { convergedAfter, achieved } = segment(api, real, seg.from, seg.to);
+      const ok = faultRate > 0 || achieved >= 0.95;
+      if (!ok) failedTargets.push(`${scenario.name} ${identity.identity} ${seg.label}: achieved/real ${achieved.toFixed(3)} < 0.95`);
+      console.log(
+        `          ${identity.identity.padEnd(22)} configured ${String(identity.mps).padStart(3)}  real ${String(real).padStart(3)} (${(identity.mps / real).toFixed(2)}×)${seg.label ? ` ${seg.label.padEnd(17)}` : ""}  ` +
+          `converged after ${(convergedAfter / 1000).toFixed(1).padStart(5)} s  achieved/real ${achieved.toFixed(3)}${ok ? "" : "  MISSED"}  ` +
+          `(parts ${parts}, throttled calls ${api.throttles}, learned peak ${rates.items.get(`sms#${identity.identity}`)?.peak.toFixed(2) ?? "none (never throttled)"})`,
+      );
+    }
   }
+  const throttledPerSent = simulated.throttles / Math.max(1, sent);
+  if (faultRate === 0 && throttledPerSent > 0.02) failedTargets.push(`${scenario.name}: throttled/sent ${throttledPerSent.toFixed(4)} > 0.02`);
   console.log(
-    `          throttled API calls ${throttlingApi.throttles} (surfaced after SDK retries: ${throttlingApi.surfacedThrottles}), re-driven ${redriven}, ` +
-      `dead-lettered ${deadLettered} (by the sender ${deadLetteredBySender.size}, by the SQS backstop ${deadLetteredBySqs}), sent ${sent}/${total}`,
+    `          throttled calls ${simulated.throttles} ÷ messages sent ${sent} = ${throttledPerSent.toFixed(4)}; re-driven through SQS ${redriven}, ` +
+      `dead-lettered ${deadLettered} (by the sender ${deadLetteredBySender.size}, by the SQS backstop ${deadLetteredBySqs}); limiter store reads ${rates.reads}, writes ${rates.writes}`,
   );
-  if (faultRate > 0) {
+  if (faultRate > 0 && api instanceof FaultySmsApi) {
     const f = api.faults;
     console.log(
       `          injected: throttled ${f.throttled}, timeout before accept ${f.timeoutBeforeAccept}, timeout after accept ${f.timeoutAfterAccept}, 5xx ${f.serverError}, outcome-table write failures ${outcomes.writeFailures}`,
     );
   }
-  console.log(
-    `          UNKNOWN ${unknownDelivered + unknownNotDelivered} (actually delivered ${unknownDelivered}, not delivered ${unknownNotDelivered}), lost ${lost}, duplicated ${duplicated}`,
-  );
-  if (lost > 0 || duplicated > 0) {
-    console.error(`          FAIL: ${lost} lost and ${duplicated} duplicated rows (both must be 0)`);
-    process.exitCode = 1;
-  }
+  console.log(`          UNKNOWN ${unknownDelivered + unknownNotDelivered} (actually delivered ${unknownDelivered}, not delivered ${unknownNotDelivered}), lost ${lost}, duplicated ${duplicated}`);
+  if (lost > 0 || duplicated > 0) failedTargets.push(`${scenario.name}: ${lost} lost and ${duplicated} duplicated rows (both must be 0)`);
+  return {
+    rowsSent: sent,
+    outcomeRequests: outcomes.requests,
+    limiterRequests: rates.reads + rates.writes,
+    otherRequests: deadLetteredBySender.size,
+    preferenceRequests: preferences.requests,
+    failedTargets,
+  };
+}
+
+function splitterInChildProcess(rows: number): SplitterResult {
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, BENCH_SPLITTER_ROWS: String(rows) },
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const lines = (child.stdout ?? "").split("\n");
+  for (const line of lines) if (line.startsWith("splitter ")) console.log(line);
+  const result = lines.find((line) => line.startsWith("BENCH_RESULT "));
+  if (child.status !== 0 || result === undefined) throw new Error(`splitter child for ${rows} rows failed: ${child.stderr}`);
+  return JSON.parse(result.slice("BENCH_RESULT ".length)) as SplitterResult;
 }
 
 async function main(): Promise<void> {
   const sizes = (process.env.BENCH_SIZES ?? "250000,1000000").split(",").map((s) => Number(s.trim()));
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-  for (const rows of sizes) await benchSplitter(rows);
-  await benchSender({
-    name: "rates configured at the API limit",
-    identities: [
-      { identity: "+12065550199", mps: 1, apiLimit: 1, messages: 150 },
-      { identity: "+18885550100", mps: 3, apiLimit: 3, messages: 600 },
-      { identity: "pool-0123456789abcdef", mps: 20, apiLimit: 20, messages: 4000 },
-    ],
-    consumers: 3,
-    visibilityTimeoutMs: 60_000,
-    maxReceiveCount: 5,
-    sdkAttempts: 5,
-  });
-  await benchSender({
-    name: "pool configured above its real limit (20 vs 15)",
-    identities: [
-      { identity: "+12065550199", mps: 1, apiLimit: 1, messages: 150 },
-      { identity: "pool-0123456789abcdef", mps: 20, apiLimit: 15, messages: 3000 },
-    ],
-    consumers: 2,
-    visibilityTimeoutMs: 60_000,
-    maxReceiveCount: 5,
-    sdkAttempts: 5,
-  });
-  await benchSender({
-    name: "pool far above its real limit (20 vs 6), SDK retries off: throttles reach SQS and are re-driven",
-    identities: [
-      { identity: "+12065550199", mps: 1, apiLimit: 1, messages: 150 },
-      { identity: "pool-0123456789abcdef", mps: 20, apiLimit: 6, messages: 1200 },
-    ],
-    consumers: 2,
-    visibilityTimeoutMs: 60_000,
-    maxReceiveCount: 100,
-    sdkAttempts: 1,
-  });
-  await benchSender({
+  const failed: string[] = [];
+  // Each size in its own process: RSS never shrinks, so a second run in the same process would start
+  // from the first one's high-water mark.
+  const splits: SplitterResult[] = [];
+  for (const rows of sizes) splits.push(splitterInChildProcess(rows));
+  if (splits.length >= 2) {
+    const [small, large] = [splits[0]!, splits.at(-1)!];
+    const rssRatio = large.peakRss / small.peakRss;
+    const speedRatio = small.rowsPerSecond / large.rowsPerSecond;
+    console.log(
+      `splitter  ${large.rows.toLocaleString("en-US")} vs ${small.rows.toLocaleString("en-US")} rows: peak RSS ratio ${rssRatio.toFixed(3)}, rows/s ratio (small ÷ large) ${speedRatio.toFixed(3)} (target ≤ 1.2 each)`,
+    );
+    if (rssRatio > 1.2) failed.push(`splitter peak RSS ratio ${rssRatio.toFixed(3)} > 1.2`);
+    if (speedRatio > 1.2) failed.push(`splitter rows/s ratio ${speedRatio.toFixed(3)} > 1.2`);
+  }
+  const splitter = splits.at(-1)!;
+  if (splitter.requestsPer10k / splitter.floorPer10k > 1.05) failed.push(`splitter requests ${(splitter.requestsPer10k / splitter.floorPer10k).toFixed(4)}× the floor > 1.05`);
+
+  const pool = "pool-0123456789abcdef";
+  const longCode = "+12065550199";
+  const scenarios: SenderScenario[] = [
+    {
+      name: "1×: configured at the real limit",
+      identities: [
+        { identity: longCode, mps: 1, real: () => 1, messages: 150 },
+        { identity: "+18885550100", mps: 3, real: () => 3, messages: 600 },
+        { identity: pool, mps: 20, real: () => 20, messages: 4000 },
+      ],
+      consumers: 3,
+      visibilityTimeoutMs: 360_000,
+      maxReceiveCount: 5,
+    },
+    {
+      name: "1.33×: configured 20, real 15 (every 5th message 2 parts)",
+      identities: [
+        { identity: longCode, mps: 1, real: () => 1, messages: 150 },
+        { identity: pool, mps: 20, real: () => 15, messages: 6000, twoPartEvery: 5 },
+      ],
+      consumers: 2,
+      visibilityTimeoutMs: 360_000,
+      maxReceiveCount: 5,
+    },
+    {
+      name: "3.3×: configured 20, real 6",
+      identities: [
+        { identity: longCode, mps: 1, real: () => 1, messages: 150 },
+        { identity: pool, mps: 20, real: () => 6, messages: 3000 },
+      ],
+      consumers: 2,
+      visibilityTimeoutMs: 360_000,
+      maxReceiveCount: 5,
+    },
+    {
+      name: "real limit drops halfway: configured 20, real 15 then 8 from 200 s",
+      identities: [{ identity: pool, mps: 20, real: (t) => (t < 200_000 ? 15 : 8), messages: 4600 }],
+      consumers: 2,
+      visibilityTimeoutMs: 360_000,
+      maxReceiveCount: 5,
+      changeAt: 200_000,
+    },
+    {
+      name: "real limit rises halfway: configured 20, real 8 then 15 from 250 s",
+      identities: [{ identity: pool, mps: 20, real: (t) => (t < 250_000 ? 8 : 15), messages: 6500 }],
+      consumers: 2,
+      visibilityTimeoutMs: 360_000,
+      maxReceiveCount: 5,
+      changeAt: 250_000,
+    },
+  ];
+  let pipelineRows = 0;
+  let pipelineRequests = 0;
+  let preferenceRequests = 0;
+  for (const scenario of scenarios) {
+    const result = await benchSender(scenario);
+    failed.push(...result.failedTargets);
+    pipelineRows += result.rowsSent;
+    pipelineRequests += result.outcomeRequests + result.limiterRequests + result.otherRequests;
+    preferenceRequests += result.preferenceRequests;
+  }
+  // 3. The whole pipeline per 10,000 rows: the splitter's requests plus the sender's, over all scenarios above.
+  const senderPer10k = (pipelineRequests * 10_000) / pipelineRows;
+  const preferencePer10k = (preferenceRequests * 10_000) / pipelineRows;
+  const pipelinePer10k = splitter.requestsPer10k + senderPer10k;
+  const pipelineFloor = splitter.floorPer10k + 2 * 10_000;
+  console.log(
+    `\npipeline  requests per 10,000 rows: splitter ${splitter.requestsPer10k.toFixed(1)} + sender ${senderPer10k.toFixed(1)} (outcome claims and finishes, limiter store, DLQ moves) = ${pipelinePer10k.toFixed(1)}; ` +
+      `floor ${pipelineFloor} (SendMessageBatch at 10 rows + one claim and one finish per row): ${(pipelinePer10k / pipelineFloor).toFixed(4)}× the floor; ` +
+      `splitter alone ${(splitter.requestsPer10k / splitter.floorPer10k).toFixed(4)}× its floor`,
+  );
+  const withCheck = (pipelinePer10k + preferencePer10k) / pipelineFloor;
+  console.log(
+    `          with a preference table and skipPermanentFailures (the default with #8): + ${preferencePer10k.toFixed(1)} preference reads (one BatchGetItem per batch) = ` +
+      `${withCheck.toFixed(4)}× the floor${withCheck > 1.05 ? " — above 1.05: the skip costs one read per batch of 10; skipPermanentFailures: false removes it" : ""}`,
+  );
+  if (pipelinePer10k / pipelineFloor > 1.05) failed.push(`pipeline requests ${(pipelinePer10k / pipelineFloor).toFixed(4)}× the floor > 1.05`);
+
+  const faults = await benchSender({
     name: "faults in ~30 % of SMS calls (throttles, timeouts before/after acceptance, 5xx) and ~10 % of outcome writes",
     faultRate: 0.3,
     identities: [
-      { identity: "+12065550199", mps: 1, apiLimit: 1, messages: 100 },
-      { identity: "pool-0123456789abcdef", mps: 20, apiLimit: 20, messages: 500 },
+      { identity: longCode, mps: 1, real: () => 1, messages: 100 },
+      { identity: pool, mps: 20, real: () => 20, messages: 500 },
     ],
     consumers: 2,
     visibilityTimeoutMs: 360_000,
     maxReceiveCount: 5,
-    sdkAttempts: 1,
   });
+  failed.push(...faults.failedTargets);
+  if (failed.length > 0) {
+    console.error(`\nFAIL:\n  ${failed.join("\n  ")}`);
+    process.exitCode = 1;
+  } else {
+    console.log("\nall targets met");
+  }
 }
 
-main().catch((error: unknown) => {
+const childRows = process.env.BENCH_SPLITTER_ROWS;
+(childRows !== undefined ? benchSplitter(Number(childRows)).then((r) => console.log(`BENCH_RESULT ${JSON.stringify(r)}`)) : main()).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

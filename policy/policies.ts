@@ -90,7 +90,13 @@ export const DECLARED_WITHOUT_DATA_AT_REST: Readonly<Record<string, string>> = O
   "aws:cloudwatch/logGroup:LogGroup": "CloudWatch Logs always encrypts log data at rest",
   "aws:cloudwatch/logStream:LogStream": "a stream of a log group, encrypted with it",
   "aws:cloudwatch/metricAlarm:MetricAlarm": "configuration only",
+  "aws:connect/contactFlow:ContactFlow": "a flow definition (configuration); Amazon Connect encrypts it at rest and has no setting for it",
   "aws:cloudwatch/dashboard:Dashboard": "configuration only",
+  "aws:athena/namedQuery:NamedQuery": "query text (configuration)",
+  "aws:athena/workgroup:Workgroup": "configuration only; the #5 workgroup enforces SSE on its query results (its component test checks it)",
+  "aws:glue/catalogDatabase:CatalogDatabase": "catalog metadata (configuration)",
+  "aws:glue/catalogTable:CatalogTable": "catalog metadata (schema, view text); the data lives in the encrypted bucket",
+  "aws:pinpoint/smsvoicev2EventDestination:Smsvoicev2EventDestination": "configuration only",
   "aws:cloudwatch/eventRule:EventRule": "configuration only",
   "aws:cloudwatch/eventTarget:EventTarget": "configuration only",
   "aws:iam/role:Role": "configuration only",
@@ -104,6 +110,7 @@ export const DECLARED_WITHOUT_DATA_AT_REST: Readonly<Record<string, string>> = O
   "aws:pinpoint/eventStream:EventStream": "configuration only",
   "aws:pinpoint/smsvoicev2OptOutList:Smsvoicev2OptOutList": "AWS End User Messaging encrypts opt-out lists at rest and has no setting for it",
   "aws:pinpoint/smsvoicev2PhoneNumber:Smsvoicev2PhoneNumber": "configuration only",
+  "aws:pinpoint/smsvoicev2ConfigurationSet:Smsvoicev2ConfigurationSet": "configuration only (its events go to the event destinations)",
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "configuration only",
   "aws:s3/bucketNotification:BucketNotification": "configuration only",
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "configuration only",
@@ -111,6 +118,9 @@ export const DECLARED_WITHOUT_DATA_AT_REST: Readonly<Record<string, string>> = O
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "configuration only",
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "the bucket's encryption itself",
   "aws:s3/bucketVersioning:BucketVersioning": "configuration only",
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": "configuration only",
+  "aws:mailmanager/archive:Archive": "SES Mail Manager encrypts archived mail at rest (its own key, or the customer-managed key in kmsKeyArn)",
+  "pulumi-nodejs:dynamic/compliance:ConfigurationSetArchivingOptions": "configuration only: a configuration set's archive ARN (#6)",
   "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet": "configuration only",
   "aws:ses/identityNotificationTopic:IdentityNotificationTopic": "configuration only",
   "aws:ses/receiptRule:ReceiptRule": "configuration only",
@@ -122,6 +132,9 @@ export const DECLARED_WITHOUT_DATA_AT_REST: Readonly<Record<string, string>> = O
   "aws:sns/topicPolicy:TopicPolicy": "configuration only",
   "aws:sns/topicSubscription:TopicSubscription": "configuration only",
   "aws:sqs/queuePolicy:QueuePolicy": "configuration only",
+  "aws:sfn/stateMachine:StateMachine": "Step Functions encrypts definitions and execution history at rest (AWS owned key); #3's executions carry object keys and counts, no contact data",
+  "aws:sesv2/contactList:ContactList": "SES encrypts contact lists at rest and has no setting for it",
+  "aws:scheduler/schedule:Schedule": "EventBridge Scheduler encrypts schedules at rest (AWS owned key by default); #10's hold a segment's SQL and token, no personal data",
 });
 
 /** Types the Pulumi engine or this project's components register: they create nothing in AWS. */
@@ -137,6 +150,7 @@ const ENCRYPTION_CHECKS: Record<string, (r: PolicyResource, resources: PolicyRes
       : undefined,
   "aws:sqs/queue:Queue": (r) => (r.props.sqsManagedSseEnabled !== true && !r.props.kmsMasterKeyId ? "queue has neither SSE-SQS nor a KMS key" : undefined),
   "aws:sns/topic:Topic": (r) => (!r.props.kmsMasterKeyId ? "topic has no KMS key" : undefined),
+  "aws:customerprofiles/domain:Domain": (r) => (!r.props.defaultEncryptionKey ? "Customer Profiles domain has no default encryption key" : undefined),
   "aws:dynamodb/table:Table": (r) =>
     (r.props.serverSideEncryption as { enabled?: boolean } | undefined)?.enabled !== true
       ? "table does not enable server-side encryption with a KMS key"
@@ -176,6 +190,8 @@ export const queuesFeedingFunctionsHaveDeadLetterQueues: StackPolicy = {
     const queues = new Map(resources.filter((r) => r.type === "aws:sqs/queue:Queue").map((r) => [r.key, r]));
     for (const mapping of resources.filter((r) => r.type === "aws:lambda/eventSourceMapping:EventSourceMapping")) {
       const source = mapping.props.eventSourceArn;
+      // A stream (Kinesis, DynamoDB) feeds the function itself; a queue it depends on is its on-failure destination.
+      if (typeof source === "string" && /^arn:aws[a-z-]*:(kinesis|dynamodb):/.test(source)) continue;
       const fromSqs = typeof source === "string" ? source.startsWith("arn:aws") && source.includes(":sqs:") : false;
       const queue = mapping.dependencies.map((d) => queues.get(d)).find((q) => q !== undefined);
       if (!queue && !fromSqs) continue;

@@ -158,6 +158,9 @@ export class BundledFunction extends pulumi.ComponentResource {
         description: args.description,
         code: handlerArchive(bundle),
         handler: "index.handler",
+        // Which handler source this function runs, for operators and for tests that map a function
+        // back to its contract (two handlers may share a namespace and environment).
+        tags: { "due:handler": args.handler.entry },
         runtime,
         architectures: [pulumi.output(args.architecture ?? FUNCTION_DEFAULTS.architecture)],
         role: this.role.arn,

@@ -18,3 +18,4 @@ export * from "./queue-function";
 export * from "./firehose-to-bucket";
 export * from "./sending";
 export * from "./dashboard";
+export * from "./s3-events";

@@ -3,6 +3,7 @@ import * as z from "zod";
 import { formatSendSteps, SEND_STEPS_ENV, sendStepConfigProblems, type SendStepConfig } from "../../functions/shared/sending/contract";
 import type { PolicyStatement } from "./iam";
 import { sendGuaranteeEnvironment, type PlatformArgs } from "./platform";
+import { personalizeStepStatements, templateStepStatements } from "../campaigns/send-step-statements";
 
 /**
  * The sending-settings group of a component whose functions send (#2, #8, #9): the steps its
@@ -47,8 +48,28 @@ export interface SendStepDeclaration {
   statements(settings: Record<string, unknown>): pulumi.Input<PolicyStatement>[];
 }
 
-/** The component side of the handler registry (SEND_STEP_FACTORIES), by step name. None yet. */
-export const SEND_STEP_DECLARATIONS: Readonly<Record<string, SendStepDeclaration>> = Object.freeze({});
+/** The component side of the handler registry (SEND_STEP_FACTORIES), by step name. */
+export const SEND_STEP_DECLARATIONS: Readonly<Record<string, SendStepDeclaration>> = Object.freeze({
+  // #6 (functions/shared/sending/archive-step.ts): settings {bucket, bucketArn, prefix, kmsKeyArn?}.
+  archive: { statements: archiveStepStatements },
+  // #11 (functions/shared/sending/personalize-step.ts): settings {tableName, tableArn, ...}.
+  sendTimeAttributes: { statements: personalizeStepStatements },
+  // #12 (functions/shared/sending/template-step.ts): settings {bucketName, bucketArn, prefix, indexTableArn?, offers?, ...}.
+  externalTemplates: { statements: templateStepStatements },
+});
+
+/**
+ * #6's archive step: write archive objects under the prefix, and read one back (HeadObject) only
+ * to replace an UNKNOWN record by the SENT one; encrypt with the bucket's key when it has one.
+ */
+function archiveStepStatements(settings: Record<string, unknown>): pulumi.Input<PolicyStatement>[] {
+  const objects = pulumi.interpolate`${settings.bucketArn as pulumi.Input<string>}/${(settings.prefix as string | undefined) ?? "archive"}/*`;
+  const statements: pulumi.Input<PolicyStatement>[] = [{ Sid: "ArchiveMessages", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: objects }];
+  if (settings.kmsKeyArn !== undefined) {
+    statements.push({ Sid: "EncryptArchive", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: settings.kmsKeyArn as pulumi.Input<string> });
+  }
+  return statements;
+}
 
 type SendingSettings = { sending?: SendingArgs };
 

@@ -2,12 +2,16 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as z from "zod";
 import { MESSAGE_GROUP_ID_PATTERN } from "../../functions/shared/sms/sms-config";
-import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/runtime/tables";
+import { CONSUMED_EVENT_TYPES } from "../../functions/shared/sms/sms-delivery-events";
+import { RATE_LIMIT_TABLE, SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE } from "../../functions/shared/runtime/tables";
 import {
   CSV_COLUMNS,
   DEFAULT_REPORT_PREFIX,
+  DELIVERY,
   MAX_ATTEMPTS_LIMIT,
+  MIN_REPORT_DEADLINE_HOURS,
   redriveMaxReceiveCount,
+  REPORTER,
   SENDER,
   SENDER_METRICS,
   SPLITTER,
@@ -21,6 +25,8 @@ import {
   BundledFunction,
   dashboardFunction,
   createAsyncFailureQueue,
+  EncryptedTopic,
+  stableName,
   createTable,
   domainEventsTopic,
   existingOrCreate,
@@ -34,7 +40,9 @@ import {
   SENDING_SETTING,
   sendOutcomeUnknownAlarm,
 } from "../shared";
+import { objectCreatedPattern } from "../shared/s3-events";
 import { dataFlow, external, named } from "../shared/flow";
+import { enqueueCallsStatements } from "../voice/connect-channel";
 
 /** Days dropped files and their error reports are kept in a created bucket, unless configured. */
 const DEFAULT_FILE_RETENTION_DAYS = 90;
@@ -90,6 +98,11 @@ const SHARED = {
   columnMap: z.partialRecord(z.enum(CSV_COLUMNS), z.string().min(1)).default({}).describe('Header names for the canonical columns, e.g. {sms_number: phone}; default the seed\'s header.'),
   maxSegments: z.int().min(1).max(30).default(10).describe("Message parts a row may need at most."),
   enqueueConcurrency: z.int().min(1).max(50).default(8).describe("SendMessageBatch calls the splitter keeps in flight (1 = strict file order)."),
+  voiceDialerQueueUrl: passThrough(z.string().regex(/^https:\/\/\S+$/, "must be an SQS queue URL"))
+    .optional()
+    .describe("Send rows whose channel is VOICE to this dialer queue (#13). Default: #13's when it is enabled; without one, VOICE rows are rejected."),
+  voiceDialerQueueArn: passThrough(z.string().regex(/^arn:aws[a-z-]*:sqs:/, "must be an SQS queue ARN")).optional().describe("The ARN of voiceDialerQueueUrl."),
+  voiceDialerKmsKeyArn: passThrough(z.string().regex(KMS_KEY_ARN, "must be a KMS key ARN")).optional().describe("The KMS key of voiceDialerQueueUrl."),
   preferenceTableName: passThrough(z.string().min(3).max(255))
     .optional()
     .describe("Skip PROMOTIONAL rows to numbers recorded OPTED_OUT in this preference table. Default: #8's when #8 is enabled, else no check."),
@@ -103,6 +116,10 @@ const SHARED = {
   senderMemorySizeMb: z.int().min(128).max(10240).default(256).describe("Sender memory, MB."),
   senderMaximumConcurrency: z.int().min(2).max(1000).default(2).describe("Sender invocations the queue may drive at once."),
   batchSize: z.int().min(1).max(10).default(10).describe("Records per sender invocation."),
+  skipPermanentFailures: z
+    .boolean()
+    .default(true)
+    .describe("Skip rows to numbers the preference table records as permanently failing (TEXT_INVALID, TEXT_BLOCKED delivery events); needs a preference table."),
   // At most 100, so that with batches of up to 10 the backstop redrive stays within SQS's 1000.
   maxReceiveCount: z
     .int()
@@ -124,7 +141,17 @@ export const SMS_FILE_DROP = defineContract(
         ...SHARED,
         configurationSetName: passThrough(z.string().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN"))
           .optional()
-          .describe("SMS configuration set for the sends. Default none."),
+          .describe("Existing SMS configuration set for the sends; one event destination (SNS) is added to it for delivery outcomes. Default: create one."),
+        deliveryReportDeadlineHours: z
+          .int()
+          .min(MIN_REPORT_DEADLINE_HOURS, `must be at least ${MIN_REPORT_DEADLINE_HOURS}: carriers' final events can take 72 hours`)
+          .max(720)
+          .default(MIN_REPORT_DEADLINE_HOURS)
+          .describe("Hours after a file is split when its delivery report is published even with rows still pending."),
+        recordPermanentFailures: z
+          .boolean()
+          .default(true)
+          .describe("Record numbers whose messages fail permanently (TEXT_INVALID, TEXT_BLOCKED) in the preference table; needs one. #8's START clears the record."),
       }),
       z.strictObject({
         target: z.literal("pinpoint").describe(TARGET),
@@ -151,6 +178,8 @@ export const SMS_FILE_DROP = defineContract(
       } else if (s.existingBucketKmsKeyArn !== undefined) {
         issue(["existingBucketKmsKeyArn"], "applies only with existingBucketName");
       }
+      const voice = [s.voiceDialerQueueUrl, s.voiceDialerQueueArn, s.voiceDialerKmsKeyArn].filter((v) => v !== undefined).length;
+      if (voice !== 0 && voice !== 3) issue(["voiceDialerQueueUrl"], "set voiceDialerQueueUrl, voiceDialerQueueArn and voiceDialerKmsKeyArn together");
       if (s.existingEventsTopicKmsKeyArn !== undefined && s.existingEventsTopicArn === undefined) {
         issue(["existingEventsTopicKmsKeyArn"], "applies only with existingEventsTopicArn");
       }
@@ -169,19 +198,30 @@ interface Sending {
   resources: pulumi.Input<string>[];
 }
 
-/** end-user-messaging: SendTextMessage from each allowed identity, through the configuration set if any. */
-function endUserMessagingSending(settings: Extract<Settings, { target: "end-user-messaging" }>, arn: ArnBuilder): Sending {
-  const configurationSet = settings.configurationSetName;
+/** end-user-messaging: SendTextMessage from each allowed identity, through the configuration set. */
+function endUserMessagingSending(settings: Extract<Settings, { target: "end-user-messaging" }>, configurationSet: SmsConfigurationSetRef, arn: ArnBuilder): Sending {
   return {
-    environment: { PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet ?? "" },
+    environment: { PINPOINT_APPLICATION_ID: "", CONFIGURATION_SET_NAME: configurationSet.configurationSetName },
     action: "sms-voice:SendTextMessage",
     resources: [
       ...originationIdentityResources(settings.originationIdentities).map((r) => (r.startsWith("arn:") ? pulumi.output(r) : arn("sms-voice", r))),
-      // SendTextMessage accepts a name or an ARN; the policy needs the ARN either way.
-      ...(configurationSet !== undefined
-        ? [pulumi.output(configurationSet).apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : arn("sms-voice", `configuration-set/${c}`)))]
-        : []),
+      configurationSet.configurationSetArn,
     ],
+  };
+}
+
+/** The configuration set the sends go through (created or existing), by name and ARN. */
+export interface SmsConfigurationSetRef {
+  configurationSetName: pulumi.Output<string>;
+  configurationSetArn: pulumi.Output<string>;
+}
+
+/** The configuration set's name and ARN from a setting that holds either (SendTextMessage accepts both). */
+function existingConfigurationSet(nameOrArn: pulumi.Input<string>, arn: ArnBuilder): SmsConfigurationSetRef {
+  const value = pulumi.output(nameOrArn);
+  return {
+    configurationSetName: value.apply((c) => (c.startsWith("arn:") ? c.slice(c.lastIndexOf("/") + 1) : c)),
+    configurationSetArn: value.apply((c) => (c.startsWith("arn:") ? pulumi.output(c) : arn("sms-voice", `configuration-set/${c}`))),
   };
 }
 
@@ -197,8 +237,9 @@ function pinpointSending(settings: Extract<Settings, { target: "pinpoint" }>, ar
 /**
  * Architecture #9, Sending SMS Triggered by S3 File Drop: a CSV under a prefix → splitter Lambda
  * (streaming parse, validation, error report, checkpointed SendMessageBatch) → SQS FIFO queue
- * grouped by origination identity → sender Lambda (token bucket per identity, idempotent
- * SendTextMessage, per-row outcomes).
+ * grouped by origination identity → sender Lambda (adaptive rate per identity, idempotent
+ * SendTextMessage through a configuration set, per-row outcomes) → the configuration set's delivery
+ * events → per-row delivery outcomes and a per-file delivery report.
  */
 export class SmsFileDrop extends pulumi.ComponentResource {
   /** The created bucket, or undefined with `existingBucketName`. */
@@ -208,11 +249,23 @@ export class SmsFileDrop extends pulumi.ComponentResource {
   public readonly deadLetterQueue: aws.sqs.Queue;
   public readonly checkpointTable: aws.dynamodb.Table;
   public readonly outcomeTable: aws.dynamodb.Table;
+  /** The shared adaptive limiter's learned rate per origination identity (functions/shared/rate). */
+  public readonly rateTable: aws.dynamodb.Table;
   public readonly eventsTopicArn: pulumi.Output<string>;
   public readonly failureQueue: aws.sqs.Queue;
   public readonly splitter: aws.lambda.Function;
   public readonly sender: aws.lambda.Function;
   public readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+  /** The SMS configuration set the sends go through (created or existing); undefined on the pinpoint target. */
+  public readonly configurationSet: aws.pinpoint.Smsvoicev2ConfigurationSet | undefined;
+  public readonly configurationSetName: pulumi.Output<string> | undefined;
+  public readonly configurationSetArn: pulumi.Output<string> | undefined;
+  /** Delivery outcomes (end-user-messaging target): the events topic, its queue, the consumer and the reporter. */
+  public readonly deliveryEventsTopic: aws.sns.Topic | undefined;
+  public readonly deliveryEventsQueue: aws.sqs.Queue | undefined;
+  public readonly deliveryEventsDeadLetterQueue: aws.sqs.Queue | undefined;
+  public readonly deliveryEventsFunction: aws.lambda.Function | undefined;
+  public readonly reporter: aws.lambda.Function | undefined;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
   /** The architecture's CloudWatch dashboard; undefined when dashboards are off. */
   public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
@@ -269,6 +322,8 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.rateTable = createTable(`${name}-rates`, { schema: RATE_LIMIT_TABLE, deletionProtection: args.tableDeletionProtection }, { parent: this });
+
     const events = domainEventsTopic(
       `${name}-events`,
       { displayName: "SMS file drop events", existingTopicArn: settings.existingEventsTopicArn, existingKmsKeyArn: settings.existingEventsTopicKmsKeyArn },
@@ -304,6 +359,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           ENQUEUE_CONCURRENCY: String(settings.enqueueConcurrency),
           REPORT_PREFIX: reportPrefix,
           COLUMN_MAP: JSON.stringify(settings.columnMap),
+          VOICE_DIALER_QUEUE_URL: settings.voiceDialerQueueUrl ?? "",
         }),
         policyStatements: splitterStatements({
           bucketArn,
@@ -314,13 +370,29 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           checkpointTableArn: this.checkpointTable.arn,
           eventsTopicArn: this.eventsTopicArn,
           eventsKeyArn,
-        }),
+        }).concat(
+          settings.voiceDialerQueueArn === undefined || settings.voiceDialerKmsKeyArn === undefined
+            ? []
+            : enqueueCallsStatements({ queueArn: settings.voiceDialerQueueArn, keyArn: settings.voiceDialerKmsKeyArn }),
+        ),
       },
       { parent: this },
     );
     this.splitter = splitter.function;
 
-    const sending = settings.target === "pinpoint" ? pinpointSending(settings, arn) : endUserMessagingSending(settings, arn);
+    // The configuration set: its events are the delivery outcomes (end-user-messaging only).
+    let configurationSet: SmsConfigurationSetRef | undefined;
+    if (settings.target === "end-user-messaging") {
+      if (settings.configurationSetName !== undefined) {
+        configurationSet = existingConfigurationSet(settings.configurationSetName, arn);
+      } else {
+        this.configurationSet = new aws.pinpoint.Smsvoicev2ConfigurationSet(`${name}-configuration-set`, { name: stableName(`${name}-sends`, 64) }, { parent: this });
+        configurationSet = { configurationSetName: this.configurationSet.name, configurationSetArn: this.configurationSet.arn };
+      }
+    }
+    this.configurationSetName = configurationSet?.configurationSetName;
+    this.configurationSetArn = configurationSet?.configurationSetArn;
+    const sending = settings.target === "pinpoint" || configurationSet === undefined ? pinpointSending(settings as Extract<Settings, { target: "pinpoint" }>, arn) : endUserMessagingSending(settings, configurationSet, arn);
     const sender = messages.deliverTo(
       `${name}-sender`,
       {
@@ -337,6 +409,8 @@ export class SmsFileDrop extends pulumi.ComponentResource {
             DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.url,
             MAX_ATTEMPTS: String(settings.maxReceiveCount),
             PREFERENCE_TABLE_NAME: settings.preferenceTableName ?? "",
+            RATE_TABLE_NAME: this.rateTable.name,
+            SKIP_PERMANENT_FAILURES: String(settings.skipPermanentFailures),
           }),
           ...sendingEnvironment({ sending: settings.sending, sendGuarantee: args.sendGuarantee }),
         },
@@ -344,6 +418,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           ...senderStatements({
             deadLetterQueueArn: this.deadLetterQueue.arn,
             outcomeTableArn: this.outcomeTable.arn,
+            rateTableArn: this.rateTable.arn,
             preferenceTableArn: settings.preferenceTableName === undefined ? undefined : arn("dynamodb", pulumi.interpolate`table/${settings.preferenceTableName}`),
             sendAction: sending.action,
             sendResources: sending.resources,
@@ -367,8 +442,26 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     dataFlow(this.queue, this.sender, "batches");
     dataFlow(settings.preferenceTableName === undefined ? undefined : external("DynamoDB preference table (#8)"), this.sender, "opt-outs");
     dataFlow(this.sender, this.outcomeTable, "rows");
+    dataFlow(this.sender, this.rateTable, "learned rates");
     dataFlow(this.sender, external(settings.target === "pinpoint" ? "Amazon Pinpoint (SendMessages)" : "End User Messaging SMS (SendTextMessage)"), "SMS");
     dataFlow(this.sender, this.deadLetterQueue, "failed messages");
+
+    const delivery =
+      configurationSet === undefined
+        ? undefined
+        : this.deliveryOutcomes(name, args, settings as Extract<Settings, { target: "end-user-messaging" }>, {
+            configurationSet,
+            bucketArn,
+            reportPrefix,
+            failures,
+            eventsKeyArn,
+            arn,
+          });
+    this.deliveryEventsTopic = delivery?.topic;
+    this.deliveryEventsQueue = delivery?.queue.queue;
+    this.deliveryEventsDeadLetterQueue = delivery?.queue.deadLetterQueue;
+    this.deliveryEventsFunction = delivery?.consumer.function;
+    this.reporter = delivery?.reporter.function;
 
     if (files.created !== undefined) {
       const permission = new aws.lambda.Permission(
@@ -392,7 +485,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
         `${name}-object-created`,
         {
           description: "CSV files dropped for the SMS file drop",
-          eventPattern: pulumi.jsonStringify(objectCreatedPattern(this.bucketName, prefix)),
+          eventPattern: pulumi.jsonStringify(objectCreatedPattern(this.bucketName, prefix, [".csv"])),
         },
         { parent: this },
       );
@@ -427,11 +520,26 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alarms = [...messages.queue.alarms, ...splitter.alarms, ...sender.fn.alarms, unknownAlarm, outcomeLostAlarm];
+    this.alarms = [
+      ...messages.queue.alarms,
+      ...splitter.alarms,
+      ...sender.fn.alarms,
+      unknownAlarm,
+      outcomeLostAlarm,
+      ...(delivery === undefined ? [] : [...delivery.queue.alarms, ...delivery.consumer.alarms, ...delivery.reporter.alarms]),
+    ];
     this.dashboard = architectureDashboard(
       name,
       args,
-      { queues: [messages.queue], failureQueues: [this.failureQueue], functions: [dashboardFunction(splitter, SPLITTER), dashboardFunction(sender.fn, SENDER)] },
+      {
+        queues: [messages.queue, ...(delivery === undefined ? [] : [delivery.queue])],
+        failureQueues: [this.failureQueue],
+        functions: [
+          dashboardFunction(splitter, SPLITTER),
+          dashboardFunction(sender.fn, SENDER),
+          ...(delivery === undefined ? [] : [dashboardFunction(delivery.consumer, DELIVERY), dashboardFunction(delivery.reporter, REPORTER)]),
+        ],
+      },
       this,
     );
     this.registerOutputs({
@@ -442,23 +550,184 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       deadLetterQueue: this.deadLetterQueue,
       checkpointTable: this.checkpointTable,
       outcomeTable: this.outcomeTable,
+      rateTable: this.rateTable,
       eventsTopicArn: this.eventsTopicArn,
       failureQueue: this.failureQueue,
       splitter: this.splitter,
       sender: this.sender,
       eventSourceMapping: this.eventSourceMapping,
+      configurationSet: this.configurationSet,
+      configurationSetName: this.configurationSetName,
+      configurationSetArn: this.configurationSetArn,
+      deliveryEventsTopic: this.deliveryEventsTopic,
+      deliveryEventsQueue: this.deliveryEventsQueue,
+      deliveryEventsDeadLetterQueue: this.deliveryEventsDeadLetterQueue,
+      deliveryEventsFunction: this.deliveryEventsFunction,
+      reporter: this.reporter,
       alarms: this.alarms,
     });
   }
+
+  /**
+   * Delivery outcomes: the configuration set's events (one SNS event destination: AWS allows 5 per
+   * configuration set) → an encrypted topic → SQS → the consumer (each row's outcome, permanent
+   * failures in the preference table); a scheduled reporter publishes each file's delivery report.
+   */
+  private deliveryOutcomes(
+    name: string,
+    args: SmsFileDropArgs,
+    settings: Extract<Settings, { target: "end-user-messaging" }>,
+    refs: {
+      configurationSet: SmsConfigurationSetRef;
+      bucketArn: pulumi.Input<string>;
+      reportPrefix: string;
+      failures: ReturnType<typeof createAsyncFailureQueue>;
+      eventsKeyArn: pulumi.Input<string> | undefined;
+      arn: ArnBuilder;
+    },
+  ) {
+    const { arn } = refs;
+    // AWS documents the configuration set as the aws:SourceArn of its event publishing:
+    // https://docs.aws.amazon.com/sms-voice/latest/userguide/configuration-sets-sns-creating-role.html
+    const topic = new EncryptedTopic(
+      `${name}-delivery-events`,
+      { displayName: "SMS delivery events", publishers: [{ service: "sms-voice.amazonaws.com", sourceArns: [refs.configurationSet.configurationSetArn] }] },
+      { parent: this },
+    );
+    const events = queueForFunction(
+      `${name}-delivery-queue`,
+      {
+        consumerTimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+        kmsKeyArn: topic.key.arn,
+        maxReceiveCount: 5,
+        allowedSenders: [{ service: "sns.amazonaws.com", sourceArn: topic.topic.arn }],
+        alarmActions: args.alarmActions,
+      },
+      { parent: this },
+    );
+    const subscription = new aws.sns.TopicSubscription(
+      `${name}-delivery-subscription`,
+      { topic: topic.topic.arn, protocol: "sqs", endpoint: events.queue.queue.arn, rawMessageDelivery: true },
+      { parent: this, dependsOn: [events.queue.queuePolicy] },
+    );
+    const destination = new aws.pinpoint.Smsvoicev2EventDestination(
+      `${name}-delivery-destination`,
+      {
+        configurationSetName: refs.configurationSet.configurationSetName,
+        // Named after this component, so another pipeline on the same configuration set cannot collide.
+        eventDestinationName: stableName(`${name}-delivery`, 64),
+        enabled: true,
+        matchingEventTypes: CONSUMED_EVENT_TYPES,
+        snsDestination: { topicArn: topic.topic.arn },
+      },
+      { parent: this, dependsOn: [topic.topicPolicy, subscription] },
+    );
+    const preferenceTableArn =
+      settings.preferenceTableName === undefined ? undefined : arn("dynamodb", pulumi.interpolate`table/${settings.preferenceTableName}`);
+    const recordFailures = settings.recordPermanentFailures && preferenceTableArn !== undefined;
+    const consumer = events.deliverTo(
+      `${name}-delivery`,
+      {
+        ...functionPlatform(args),
+        alarmActions: args.alarmActions,
+        handler: DELIVERY,
+        description: "Records SMS delivery events on each file row and permanent failures in the preference table",
+        memorySizeMb: 256,
+        environment: environmentFor(DELIVERY, {
+          OUTCOME_TABLE_NAME: this.outcomeTable.name,
+          PREFERENCE_TABLE_NAME: recordFailures ? settings.preferenceTableName! : "",
+          RECORD_PERMANENT_FAILURES: String(recordFailures),
+        }),
+        policyStatements: deliveryStatements({ outcomeTableArn: this.outcomeTable.arn, preferenceTableArn: recordFailures ? preferenceTableArn : undefined }),
+      },
+      { mappingName: `${name}-delivery-event-source`, batchSize: 10, maximumConcurrency: 2 },
+      { parent: this, dependsOn: [destination] },
+    );
+    const reporter = new BundledFunction(
+      `${name}-reporter`,
+      {
+        ...functionPlatform(args),
+        alarmActions: args.alarmActions,
+        handler: REPORTER,
+        description: "Publishes each dropped file's delivery report when final or at its deadline",
+        timeoutSeconds: 900,
+        memorySizeMb: 512,
+        asyncInvoke: { maximumRetryAttempts: 0, onFailure: refs.failures },
+        environment: environmentFor(REPORTER, {
+          CHECKPOINT_TABLE_NAME: this.checkpointTable.name,
+          OUTCOME_TABLE_NAME: this.outcomeTable.name,
+          EVENTS_TOPIC_ARN: this.eventsTopicArn,
+          REPORT_PREFIX: refs.reportPrefix,
+          REPORT_DEADLINE_HOURS: String(settings.deliveryReportDeadlineHours),
+        }),
+        policyStatements: reporterStatements({
+          checkpointTableArn: this.checkpointTable.arn,
+          outcomeTableArn: this.outcomeTable.arn,
+          bucketArn: refs.bucketArn,
+          reportPrefix: refs.reportPrefix,
+          eventsTopicArn: this.eventsTopicArn,
+          eventsKeyArn: refs.eventsKeyArn,
+          bucketKeyArn: settings.existingBucketKmsKeyArn,
+        }),
+      },
+      { parent: this },
+    );
+    const schedule = new aws.cloudwatch.EventRule(
+      `${name}-report-schedule`,
+      { description: "Looks at the SMS file drop's open delivery reports", scheduleExpression: "rate(10 minutes)" },
+      { parent: this },
+    );
+    const permission = new aws.lambda.Permission(
+      `${name}-report-schedule-permission`,
+      { action: "lambda:InvokeFunction", function: reporter.function.name, principal: "events.amazonaws.com", sourceArn: schedule.arn },
+      { parent: this },
+    );
+    new aws.cloudwatch.EventTarget(`${name}-report-schedule-target`, { rule: schedule.name, arn: reporter.function.arn }, { parent: this, dependsOn: [permission] });
+
+    const configurationSetNode = this.configurationSet ?? external("SMS configuration set (existing)");
+    dataFlow(this.sender, configurationSetNode, "sends");
+    dataFlow(configurationSetNode, topic.topic, "delivery events");
+    dataFlow(topic.topic, events.queue.queue, "messages");
+    dataFlow(events.queue.queue, consumer.fn.function, "batches");
+    dataFlow(consumer.fn.function, this.outcomeTable, "delivery outcomes");
+    dataFlow(recordFailures ? consumer.fn.function : undefined, external("DynamoDB preference table (#8)"), "permanent failures");
+    dataFlow(this.outcomeTable, reporter.function, "rows");
+    dataFlow(reporter.function, this.bucket ?? external("S3 bucket (existing, via EventBridge)"), "delivery reports");
+    return { topic: topic.topic, queue: events.queue, consumer: consumer.fn, reporter };
+  }
 }
 
-/** EventBridge pattern for "Object Created" under the prefix with a .csv suffix, in one bucket. */
-export function objectCreatedPattern(bucketName: pulumi.Input<string>, prefix: string): Record<string, unknown> {
-  return {
-    source: ["aws.s3"],
-    "detail-type": ["Object Created"],
-    detail: { bucket: { name: [bucketName] }, object: { key: [{ wildcard: `${prefix}*.csv` }] } },
-  };
+/** The delivery-event consumer's timeout (its queue's visibility timeout is six times this). */
+const DELIVERY_TIMEOUT_SECONDS = 30;
+
+/** The delivery-event consumer's permissions (queueForFunction adds ConsumeQueue before them). */
+export function deliveryStatements(resources: { outcomeTableArn: pulumi.Input<string>; preferenceTableArn?: pulumi.Input<string> }): PolicyStatement[] {
+  return [
+    { Sid: "RecordDeliveryOutcomes", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: resources.outcomeTableArn },
+    ...(resources.preferenceTableArn === undefined
+      ? []
+      : [{ Sid: "RecordPermanentFailures", Effect: "Allow" as const, Action: "dynamodb:UpdateItem", Resource: resources.preferenceTableArn }]),
+  ];
+}
+
+/** The reporter's permissions: open files and their state, the rows' outcomes, the report object, the event. */
+export function reporterStatements(resources: {
+  checkpointTableArn: pulumi.Input<string>;
+  outcomeTableArn: pulumi.Input<string>;
+  bucketArn: pulumi.Input<string>;
+  reportPrefix: string;
+  eventsTopicArn: pulumi.Input<string>;
+  eventsKeyArn?: pulumi.Input<string>;
+  bucketKeyArn?: pulumi.Input<string>;
+}): PolicyStatement[] {
+  return [
+    { Sid: "OpenReports", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:UpdateItem"], Resource: resources.checkpointTableArn },
+    { Sid: "ReadRowOutcomes", Effect: "Allow", Action: "dynamodb:BatchGetItem", Resource: resources.outcomeTableArn },
+    { Sid: "WriteDeliveryReports", Effect: "Allow", Action: "s3:PutObject", Resource: pulumi.interpolate`${resources.bucketArn}/${resources.reportPrefix}*` },
+    { Sid: "PublishReports", Effect: "Allow", Action: "sns:Publish", Resource: resources.eventsTopicArn },
+    ...(resources.eventsKeyArn === undefined ? [] : [{ Sid: "EncryptReports", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: resources.eventsKeyArn }]),
+    ...(resources.bucketKeyArn === undefined ? [] : [{ Sid: "UseBucketKey", Effect: "Allow" as const, Action: ["kms:GenerateDataKey"], Resource: resources.bucketKeyArn }]),
+  ];
 }
 
 /**
@@ -552,6 +821,7 @@ export function splitterStatements(resources: {
 export function senderStatements(resources: {
   deadLetterQueueArn: pulumi.Input<string>;
   outcomeTableArn: pulumi.Input<string>;
+  rateTableArn: pulumi.Input<string>;
   preferenceTableArn?: pulumi.Input<string>;
   sendAction: string;
   sendResources: pulumi.Input<string>[];
@@ -561,9 +831,12 @@ export function senderStatements(resources: {
     // so that the messages held behind them are not dead-lettered untried.
     { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: resources.deadLetterQueueArn },
     { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.outcomeTableArn },
+    // The adaptive limiter reads the learned rate and writes it only when it decreases.
+    { Sid: "ShareLearnedRate", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: resources.rateTableArn },
   ];
   if (resources.preferenceTableArn !== undefined) {
-    statements.push({ Sid: "ReadPreferences", Effect: "Allow", Action: "dynamodb:GetItem", Resource: resources.preferenceTableArn });
+    // BatchGetItem: one read of a batch's numbers for the permanent-failure check.
+    statements.push({ Sid: "ReadPreferences", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem"], Resource: resources.preferenceTableArn });
   }
   statements.push({
     Sid: "SendMessages",

@@ -259,7 +259,7 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
           // Enforcing after recording (STOP confirmed first): a newer message may have changed the
           // preference since, so the list follows what the table holds now.
           const current = await deps.preferences.get(phone);
-          if (current !== undefined) action = enforcementActionFor(current.status);
+          if (current?.status !== undefined) action = enforcementActionFor(current.status);
         }
         await (action === "opt-out" ? deps.enforcer.optOut(phone) : deps.enforcer.optIn(phone));
         break;
@@ -277,7 +277,8 @@ export async function processInbound(input: InboundInput, config: InboundConfig,
         if (result.outcome === "stale") {
           // A newer message was recorded between our read and our write. Re-align the sending
           // side with the stored (newer) status in case our enforce step just overwrote it.
-          if (deps.enforcer !== undefined && result.current !== undefined) {
+          // (An item holding only #9's permanent-failure record has no status and never makes a write stale.)
+          if (deps.enforcer !== undefined && result.current?.status !== undefined) {
             const action = enforcementActionFor(result.current.status);
             await (action === "opt-out" ? deps.enforcer.optOut(phone) : deps.enforcer.optIn(phone));
           }

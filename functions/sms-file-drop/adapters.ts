@@ -1,12 +1,22 @@
 /**
  * Thin SDK adapters for the SMS file drop: the dropped object, the FIFO queue, the checkpoint
- * table (splitter) and the outcome table (sender). Interfaces plus one SDK implementation each.
+ * table (splitter; the reporter's per-file state), the outcome table (sender; delivery outcomes).
+ * Interfaces plus one SDK implementation each.
  */
 import type { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  BatchGetCommand,
+  GetCommand,
+  ScanCommand,
+  UpdateCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  type ScanCommandOutput,
+} from "@aws-sdk/lib-dynamodb";
+import type { DeliveryOutcome } from "../shared/sms/sms-delivery-events";
 import { isConditionalCheckFailed } from "../shared/sms/sms-preferences";
 import type { FailedEntry, QueueEntry, QueuePort } from "./enqueue";
 import type { FileVersion, QueuedSms } from "./message";
@@ -189,7 +199,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
  * have gone out (it timed out, or an earlier delivery died while SENDING) and the guarantee is
  * at-most-once, so it is not sent again.
  */
-export type FinalStatus = "SENT" | "FAILED" | "SKIPPED_OPTED_OUT" | "REJECTED" | "UNKNOWN";
+export type FinalStatus = "SENT" | "FAILED" | "SKIPPED_OPTED_OUT" | "SKIPPED_PERMANENT_FAILURE" | "REJECTED" | "UNKNOWN";
 export type OutcomeStatus = FinalStatus | "SENDING" | "RETRYING";
 
 export interface ClaimRequest {
@@ -360,5 +370,207 @@ export class SqsDeadLetterSink implements DeadLetterSink {
         MessageAttributes: { reason: { DataType: "String", StringValue: reason } },
       }),
     );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery outcomes (delivery-events.ts writes them on the outcome table; the reporter reads them)
+
+export interface DeliveryUpdate {
+  rowId: string;
+  messageId: string;
+  eventType: string;
+  outcome: DeliveryOutcome;
+  final: boolean;
+  /** The event's eventTimestamp (epoch ms). */
+  eventAt: number;
+  /** messageStatusDescription, if any (a carrier's words; no personal data). */
+  description?: string;
+}
+
+export type DeliveryApplied =
+  /** Recorded; `newlyFinal`: this event made the row final. */
+  | { applied: true; newlyFinal: boolean }
+  /** Not recorded: a duplicate, an event older than the one recorded, one after the final one, an event of an earlier send of the row, or a row this table does not hold. */
+  | { applied: false };
+
+export interface DeliveryStore {
+  recordDelivery(update: DeliveryUpdate): Promise<DeliveryApplied>;
+}
+
+/** What the reporter needs of one row. */
+export interface RowOutcome {
+  rowId: string;
+  row?: number;
+  status: OutcomeStatus;
+  errorName?: string;
+  deliveryOutcome?: DeliveryOutcome;
+  deliveryStatus?: string;
+  deliveryDescription?: string;
+}
+
+export interface RowOutcomeReader {
+  /** The items of these rows that exist (any order). */
+  readRows(rowIds: readonly string[]): Promise<RowOutcome[]>;
+}
+
+/** BatchGetItem's limit per request. */
+const BATCH_GET_MAX_KEYS = 100;
+
+export class DynamoDbDeliveryStore implements DeliveryStore, RowOutcomeReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  async recordDelivery(update: DeliveryUpdate): Promise<DeliveryApplied> {
+    // The row must exist (the claim precedes the send), and the event must be of the send the row
+    // records, or of one not recorded yet (an event that beats the outcome write). A final event
+    // ends the row's delivery; before that, a newer event replaces an older one.
+    const order = update.final
+      ? "(attribute_not_exists(deliveryEventAt) OR deliveryFinal <> :true)"
+      : "(attribute_not_exists(deliveryEventAt) OR (deliveryFinal <> :true AND deliveryEventAt <= :eventAt))";
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { rowId: update.rowId },
+          UpdateExpression:
+            "SET deliveryOutcome = :outcome, deliveryStatus = :eventType, deliveryFinal = :final, deliveryEventAt = :eventAt, deliveryMessageId = :messageId, deliveryDescription = :description",
+          ConditionExpression: `attribute_exists(rowId) AND (attribute_not_exists(messageId) OR messageId = :messageId) AND ${order}`,
+          ExpressionAttributeValues: {
+            ":outcome": update.outcome,
+            ":eventType": update.eventType,
+            ":final": update.final,
+            ":eventAt": update.eventAt,
+            ":messageId": update.messageId,
+            ":description": update.description ?? "",
+            ":true": true,
+          },
+          ReturnValues: "UPDATED_OLD",
+        }),
+      );
+      return { applied: true, newlyFinal: update.final && Attributes?.deliveryFinal !== true };
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return { applied: false };
+      throw error;
+    }
+  }
+
+  async readRows(rowIds: readonly string[]): Promise<RowOutcome[]> {
+    const found: RowOutcome[] = [];
+    for (let i = 0; i < rowIds.length; i += BATCH_GET_MAX_KEYS) {
+      let keys: Record<string, unknown>[] | undefined = rowIds.slice(i, i + BATCH_GET_MAX_KEYS).map((rowId) => ({ rowId }));
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
+        if (attempt > 0) await this.sleep(Math.min(5_000, 50 * 2 ** attempt));
+        if (attempt > 10) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${attempt} attempts`);
+        const response: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ProjectionExpression: "rowId, #row, #status, errorName, deliveryOutcome, deliveryStatus, deliveryDescription",
+                ExpressionAttributeNames: { "#row": "row", "#status": "status" },
+              },
+            },
+          }),
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) found.push(item as RowOutcome);
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return found;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery reports (report-sweeper.ts): per-file state on the checkpoint item
+
+export interface FileForReport {
+  fileId: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  rowsTotal: number;
+  rowsQueued: number;
+  rowsInvalid: number;
+  errorReportKey: string | null;
+  /** Epoch ms the splitter completed the file (its checkpoint's updatedAt). */
+  completedAt: number;
+  /** Epoch ms before which the reporter does not look again; undefined = now. */
+  nextReportCheckAt?: number;
+}
+
+export interface ReportStateStore {
+  /** Completed files whose delivery report is still open. */
+  openFiles(): Promise<FileForReport[]>;
+  /** The report is written and published: the file leaves the open set. */
+  closeReport(fileId: string, state: "FINAL" | "DEADLINE", reportKey: string): Promise<void>;
+  scheduleCheck(fileId: string, nextCheckAt: number): Promise<void>;
+}
+
+export class DynamoDbReportStateStore implements ReportStateStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async openFiles(): Promise<FileForReport[]> {
+    const files: FileForReport[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const response: ScanCommandOutput = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "#status = :complete AND attribute_not_exists(reportState)",
+          ProjectionExpression: "fileId, #bucket, #key, etag, rowsTotal, rowsQueued, rowsInvalid, errorReportKey, updatedAt, nextReportCheckAt",
+          ExpressionAttributeNames: { "#status": "status", "#bucket": "bucket", "#key": "key" },
+          ExpressionAttributeValues: { ":complete": "COMPLETE" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of response.Items ?? []) {
+        files.push({
+          fileId: String(item.fileId),
+          bucket: String(item.bucket),
+          key: String(item.key),
+          etag: String(item.etag),
+          rowsTotal: Number(item.rowsTotal ?? 0),
+          rowsQueued: Number(item.rowsQueued ?? 0),
+          rowsInvalid: Number(item.rowsInvalid ?? 0),
+          errorReportKey: typeof item.errorReportKey === "string" ? item.errorReportKey : null,
+          completedAt: Date.parse(String(item.updatedAt)),
+          ...(typeof item.nextReportCheckAt === "number" ? { nextReportCheckAt: item.nextReportCheckAt } : {}),
+        });
+      }
+      start = response.LastEvaluatedKey;
+    } while (start !== undefined);
+    return files;
+  }
+
+  async closeReport(fileId: string, state: "FINAL" | "DEADLINE", reportKey: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { fileId },
+        UpdateExpression: "SET reportState = :state, deliveryReportKey = :reportKey REMOVE nextReportCheckAt",
+        ExpressionAttributeValues: { ":state": state, ":reportKey": reportKey },
+      }),
+    );
+  }
+
+  async scheduleCheck(fileId: string, nextCheckAt: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { fileId },
+        UpdateExpression: "SET nextReportCheckAt = :next",
+        ConditionExpression: "attribute_exists(fileId) AND attribute_not_exists(reportState)",
+        ExpressionAttributeValues: { ":next": nextCheckAt },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
   }
 }

@@ -25,6 +25,8 @@
  * | CONFIGURATION_SET_NAME  | SMS configuration set (end-user-messaging only)                 | none |
  * | SEND_GUARANTEE          | at-most-once or at-least-once, for sends whose outcome is unknown (send-guarantee.ts) | at-most-once |
  * | MAX_ATTEMPTS            | Attempts of one message before the sender moves it to the DLQ itself (1–100; see sender.ts) | 5 |
+ * | RATE_TABLE_NAME         | DynamoDB table of the shared adaptive limiter (functions/shared/rate): the learned rate per identity | none (each container learns alone) |
+ * | SKIP_PERMANENT_FAILURES | "true": skip rows to numbers the preference table records as permanently failing (delivery events) | true |
  *
  * The names are the contract's (contract.ts); a blank variable counts as unset.
  */
@@ -41,7 +43,17 @@ import {
   type OriginationIdentityConfig,
   type SmsTarget,
 } from "../shared/sms/sms-config";
-import { CSV_COLUMNS, DEFAULT_REPORT_PREFIX, MAX_ATTEMPTS_LIMIT, SENDER_ENV as SENDER, SPLITTER_ENV as SPLITTER } from "./contract";
+import {
+  CSV_COLUMNS,
+  DEFAULT_REPORT_PREFIX,
+  DELIVERY_ENV as DELIVERY,
+  MAX_ATTEMPTS_LIMIT,
+  MIN_REPORT_DEADLINE_HOURS,
+  REPORTER_ENV as REPORTER,
+  SENDER_ENV as SENDER,
+  SPLITTER_ENV as SPLITTER,
+} from "./contract";
+import { CHECKPOINT_EVERY_BATCHES, CHECKPOINT_INTERVAL_MS } from "./enqueue";
 import type { ColumnMap } from "./rows";
 
 /** Unknown keys are rejected: a typo ("sms_numbr") must not silently fall back to the default. */
@@ -73,9 +85,13 @@ const SplitterEnvSchema = z.object({
     .trim()
     .regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/" (e.g. reports/)')
     .default(DEFAULT_REPORT_PREFIX),
+  // #13's dialer queue; "" when #13 is not composed (VOICE rows are then rejected).
+  [SPLITTER.VOICE_DIALER_QUEUE_URL]: z.string().trim().regex(/^https:\/\/\S+$/, "must be the https URL of the dialer queue").optional(),
 });
 
 export interface SplitterConfig {
+  /** #13's dialer queue, for VOICE rows. */
+  voiceQueueUrl?: string;
   queueUrl: string;
   checkpointTableName: string;
   eventsTopicArn: string;
@@ -88,6 +104,9 @@ export interface SplitterConfig {
   maxErrorReportLines: number;
   checkpointTtlSeconds: number;
   reportPrefix: string;
+  /** Checkpoint by time and progress (enqueue.ts): whichever comes first. */
+  checkpointIntervalMs: number;
+  checkpointEveryBatches: number;
 }
 
 export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
@@ -105,6 +124,9 @@ export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
     maxErrorReportLines: MAX_ERROR_REPORT_LINES,
     checkpointTtlSeconds: CHECKPOINT_TTL_DAYS * 86_400,
     reportPrefix: e.REPORT_PREFIX,
+    voiceQueueUrl: e.VOICE_DIALER_QUEUE_URL,
+    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+    checkpointEveryBatches: CHECKPOINT_EVERY_BATCHES,
   };
 }
 
@@ -118,6 +140,8 @@ const SenderEnvSchema = z
     [SENDER.PREFERENCE_TABLE_NAME]: z.string().trim().min(1).optional(),
     [SENDER.CONFIGURATION_SET_NAME]: z.string().trim().regex(/^[A-Za-z0-9_:/-]{1,256}$/, "must be a configuration set name or ARN").optional(),
     [SENDER.MAX_ATTEMPTS]: intEnv(1, MAX_ATTEMPTS_LIMIT).default(5),
+    [SENDER.RATE_TABLE_NAME]: z.string().trim().min(3).max(255).optional(),
+    [SENDER.SKIP_PERMANENT_FAILURES]: z.enum(["true", "false"]).default("true"),
     // In the schema (not sendGuaranteeFromEnv) so a bad value is reported with every other error.
     SEND_GUARANTEE: z.enum(SEND_GUARANTEES).default(DEFAULT_SEND_GUARANTEE),
   })
@@ -142,6 +166,10 @@ export interface SenderConfig {
   sendGuarantee: SendGuarantee;
   /** Attempts of one message (outcome-table claims) before it is moved to the DLQ. */
   maxAttempts: number;
+  /** The shared adaptive limiter's table; undefined = the learned rate stays in the container. */
+  rateTableName?: string;
+  /** Skip numbers recorded as permanently failing in the preference table. */
+  skipPermanentFailures: boolean;
 }
 
 export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
@@ -158,5 +186,78 @@ export function loadSenderConfig(env: NodeJS.ProcessEnv): SenderConfig {
     outcomeTtlSeconds: OUTCOME_TTL_DAYS * 86_400,
     sendGuarantee: e.SEND_GUARANTEE,
     maxAttempts: e.MAX_ATTEMPTS,
+    rateTableName: e.RATE_TABLE_NAME,
+    skipPermanentFailures: e.SKIP_PERMANENT_FAILURES === "true",
+  };
+}
+
+/**
+ * Delivery-event consumer (delivery-events.ts):
+ * | Variable                  | Meaning                                                        | Default |
+ * |---------------------------|----------------------------------------------------------------|---------|
+ * | OUTCOME_TABLE_NAME        | The sender's outcome table (delivery outcomes go on each row)  | required |
+ * | PREFERENCE_TABLE_NAME     | Where numbers that fail permanently are recorded               | none (not recorded) |
+ * | RECORD_PERMANENT_FAILURES | "true": record TEXT_INVALID / TEXT_BLOCKED numbers there        | true |
+ */
+const DeliveryEnvSchema = z.object({
+  [DELIVERY.OUTCOME_TABLE_NAME]: requiredString,
+  [DELIVERY.PREFERENCE_TABLE_NAME]: z.string().trim().min(3).max(255).optional(),
+  [DELIVERY.RECORD_PERMANENT_FAILURES]: z.enum(["true", "false"]).default("true"),
+});
+
+export interface DeliveryConfig {
+  outcomeTableName: string;
+  /** Undefined: permanent failures are not recorded. */
+  preferenceTableName?: string;
+  recordPermanentFailures: boolean;
+}
+
+export function loadDeliveryConfig(env: NodeJS.ProcessEnv): DeliveryConfig {
+  const e = parseEnv(DeliveryEnvSchema, env, "sms-file-drop delivery events");
+  return {
+    outcomeTableName: e.OUTCOME_TABLE_NAME,
+    preferenceTableName: e.PREFERENCE_TABLE_NAME,
+    recordPermanentFailures: e.RECORD_PERMANENT_FAILURES === "true",
+  };
+}
+
+/**
+ * Delivery reporter (report-sweeper.ts):
+ * | Variable              | Meaning                                                          | Default |
+ * |-----------------------|------------------------------------------------------------------|---------|
+ * | CHECKPOINT_TABLE_NAME | The splitter's checkpoint table (completed files, report state)  | required |
+ * | OUTCOME_TABLE_NAME    | The outcome table (each row's status and delivery outcome)       | required |
+ * | EVENTS_TOPIC_ARN      | Where sms.file.delivery-report is published                      | required |
+ * | REPORT_PREFIX         | Key prefix of the reports (`<REPORT_PREFIX><key>.delivery.json`) | reports/ |
+ * | REPORT_DEADLINE_HOURS | Hours after a file completes when its report is published even with rows still open (≥ 72) | 72 |
+ */
+const ReporterEnvSchema = z.object({
+  [REPORTER.CHECKPOINT_TABLE_NAME]: requiredString,
+  [REPORTER.OUTCOME_TABLE_NAME]: requiredString,
+  [REPORTER.EVENTS_TOPIC_ARN]: z.string().trim().regex(/^arn:aws[a-z-]*:sns:/, "must be an SNS topic ARN"),
+  [REPORTER.REPORT_PREFIX]: z
+    .string()
+    .trim()
+    .regex(/^([A-Za-z0-9!_.'()-]+\/)+$/, 'must be a key prefix ending in "/" (e.g. reports/)')
+    .default(DEFAULT_REPORT_PREFIX),
+  [REPORTER.REPORT_DEADLINE_HOURS]: intEnv(MIN_REPORT_DEADLINE_HOURS, 720).default(MIN_REPORT_DEADLINE_HOURS),
+});
+
+export interface ReporterConfig {
+  checkpointTableName: string;
+  outcomeTableName: string;
+  eventsTopicArn: string;
+  reportPrefix: string;
+  deadlineMs: number;
+}
+
+export function loadReporterConfig(env: NodeJS.ProcessEnv): ReporterConfig {
+  const e = parseEnv(ReporterEnvSchema, env, "sms-file-drop delivery reporter");
+  return {
+    checkpointTableName: e.CHECKPOINT_TABLE_NAME,
+    outcomeTableName: e.OUTCOME_TABLE_NAME,
+    eventsTopicArn: e.EVENTS_TOPIC_ARN,
+    reportPrefix: e.REPORT_PREFIX,
+    deadlineMs: e.REPORT_DEADLINE_HOURS * 3_600_000,
   };
 }

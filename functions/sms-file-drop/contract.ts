@@ -6,7 +6,7 @@ import { defineFunctionContract, envOf, metricsOf } from "../shared/runtime/func
 import { SEND_OUTCOME_UNKNOWN_METRIC } from "../shared/runtime/send-guarantee";
 
 /** The canonical CSV columns: the 2020 sample file's header. A column map renames any of them. */
-export const CSV_COLUMNS = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2"] as const;
+export const CSV_COLUMNS = ["sms_number", "message", "external_campaign_id", "short_code", "message_type", "id_1", "id_2", "channel"] as const;
 
 /** Where error reports go unless configured: outside the default trigger prefix ("files/"). */
 export const DEFAULT_REPORT_PREFIX = "reports/";
@@ -27,7 +27,7 @@ const NAMESPACE = "DigitalUserEngagement/SmsFileDrop";
 
 export const SPLITTER = defineFunctionContract({
   entry: "functions/sms-file-drop/splitter.ts",
-  env: ["QUEUE_URL", "CHECKPOINT_TABLE_NAME", "EVENTS_TOPIC_ARN", "ORIGINATION_IDENTITIES", "COLUMN_MAP", "MAX_SEGMENTS", "ENQUEUE_CONCURRENCY", "REPORT_PREFIX"],
+  env: ["QUEUE_URL", "CHECKPOINT_TABLE_NAME", "EVENTS_TOPIC_ARN", "ORIGINATION_IDENTITIES", "COLUMN_MAP", "MAX_SEGMENTS", "ENQUEUE_CONCURRENCY", "REPORT_PREFIX", "VOICE_DIALER_QUEUE_URL"],
   namespace: NAMESPACE,
   metrics: ["FileFailed", "FileSkipped", "FileNotUtf8", "SplitterTimeBudgetExceeded", "RowsEnqueued", "RowsInvalid", "FileRejected", "FileCompleted"],
 });
@@ -46,6 +46,8 @@ export const SENDER = defineFunctionContract({
     "DEAD_LETTER_QUEUE_URL",
     "PREFERENCE_TABLE_NAME",
     "MAX_ATTEMPTS",
+    "RATE_TABLE_NAME",
+    "SKIP_PERMANENT_FAILURES",
   ],
   namespace: NAMESPACE,
   metrics: [
@@ -62,9 +64,47 @@ export const SENDER = defineFunctionContract({
     "SmsSent",
     "SmsPartsSent",
     "SmsThrottled",
+    // A rate wait would have passed the invocation's send deadline: the message went back to SQS.
+    "RateWaitExceeded",
+    // Skipped because the preference table records a permanent delivery failure of the number.
+    "SkippedPermanentFailure",
     "SmsRetryableFailure",
     "SmsFailed",
   ],
 });
 export const SENDER_ENV = envOf(SENDER);
 export const SENDER_METRICS = metricsOf(SENDER);
+
+/** The delivery-event consumer (delivery-events.ts): SNS → SQS → this, one event per record. */
+export const DELIVERY = defineFunctionContract({
+  entry: "functions/sms-file-drop/delivery-events.ts",
+  // PREFERENCE_TABLE_NAME is "" without a preference table (nothing is recorded then).
+  env: ["OUTCOME_TABLE_NAME", "PREFERENCE_TABLE_NAME", "RECORD_PERMANENT_FAILURES"],
+  namespace: NAMESPACE,
+  metrics: [
+    "DeliveryEventRecorded",
+    // A duplicate, out-of-order or superseded event (not recorded).
+    "DeliveryEventIgnored",
+    // An event without our rowId in its context (another sender using the configuration set).
+    "DeliveryEventUnmatched",
+    "MalformedDeliveryEvent",
+    "MessageDelivered",
+    "MessageFailed",
+    "PermanentFailureRecorded",
+  ],
+});
+export const DELIVERY_ENV = envOf(DELIVERY);
+export const DELIVERY_METRICS = metricsOf(DELIVERY);
+
+/** The delivery reporter (report-sweeper.ts), run on a schedule. */
+export const REPORTER = defineFunctionContract({
+  entry: "functions/sms-file-drop/report-sweeper.ts",
+  env: ["CHECKPOINT_TABLE_NAME", "OUTCOME_TABLE_NAME", "EVENTS_TOPIC_ARN", "REPORT_PREFIX", "REPORT_DEADLINE_HOURS"],
+  namespace: NAMESPACE,
+  metrics: ["DeliveryReportFinal", "DeliveryReportDeadlinePassed", "DeliveryReportFailed"],
+});
+export const REPORTER_ENV = envOf(REPORTER);
+export const REPORTER_METRICS = metricsOf(REPORTER);
+
+/** Default and lowest report deadline: AWS may take up to 72 hours to report a final event. */
+export const MIN_REPORT_DEADLINE_HOURS = 72;

@@ -9,13 +9,16 @@
  *   `maxAttempts` times in all; then the file fails (the invocation throws and the async retry
  *   resumes from the checkpoint).
  * - The watermark is the last row of the newest batch for which it and every earlier batch have
- *   succeeded. Rows past it that were sent before a failure are sent again on resume; their
- *   MessageDeduplicationId (and the sender's outcome table) keep that from texting anyone twice.
+ *   succeeded. It is written by time and progress, not per batch: when `checkpointIntervalMs` has
+ *   passed or `checkpointEveryBatches` batches were confirmed since the last write, and always at
+ *   flush (the end of the file, a failure, the time budget). A resume therefore re-sends at most
+ *   one interval of rows (those confirmed since the last write, plus the batches in flight); their
+ *   MessageDeduplicationId (and the sender's outcome claim) keep that from texting anyone twice.
  * - Ordering: with concurrency 1, rows reach the queue in file order. With more, batches may land
  *   out of order relative to each other (rows within a batch keep their order); set
  *   ENQUEUE_CONCURRENCY=1 when a file's per-recipient order matters more than its speed.
  */
-import { realSleep, type Sleep } from "../shared/sms/token-bucket";
+import { realSleep, systemClock, type Clock, type Sleep } from "../shared/sms/token-bucket";
 
 export interface QueueEntry {
   /** Unique within one batch: "row-<n>". */
@@ -23,6 +26,8 @@ export interface QueueEntry {
   body: string;
   groupId: string;
   deduplicationId: string;
+  /** Absent or "SMS": the FIFO queue. "VOICE": #13's dialer queue (functions/shared/voice/router.ts). */
+  channel?: "SMS" | "VOICE";
 }
 
 export interface FailedEntry {
@@ -38,6 +43,10 @@ export interface QueuePort {
 }
 
 export const SQS_BATCH_SIZE = 10;
+/** Checkpoint at least this often while batches are confirmed… */
+export const CHECKPOINT_INTERVAL_MS = 5_000;
+/** …or after this many confirmed batches (5,000 rows), whichever comes first. */
+export const CHECKPOINT_EVERY_BATCHES = 500;
 
 export class EnqueueError extends Error {
   constructor(message: string) {
@@ -56,6 +65,10 @@ export interface EnqueuerOptions {
   backoffCapMs?: number;
   sleep?: Sleep;
   random?: () => number;
+  /** Default CHECKPOINT_INTERVAL_MS / CHECKPOINT_EVERY_BATCHES; 0 / 1 checkpoint every batch. */
+  checkpointIntervalMs?: number;
+  checkpointEveryBatches?: number;
+  clock?: Clock;
 }
 
 interface Batch {
@@ -73,6 +86,9 @@ export class Enqueuer {
   private nextToConfirm = 0;
   private watermark = 0;
   private savedWatermark = 0;
+  private savedAt: number;
+  private batchesSinceSave = 0;
+  private readonly clock: Clock;
   private saving: Promise<void> | undefined;
   private failure: unknown;
   private entriesQueued = 0;
@@ -84,6 +100,8 @@ export class Enqueuer {
     if (!(options.maxAttempts >= 1)) throw new RangeError("maxAttempts must be >= 1");
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
+    this.savedAt = this.clock();
   }
 
   /** Rows SQS has accepted so far. */
@@ -103,7 +121,7 @@ export class Enqueuer {
   async flush(): Promise<void> {
     if (this.failure === undefined && this.current.length > 0) await this.dispatch();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    await this.persistProgress();
+    await this.persistProgress(true);
     this.throwIfFailed();
   }
 
@@ -153,17 +171,28 @@ export class Enqueuer {
       this.done.delete(this.nextToConfirm);
       this.nextToConfirm += 1;
     }
+    this.batchesSinceSave += 1;
     // Not awaited: the next batch need not wait for the checkpoint write. flush() awaits it.
-    this.persistProgress().catch((error: unknown) => {
+    this.persistProgress(false).catch((error: unknown) => {
       this.failure ??= error;
     });
   }
 
-  /** Writes the watermark if it moved; at most one write in flight, later moves coalesced. */
-  private persistProgress(): Promise<void> {
-    if (this.saving !== undefined) return this.saving;
+  /**
+   * Writes the watermark if it moved and a checkpoint is due (or `force`); at most one write in
+   * flight, later moves coalesced.
+   */
+  private persistProgress(force: boolean): Promise<void> {
+    if (this.saving !== undefined) return force ? this.saving.then(() => this.persistProgress(true)) : this.saving;
     if (this.watermark <= this.savedWatermark) return Promise.resolve();
+    const due =
+      force ||
+      this.batchesSinceSave >= (this.options.checkpointEveryBatches ?? CHECKPOINT_EVERY_BATCHES) ||
+      this.clock() - this.savedAt >= (this.options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS);
+    if (!due) return Promise.resolve();
     const target = this.watermark;
+    this.batchesSinceSave = 0;
+    this.savedAt = this.clock();
     this.saving = this.options
       .saveProgress(target)
       .then(() => {
@@ -171,8 +200,7 @@ export class Enqueuer {
       })
       .finally(() => {
         this.saving = undefined;
-      })
-      .then(() => this.persistProgress());
+      });
     return this.saving;
   }
 }

@@ -23,6 +23,7 @@ import { parsePhoneNumberWithError } from "libphonenumber-js/max";
 import { MESSAGE_TYPES, type SmsMessageType } from "../shared/sms/sms-config";
 import { analyzeSmsBody, nonGsm7Characters, type SmsEncoding } from "../shared/sms/sms-encoding";
 import { CONTEXT_LIMITS } from "../shared/sms/sms-send";
+import { voiceMessageProblem } from "../shared/voice/router";
 import { CSV_COLUMNS } from "./contract";
 
 export type CanonicalColumn = (typeof CSV_COLUMNS)[number];
@@ -71,6 +72,8 @@ export interface RowRules {
   /** Allowed origination identities. */
   identities: ReadonlySet<string> | ReadonlyMap<string, unknown>;
   maxSegments: number;
+  /** A dialer queue is configured (#13): rows whose channel is VOICE are accepted. */
+  voiceEnabled?: boolean;
 }
 
 export interface RowError {
@@ -80,6 +83,8 @@ export interface RowError {
 }
 
 export interface ValidRow {
+  /** SMS (default) or VOICE (a call placed by #13's dialer; short_code and message_type are not used). */
+  channel: "SMS" | "VOICE";
   destination: string;
   body: string;
   originationIdentity: string;
@@ -142,6 +147,30 @@ export function validateRow(fields: readonly string[], layout: HeaderLayout, rul
   const destination = validateDestination(value("sms_number"));
   if (!destination.ok) fail("sms_number", destination.reason);
 
+  const channel = value("channel").toUpperCase() || "SMS";
+  if (channel === "VOICE") {
+    if (rules.voiceEnabled !== true) fail("channel", "VOICE needs the voice dialer (enable connectChannel)");
+    const problem = voiceMessageProblem(value("message"), { externalCampaignId: value("external_campaign_id"), id1: value("id_1"), id2: value("id_2") });
+    if (problem !== undefined) fail("message", problem);
+    if (errors.length > 0 || !destination.ok) return { ok: false, errors };
+    return {
+      ok: true,
+      row: {
+        channel: "VOICE",
+        destination: destination.e164,
+        body: value("message"),
+        originationIdentity: value("short_code"),
+        messageType: "TRANSACTIONAL",
+        externalCampaignId: value("external_campaign_id"),
+        id1: value("id_1"),
+        id2: value("id_2"),
+        encoding: "GSM-7",
+        segments: 0,
+      },
+    };
+  }
+  if (channel !== "SMS") fail("channel", "must be SMS or VOICE");
+
   const body = value("message");
   const analysis = analyzeSmsBody(body);
   if (body === "") fail("message", "is empty");
@@ -163,6 +192,7 @@ export function validateRow(fields: readonly string[], layout: HeaderLayout, rul
   return {
     ok: true,
     row: {
+      channel: "SMS",
       destination: destination.e164,
       body,
       originationIdentity: identity,

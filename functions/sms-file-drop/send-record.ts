@@ -13,9 +13,18 @@
  *               queue could be written by something else, or the allow-list shrunk): else REJECTED.
  * 3. opt-out    PROMOTIONAL rows to a number whose preference item is OPTED_OUT are
  *               SKIPPED_OPTED_OUT (the preference-table-only mode of the opt-out architecture).
- * 4. rate       the identity's token bucket, charged with the message's part count (MPS).
+ *               With SKIP_PERMANENT_FAILURES, any row to a number whose item records a permanent
+ *               delivery failure (TEXT_INVALID, TEXT_BLOCKED; delivery-events.ts) is
+ *               SKIPPED_PERMANENT_FAILURE.
+ * 4. rate       the identity's adaptive limiter (functions/shared/rate), charged with the
+ *               message's part count (MPS counts parts). A wait that would pass the invocation's
+ *               send deadline is not started: the row goes back to SQS (RETRYING).
  * 5. send       SendTextMessage (or Pinpoint SendMessages), using THIS record's own identity. The
- *               client retries only errors that prove nothing was sent (sendClientConfig).
+ *               client retries only errors that prove nothing was sent, and surfaces throttles at
+ *               once (limiterClientConfig). A throttle lowers the identity's rate (onThrottle) and
+ *               the same message is sent again inside this invocation after a bounded wait at the
+ *               new rate (at most MAX_THROTTLE_RETRIES times, never past the deadline), instead of
+ *               waiting out a visibility timeout on the queue.
  * 6. outcome    SENT (message id) · SKIPPED_OPTED_OUT (the opt-out list refused it) · FAILED
  *               (non-retryable: recorded, not retried) · UNKNOWN (timed out / reset / 5xx: the SMS
  *               may have gone out; at-most-once records it and never sends it again, metric
@@ -37,32 +46,40 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { maskPhone } from "../shared/runtime/pii";
 import { analyzeSmsBody } from "../shared/sms/sms-encoding";
-import type { PreferenceStore } from "../shared/sms/sms-preferences";
+import type { PreferenceRecord, PreferenceStore } from "../shared/sms/sms-preferences";
 import type { SmsSender, SmsSendOutcome } from "../shared/sms/sms-send";
-import { realSleep, type Sleep, type TokenBucketRegistry } from "../shared/sms/token-bucket";
+import type { KeyedRateLimiter } from "../shared/rate/adaptive-limiter";
+import { realSleep, type Sleep } from "../shared/sms/token-bucket";
 import type { FinishRequest, OutcomeStore } from "./adapters";
 import type { SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";
 import { sendContextFor, type QueuedSms } from "./message";
 
-/** Pause an identity's bucket this long after the API throttled it anyway (one MPS window). */
-export const THROTTLE_PENALTY_MS = 1000;
+/** Throttled sends of one message retried inside the invocation before it goes back to SQS. */
+export const MAX_THROTTLE_RETRIES = 20;
 /** Attempts at an outcome write (on top of the SDK's own retries), with backoff 100, 200, 400 ms. */
 export const OUTCOME_WRITE_ATTEMPTS = 4;
 export const OUTCOME_WRITE_BACKOFF_MS = 100;
 
-export type RecordOutcome = "SENT" | "DUPLICATE" | "SKIPPED_OPTED_OUT" | "FAILED" | "REJECTED" | "UNKNOWN";
+export type RecordOutcome = "SENT" | "DUPLICATE" | "SKIPPED_OPTED_OUT" | "SKIPPED_PERMANENT_FAILURE" | "FAILED" | "REJECTED" | "UNKNOWN";
 
 export interface SendDeps {
   outcomes: OutcomeStore;
   preferences?: PreferenceStore;
   sms: SmsSender;
-  buckets: TokenBucketRegistry;
+  /** The per-identity rate limiter (the adaptive one in production; any KeyedRateLimiter). */
+  buckets: KeyedRateLimiter;
   logger: Logger;
   metrics: Metrics;
   newClaimToken?: () => string;
   /** Backoff between outcome-write attempts. Default: real time. */
   sleep?: Sleep;
+  /**
+   * Preference items read for the whole batch at once (null: the number has none), used for the
+   * permanent-failure check of TRANSACTIONAL rows. PROMOTIONAL rows always read afresh: an opt-out
+   * recorded a moment ago must stop the next promotional send.
+   */
+  prefetchedPreferences?: ReadonlyMap<string, PreferenceRecord | null>;
 }
 
 /** The record must be retried later: thrown so the batch reports it (and its group's later records) as failed. */
@@ -81,8 +98,12 @@ export class RetryableSendError extends Error {
 
 export async function sendQueuedMessage(
   message: QueuedSms,
-  options: { leaseUntil: number },
-  config: Pick<SenderConfig, "identityRates" | "configurationSetName" | "sendGuarantee" | "maxAttempts">,
+  /**
+   * leaseUntil: the claim's lease. sendDeadline (epoch ms): no rate wait may end after it, so the
+   * send and the outcome write still fit in the invocation; undefined = no deadline.
+   */
+  options: { leaseUntil: number; sendDeadline?: number },
+  config: Pick<SenderConfig, "identityRates" | "configurationSetName" | "sendGuarantee" | "maxAttempts"> & Partial<Pick<SenderConfig, "skipPermanentFailures">>,
   deps: SendDeps,
 ): Promise<RecordOutcome> {
   const { logger, metrics } = deps;
@@ -161,13 +182,23 @@ export async function sendQueuedMessage(
   }
   const segments = analyzeSmsBody(message.body).segments;
   let optedOut = false;
+  let permanentFailure: string | undefined;
   let sent: SmsSendOutcome | undefined;
+  let rateWaitExceeded = false;
   try {
-    if (message.messageType === "PROMOTIONAL" && deps.preferences !== undefined) {
-      optedOut = (await deps.preferences.get(message.destination))?.status === "OPTED_OUT";
+    if (deps.preferences !== undefined && (message.messageType === "PROMOTIONAL" || config.skipPermanentFailures === true)) {
+      const prefetched = message.messageType === "PROMOTIONAL" ? undefined : deps.prefetchedPreferences?.get(message.destination);
+      const preference = prefetched === undefined ? await deps.preferences.get(message.destination) : (prefetched ?? undefined);
+      optedOut = message.messageType === "PROMOTIONAL" && preference?.status === "OPTED_OUT";
+      if (config.skipPermanentFailures === true && preference?.permanentFailureAt !== undefined) permanentFailure = preference.permanentFailureType ?? "recorded";
     }
-    if (!optedOut) {
-      await deps.buckets.forKey(message.originationIdentity).take(Math.max(1, segments));
+    if (permanentFailure !== undefined) optedOut = true;
+    for (let throttles = 0; !optedOut; ) {
+      const permit = await deps.buckets.acquire(message.originationIdentity, Math.max(1, segments), { deadline: options.sendDeadline });
+      if (!permit.granted) {
+        rateWaitExceeded = true;
+        break;
+      }
       sent = await deps.sms.send(
         {
           destination: message.destination,
@@ -179,11 +210,28 @@ export async function sendQueuedMessage(
         },
         { idempotencyKey: message.rowId },
       );
+      if (!(sent.status === "FAILED" && sent.retryable && sent.throttled)) break;
+      // Throttled: nothing was sent. Lower the identity's rate and try again here, after the wait.
+      await deps.buckets.onThrottle(message.originationIdentity);
+      metrics.addMetric(SENDER_METRICS.SmsThrottled, MetricUnit.Count, 1);
+      if (++throttles > MAX_THROTTLE_RETRIES) break;
     }
   } catch (error) {
     // Nothing was sent (send() turns every AWS error into an outcome): release the claim so the
     // redelivery can take it at once.
     return retryLater((error as Error).name, (error as Error).message, false, error);
+  }
+  if (rateWaitExceeded) {
+    // The identity's rate leaves no room before the deadline: nothing was sent, hand it back.
+    metrics.addMetric(SENDER_METRICS.RateWaitExceeded, MetricUnit.Count, 1);
+    logger.info("Rate wait would pass the send deadline; the message goes back to the queue", log);
+    return retryLater("RateWaitExceeded", "the identity's rate leaves no room before the invocation's send deadline", true);
+  }
+  if (sent === undefined && permanentFailure !== undefined) {
+    await record({ status: "SKIPPED_PERMANENT_FAILURE", errorName: "PermanentDeliveryFailure", errorMessage: `the preference table records a permanent delivery failure (${permanentFailure})` });
+    metrics.addMetric(SENDER_METRICS.SkippedPermanentFailure, MetricUnit.Count, 1);
+    logger.info("Row skipped: the number failed permanently before", { ...log, eventType: permanentFailure });
+    return "SKIPPED_PERMANENT_FAILURE";
   }
   if (sent === undefined) {
     await record({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut", errorMessage: "the preference table records an opt-out" });
@@ -216,8 +264,8 @@ export async function sendQueuedMessage(
       return retryLater(sent.errorName, sent.errorMessage, false);
     case "FAILED":
       if (sent.retryable) {
-        if (sent.throttled) deps.buckets.forKey(message.originationIdentity).penalize(THROTTLE_PENALTY_MS);
-        metrics.addMetric(sent.throttled ? SENDER_METRICS.SmsThrottled : SENDER_METRICS.SmsRetryableFailure, MetricUnit.Count, 1);
+        // Throttles were counted (and retried) above; here only after MAX_THROTTLE_RETRIES.
+        if (!sent.throttled) metrics.addMetric(SENDER_METRICS.SmsRetryableFailure, MetricUnit.Count, 1);
         logger.warn("SMS not sent; will be retried", { ...log, errorName: sent.errorName, attempts: claim.attempts });
         return retryLater(sent.errorName, sent.errorMessage, sent.throttled);
       }

@@ -43,13 +43,15 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import * as z from "zod";
-import { sdkClientConfig, sendClientConfig } from "../shared/runtime/aws-clients";
+import { sdkClientConfig } from "../shared/runtime/aws-clients";
 import { createObservability, type Observability } from "../shared/runtime/observability";
-import { DynamoDbPreferenceStore } from "../shared/sms/sms-preferences";
+import { DynamoDbPreferenceStore, type PreferenceRecord } from "../shared/sms/sms-preferences";
 import { sendStepsFromEnv } from "../shared/sending/registry";
 import { withSteps } from "../shared/sending/steps";
 import { EndUserMessagingSmsSender, PinpointSmsSender } from "../shared/sms/sms-send";
-import { TokenBucketRegistry } from "../shared/sms/token-bucket";
+import { AdaptiveLimiter } from "../shared/rate/adaptive-limiter";
+import { DynamoDbRateStore } from "../shared/rate/rate-store";
+import { limiterClientConfig } from "../shared/rate/sdk";
 import { DynamoDbOutcomeStore, SqsDeadLetterSink, type DeadLetterSink } from "./adapters";
 import { loadSenderConfig, type SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";
@@ -58,6 +60,27 @@ import { RetryableSendError, sendQueuedMessage, type SendDeps } from "./send-rec
 
 /** Added to the invocation's deadline to form a claim's lease (clock skew between containers). */
 export const LEASE_MARGIN_MS = 5_000;
+/**
+ * No rate wait may end later than this before the invocation's deadline (at most a quarter of the
+ * time left): the send call (its SDK timeout and no-connection retries) and the outcome write must
+ * still fit.
+ */
+export const SEND_DEADLINE_MARGIN_MS = 10_000;
+
+/**
+ * The sender's limiter: one per container, the learned rate shared per identity through the rate
+ * table. sharesPerKey 1: the FIFO message group is the identity, so one invocation at a time sends
+ * for an identity, whatever the event source's maximum concurrency (the component keeps that
+ * concurrency to the number of identities, so no invocation waits for a group it cannot get).
+ */
+export function createSenderLimiter(config: Pick<SenderConfig, "identityRates" | "rateTableName">, documents?: DynamoDBDocumentClient): AdaptiveLimiter {
+  return new AdaptiveLimiter({
+    namespace: "sms",
+    ceilings: config.identityRates,
+    store: config.rateTableName !== undefined && documents !== undefined ? new DynamoDbRateStore(documents, config.rateTableName) : undefined,
+    sharesPerKey: 1,
+  });
+}
 
 const SqsEventSchema = z.object({
   Records: z.array(z.looseObject({ messageId: z.string(), body: z.string(), attributes: z.looseObject({}) })).min(1),
@@ -65,7 +88,7 @@ const SqsEventSchema = z.object({
 
 export type SenderPorts = Omit<SendDeps, "logger" | "metrics"> & { deadLetters?: DeadLetterSink };
 
-/** Builds the SDK-backed ports and the per-identity token buckets. Called once per container. */
+/** Builds the SDK-backed ports and the per-identity adaptive limiter. Called once per container. */
 export function createSenderPorts(config: SenderConfig): SenderPorts {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdkClientConfig() }));
   return {
@@ -73,13 +96,44 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
     preferences: config.preferenceTableName ? new DynamoDbPreferenceStore(documents, config.preferenceTableName) : undefined,
     sms: withSteps(
       config.target === "pinpoint"
-        ? new PinpointSmsSender(new PinpointClient({ ...sendClientConfig() }), config.pinpointApplicationId!)
-        : new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...sendClientConfig() })),
+        ? new PinpointSmsSender(new PinpointClient({ ...limiterClientConfig() }), config.pinpointApplicationId!)
+        : // Throttles surface at once, for the limiter to learn from (functions/shared/rate/sdk.ts).
+          new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client({ ...limiterClientConfig() })),
       sendStepsFromEnv(process.env, "sms"),
     ),
-    buckets: new TokenBucketRegistry(config.identityRates),
+    buckets: createSenderLimiter(config, documents),
     deadLetters: config.deadLetterQueueUrl ? new SqsDeadLetterSink(new SQSClient({ ...sdkClientConfig() }), config.deadLetterQueueUrl) : undefined,
   };
+}
+
+/**
+ * One BatchGetItem for the TRANSACTIONAL rows' numbers of the batch, for the permanent-failure
+ * check (instead of a GetItem per row). A failure falls back to per-row reads.
+ */
+async function prefetchPreferences(
+  records: ReadonlyArray<{ body: string }>,
+  config: SenderConfig,
+  ports: SenderPorts,
+  logger: Observability["logger"],
+): Promise<Map<string, PreferenceRecord | null> | undefined> {
+  if (!config.skipPermanentFailures || ports.preferences?.getMany === undefined) return undefined;
+  const numbers = new Set<string>();
+  for (const record of records) {
+    try {
+      const message = parseQueuedMessage(record.body);
+      if (message.messageType === "TRANSACTIONAL") numbers.add(message.destination);
+    } catch {
+      // Malformed: the record handler moves it to the DLQ.
+    }
+  }
+  if (numbers.size === 0) return undefined;
+  try {
+    const found = await ports.preferences.getMany([...numbers]);
+    return new Map([...numbers].map((n) => [n, found.get(n) ?? null]));
+  } catch (error) {
+    logger.warn("Preference prefetch failed; reading per row", { errorName: (error as Error).name });
+    return undefined;
+  }
 }
 
 export function createSenderHandler(
@@ -93,7 +147,11 @@ export function createSenderHandler(
     logger.addContext(context);
     try {
       const sqsEvent = SqsEventSchema.parse(event);
-      const leaseUntil = Date.now() + context.getRemainingTimeInMillis() + LEASE_MARGIN_MS;
+      const remaining = context.getRemainingTimeInMillis();
+      const deadline = Date.now() + remaining;
+      const leaseUntil = deadline + LEASE_MARGIN_MS;
+      const sendDeadline = deadline - Math.min(SEND_DEADLINE_MARGIN_MS, remaining / 4);
+      const prefetchedPreferences = await prefetchPreferences(sqsEvent.Records, config, ports, logger);
       const recordHandler = async (record: SQSRecord): Promise<string> => {
         let message: QueuedSms;
         try {
@@ -109,7 +167,7 @@ export function createSenderHandler(
           return "MOVED_TO_DLQ";
         }
         try {
-          return await sendQueuedMessage(message, { leaseUntil }, config, { ...ports, logger, metrics });
+          return await sendQueuedMessage(message, { leaseUntil, sendDeadline }, config, { ...ports, prefetchedPreferences, logger, metrics });
         } catch (error) {
           if (!(error instanceof RetryableSendError && error.exhausted && ports.deadLetters !== undefined)) throw error;
           await ports.deadLetters.send(record, "MaxAttemptsExceeded");

@@ -12,9 +12,11 @@
  *    report with truncated values.
  * 3. Map columns by header name and validate every row (rows.ts). Invalid rows go to the error
  *    report, valid rows to the FIFO queue (enqueue.ts), ten per SendMessageBatch.
- * 4. Checkpoint after each successful batch (the contiguous watermark). A retried invocation
- *    re-reads the file, re-validates every row (so the report and totals cover the whole file) and
- *    enqueues only rows after the checkpoint.
+ * 4. Checkpoint the contiguous watermark every few seconds or every few hundred batches (enqueue.ts),
+ *    not after each batch. A retried invocation re-reads the file, re-validates every row (so the
+ *    report and totals cover the whole file) and enqueues only rows after the checkpoint: at most
+ *    one checkpoint interval of rows goes to the queue again, which SQS's deduplication (same
+ *    MessageDeduplicationId within 5 minutes) and the sender's outcome claim make harmless.
  * 5. When the whole file has been read: write the error report (if any), publish the
  *    sms.file.processed summary, then mark the checkpoint COMPLETE. In that order, a failure in
  *    between is retried; the summary is at-least-once (eventId = bucket/key/etag).
@@ -31,7 +33,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { parse } from "csv-parse";
 import type { EventPublisher, SmsFileProcessedEvent } from "../shared/sms/sms-domain-events";
-import type { Sleep } from "../shared/sms/token-bucket";
+import type { Clock, Sleep } from "../shared/sms/token-bucket";
 import type { Checkpoint, CheckpointStore, ObjectStore } from "./adapters";
 import type { SplitterConfig } from "./config";
 import { SPLITTER_METRICS } from "./contract";
@@ -41,6 +43,7 @@ import { fileIdFor, rowIdFor, type FileVersion, type QueuedSms } from "./message
 import { isBlankRecord, resolveHeader, validateRow, type HeaderLayout, type RowRules, type ValidRow } from "./rows";
 import type { ObjectRef } from "./s3-event";
 import { InvalidUtf8Error, utf8Guard } from "./utf8";
+import { voiceEntryForRow } from "../shared/voice/router";
 
 /** Stop reading when less than this much time is left, so batches and the checkpoint can settle. */
 export const TIME_BUDGET_MARGIN_MS = 30_000;
@@ -58,6 +61,8 @@ export interface SplitDeps {
   remainingMs: () => number;
   sleep?: Sleep;
   random?: () => number;
+  /** For the checkpoint interval (enqueue.ts). Default: Date.now. */
+  clock?: Clock;
 }
 
 export type SplitResult =
@@ -180,7 +185,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
   if (resumeAfter > 0) logger.info("Resuming file after checkpoint", { ...where, resumeAfter });
 
   const report = new ErrorReport(config.maxErrorReportLines);
-  const rules: RowRules = { identities: config.identityRates, maxSegments: config.maxSegments };
+  const rules: RowRules = { identities: config.identityRates, maxSegments: config.maxSegments, voiceEnabled: config.voiceQueueUrl !== undefined };
   const enqueuer = new Enqueuer({
     queue: deps.queue,
     saveProgress: (lastRow) => deps.checkpoints.saveProgress(fileId, file, lastRow),
@@ -188,6 +193,9 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     maxAttempts: config.enqueueMaxAttempts,
     sleep: deps.sleep,
     random: deps.random,
+    clock: deps.clock,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    checkpointEveryBatches: config.checkpointEveryBatches,
   });
 
   let layout: HeaderLayout | undefined;
@@ -222,6 +230,18 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
       if (deps.remainingMs() < TIME_BUDGET_MARGIN_MS) {
         outOfTime = true;
         break;
+      }
+      if (result.row.channel === "VOICE") {
+        const valid = result.row;
+        await enqueuer.add(
+          row,
+          voiceEntryForRow(
+            { ...file, row, destination: valid.destination, message: valid.body, externalCampaignId: valid.externalCampaignId, id1: valid.id1, id2: valid.id2 },
+            { id: `row-${row}`, groupId: "voice", deduplicationId: rowIdFor(file, row) },
+          ),
+        );
+        lastRow = row;
+        continue;
       }
       const message = queuedMessageFor(file, row, result.row);
       await enqueuer.add(row, {

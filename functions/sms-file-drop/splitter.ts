@@ -23,6 +23,8 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { sdkClientConfig } from "../shared/runtime/aws-clients";
+import { SqsDialQueue } from "../shared/voice/dial-queue";
+import { routeVoiceEntries } from "../shared/voice/router";
 import { createObservability, type Observability } from "../shared/runtime/observability";
 import { SnsEventPublisher } from "../shared/sms/sms-domain-events";
 import { DynamoDbCheckpointStore, S3ObjectStore, SqsFifoQueue } from "./adapters";
@@ -38,7 +40,10 @@ export function createSplitterPorts(config: SplitterConfig): SplitterPorts {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdkClientConfig() }));
   return {
     objects: new S3ObjectStore(new S3Client({ ...sdkClientConfig() })),
-    queue: new SqsFifoQueue(new SQSClient({ ...sdkClientConfig() }), config.queueUrl),
+    queue: routeVoiceEntries(
+      new SqsFifoQueue(new SQSClient({ ...sdkClientConfig() }), config.queueUrl),
+      config.voiceQueueUrl === undefined ? undefined : new SqsDialQueue(new SQSClient({ ...sdkClientConfig() }), config.voiceQueueUrl),
+    ),
     checkpoints: new DynamoDbCheckpointStore(documents, config.checkpointTableName, config.checkpointTtlSeconds),
     events: new SnsEventPublisher(new SNSClient({ ...sdkClientConfig() }), config.eventsTopicArn),
   };

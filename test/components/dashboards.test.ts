@@ -62,7 +62,8 @@ function handlersBelow(resources: RecordedResource[], root: string): { service: 
     .map((fn) => {
       const env = ((fn.inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {}) as Record<string, string>;
       const keys = Object.keys(env).filter((k) => !platform.has(k)).sort().join(",");
-      const contract = CONTRACTS.find((c) => c.namespace === env.POWERTOOLS_METRICS_NAMESPACE && [...c.env].sort().join(",") === keys);
+      const entry = (fn.inputs.tags as Record<string, string> | undefined)?.["due:handler"];
+      const contract = CONTRACTS.find((c) => c.entry === entry && c.namespace === env.POWERTOOLS_METRICS_NAMESPACE && [...c.env].sort().join(",") === keys);
       expect(contract, `the contract of ${fn.name}`).to.not.equal(undefined);
       return { service: env.POWERTOOLS_SERVICE_NAME, contract: contract! };
     });
@@ -121,16 +122,19 @@ describe("dashboards", () => {
       widgets: { properties: { title: string; metrics: unknown[][] } }[];
     };
     const byTitle = Object.fromEntries(body.widgets.map((w) => [w.properties.title, w.properties.metrics.map((m) => `${m[0]}/${m[1]}`)]));
-    expect(byTitle["Queue depth"]).to.deep.equal(["AWS/SQS/ApproximateNumberOfMessagesVisible"]);
-    expect(byTitle["Age of oldest message (s)"]).to.deep.equal(["AWS/SQS/ApproximateAgeOfOldestMessage"]);
-    expect(byTitle["Dead-letter queue depth"]).to.have.length(2); // the messages DLQ and the splitter's on-failure queue
+    // The messages queue and the delivery-events queue, with their DLQs and the on-failure queue of
+    // the asynchronously invoked splitter.
+    expect(byTitle["Queue depth"]).to.deep.equal(["AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SQS/ApproximateNumberOfMessagesVisible"]);
+    expect(byTitle["Age of oldest message (s)"]).to.deep.equal(["AWS/SQS/ApproximateAgeOfOldestMessage", "AWS/SQS/ApproximateAgeOfOldestMessage"]);
+    expect(byTitle["Dead-letter queue depth"]).to.have.length(3);
     for (const [widget, metric] of [
       ["Function errors", "Errors"],
       ["Function throttles", "Throttles"],
       ["Function duration p99 (ms)", "Duration"],
       ["Function concurrency", "ConcurrentExecutions"],
     ]) {
-      expect(byTitle[widget]).to.deep.equal([`AWS/Lambda/${metric}`, `AWS/Lambda/${metric}`]);
+      // splitter, sender, delivery-event consumer, reporter
+      expect(byTitle[widget]).to.deep.equal(Array(4).fill(`AWS/Lambda/${metric}`));
     }
   });
 
@@ -147,6 +151,21 @@ describe("dashboards", () => {
     const titles = (JSON.parse(overview[0].inputs.dashboardBody as string) as { widgets: { properties: { title?: string } }[] }).widgets
       .map((w) => w.properties.title)
       .filter((t) => t !== undefined);
-    expect(titles).to.deep.equal(ARCHITECTURES.flatMap((m) => [`${m.title}: dead-letter queue depth`, `${m.title}: function errors`]));
+    // A row per architecture that has a dashboard, with the graphs it has something to draw in:
+    // no dead-letter graph without a queue, no row for an architecture without functions.
+    const expected = ARCHITECTURES.flatMap((m) => {
+      // Each stack module names its component after its key (sesEventProcessing → ses-event-processing).
+      const component = on.find((r) => r.type.startsWith("due:") && r.name === m.key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
+      const below = (r: RecordedResource): boolean => r.parent !== undefined && (r.parent === component?.key || below(on.find((p) => p.key === r.parent)!));
+      const dashboard = on.find((r) => r.type === DASHBOARD && below(r));
+      if (dashboard === undefined) return [];
+      const graphs = (JSON.parse(dashboard.inputs.dashboardBody as string) as { widgets: { properties: { title?: string } }[] }).widgets.map((w) => w.properties.title);
+      return [
+        ...(graphs.includes("Dead-letter queue depth") ? [`${m.title}: dead-letter queue depth`] : []),
+        ...(graphs.includes("Function errors") ? [`${m.title}: function errors`] : []),
+      ];
+    });
+    expect(titles).to.deep.equal(expected);
+    expect(titles.length, "most architectures have both rows").to.be.greaterThan(2 * 8);
   });
 });

@@ -1,10 +1,16 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { Capabilities } from "../../stacks/architectures/composition";
 import { resolveSettings } from "../../components/kit/contract";
-import { SMS_FILE_DROP, SmsFileDrop, SmsFileDropArgs, objectCreatedPattern, originationIdentityResources } from "../../components/sms/sms-file-drop";
+import { objectCreatedPattern } from "../../components/shared/s3-events";
+import { SMS_FILE_DROP, SmsFileDrop, SmsFileDropArgs, originationIdentityResources } from "../../components/sms/sms-file-drop";
 import { SEND_OUTCOME_UNKNOWN_METRIC } from "../../functions/shared/runtime/send-guarantee";
 import { selfManagedOptOutsArchitecture, SMS_PREFERENCE_TABLE } from "../../stacks/architectures/self-managed-opt-outs";
-import { smsFileDropArchitecture } from "../../stacks/architectures/sms-file-drop";
+import { VOICE_DIALER_QUEUE } from "../../stacks/architectures/connect-channel";
+import { SEND_STEP_CAPABILITIES } from "../../stacks/architectures/send-steps";
+import { SMS_CONFIGURATION_SET, smsFileDropArchitecture } from "../../stacks/architectures/sms-file-drop";
 import { ArchitectureModule } from "../../stacks/architectures/types";
+import { connectChannelArchitecture } from "../../stacks/architectures/connect-channel";
 import { parseStackConfig, StackConfigError } from "../../stacks/config";
 import { createStack } from "../../stacks/stack";
 import { runPolicies } from "../../policy/policies";
@@ -47,27 +53,39 @@ const stackIssues = (settings: Record<string, unknown>): string[] => {
 };
 
 describe("SmsFileDrop", () => {
-  it("creates exactly the bucket, FIFO queue, tables, events topic, failure queue, both functions, the mapping and the notification", async () => {
+  it("creates exactly the bucket, FIFO queue, tables, events topic, failure queue, the functions, the configuration set with its delivery pipeline, and the notification", async () => {
     const built = await build(make());
     expect(built.childrenOf("drop")).to.deep.equal([
       "due:shared:SecureBucket::drop-files",
       "due:shared:QueueWithDeadLetter::drop-messages",
       "aws:dynamodb/table:Table::drop-checkpoints",
       "aws:dynamodb/table:Table::drop-outcomes",
+      "aws:dynamodb/table:Table::drop-rates",
       "due:shared:EncryptedTopic::drop-events",
       "aws:sqs/queue:Queue::drop-failures",
       "aws:sqs/queuePolicy:QueuePolicy::drop-failures-policy",
       "aws:cloudwatch/metricAlarm:MetricAlarm::drop-failures-depth",
       "due:shared:BundledFunction::drop-splitter",
+      "aws:pinpoint/smsvoicev2ConfigurationSet:Smsvoicev2ConfigurationSet::drop-configuration-set",
       "due:shared:BundledFunction::drop-sender",
       "aws:lambda/eventSourceMapping:EventSourceMapping::drop-sender-event-source",
+      "due:shared:EncryptedTopic::drop-delivery-events",
+      "due:shared:QueueWithDeadLetter::drop-delivery-queue",
+      "aws:sns/topicSubscription:TopicSubscription::drop-delivery-subscription",
+      "aws:pinpoint/smsvoicev2EventDestination:Smsvoicev2EventDestination::drop-delivery-destination",
+      "due:shared:BundledFunction::drop-delivery",
+      "aws:lambda/eventSourceMapping:EventSourceMapping::drop-delivery-event-source",
+      "due:shared:BundledFunction::drop-reporter",
+      "aws:cloudwatch/eventRule:EventRule::drop-report-schedule",
+      "aws:lambda/permission:Permission::drop-report-schedule-permission",
+      "aws:cloudwatch/eventTarget:EventTarget::drop-report-schedule-target",
       "aws:lambda/permission:Permission::drop-s3-invoke-permission",
       "aws:s3/bucketNotification:BucketNotification::drop-notification",
       "aws:cloudwatch/metricAlarm:MetricAlarm::drop-send-outcome-unknown",
       "aws:cloudwatch/metricAlarm:MetricAlarm::drop-outcome-write-lost",
       "aws:cloudwatch/dashboard:Dashboard::drop-dashboard",
     ]);
-    expect(built.descendantsOf("drop")).to.have.length(42);
+    expect(built.descendantsOf("drop")).to.have.length(73);
   });
 
   it("notifies the splitter for .csv keys under the prefix only, after the permission and the bucket's settings", async () => {
@@ -185,7 +203,8 @@ describe("SmsFileDrop", () => {
       { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: QUEUE_ARN },
       { Sid: "MoveToDeadLetterQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: DLQ_ARN },
       { Sid: "RecordOutcomes", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
-      { Sid: "ReadPreferences", Effect: "Allow", Action: "dynamodb:GetItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences` },
+      { Sid: "ShareLearnedRate", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-rates-0000000` },
+      { Sid: "ReadPreferences", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:BatchGetItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences` },
       {
         Sid: "SendMessages",
         Effect: "Allow",
@@ -224,6 +243,8 @@ describe("SmsFileDrop", () => {
       ENQUEUE_CONCURRENCY: "8",
       REPORT_PREFIX: "reports/",
       COLUMN_MAP: '{"sms_number":"phone"}',
+      // No dialer queue (#13): VOICE rows are rejected into the error report.
+      VOICE_DIALER_QUEUE_URL: "",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });
     expect((built.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({
@@ -232,13 +253,15 @@ describe("SmsFileDrop", () => {
       TARGET: "end-user-messaging",
       // Declared by the handler's contract, so always set; "" means none.
       PINPOINT_APPLICATION_ID: "",
-      CONFIGURATION_SET_NAME: "",
+      CONFIGURATION_SET_NAME: "digital-user-engagement-test-drop-sends",
       ORIGINATION_IDENTITIES: IDENTITIES_JSON,
       OUTCOME_TABLE_NAME: "drop-outcomes-0000000",
       DEAD_LETTER_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/digital-user-engagement-test-drop-messages-dlq.fifo`,
       MAX_ATTEMPTS: "5",
       SEND_GUARANTEE: "at-most-once",
       PREFERENCE_TABLE_NAME: "sms-preferences",
+      RATE_TABLE_NAME: "drop-rates-0000000",
+      SKIP_PERMANENT_FAILURES: "true",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });
     expect(built.inputs("drop-splitter-function")).to.include({ timeout: 900, memorySize: 1024 });
@@ -253,11 +276,12 @@ describe("SmsFileDrop", () => {
     });
   });
 
-  it("creates checkpoint and outcome tables with TTL on expiration", async () => {
+  it("creates checkpoint, outcome and learned-rate tables with TTL on expiration", async () => {
     const built = await build(make());
     for (const [table, key] of [
       ["drop-checkpoints", "fileId"],
       ["drop-outcomes", "rowId"],
+      ["drop-rates", "limiterKey"],
     ]) {
       expect(built.inputs(table!)).to.deep.equal({
         billingMode: "PAY_PER_REQUEST",
@@ -278,7 +302,7 @@ describe("SmsFileDrop", () => {
       "phone-number/phone-0123456789abcdef0123456789abcdef",
     ]);
     expect(() => originationIdentityResources([{ identity: "+12065550199", mps: 1 }])).to.throw('origination identity "+12065550199" has no ARN');
-    expect(objectCreatedPattern("b", "")).to.deep.equal({
+    expect(objectCreatedPattern("b", "", [".csv"])).to.deep.equal({
       source: ["aws.s3"],
       "detail-type": ["Object Created"],
       detail: { bucket: { name: ["b"] }, object: { key: [{ wildcard: "*.csv" }] } },
@@ -460,6 +484,37 @@ describe("SmsFileDrop", () => {
     expect(registered).to.equal(0);
   });
 
+  it("lets the splitter queue VOICE rows on #13's dialer queue when it is given one (all three values or none)", async () => {
+    const dialer = {
+      voiceDialerQueueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/connect-channel-calls-queue`,
+      voiceDialerQueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:connect-channel-calls-queue`,
+      voiceDialerKmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/calls`,
+    };
+    const built = await build(make(dialer));
+    expect((built.inputs("drop-splitter-function").environment as { variables: Record<string, string> }).variables.VOICE_DIALER_QUEUE_URL).to.equal(dialer.voiceDialerQueueUrl);
+    expect(built.callerStatements("drop-splitter").slice(-2)).to.deep.equal([
+      { Sid: "QueueCalls", Effect: "Allow", Action: "sqs:SendMessage", Resource: dialer.voiceDialerQueueArn },
+      { Sid: "EncryptCalls", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: dialer.voiceDialerKmsKeyArn },
+    ]);
+    expect(thrownMessage(resolve({ ...BASE, voiceDialerQueueUrl: dialer.voiceDialerQueueUrl }))).to.equal(
+      "SmsFileDrop: invalid arguments:\n  - voiceDialerQueueUrl: set voiceDialerQueueUrl, voiceDialerQueueArn and voiceDialerKmsKeyArn together",
+    );
+  });
+
+  it("uses #13's dialer queue when connectChannel is enabled and no queue is named, and passes every policy", async () => {
+    const modules = [smsFileDropArchitecture, connectChannelArchitecture] as unknown as ArchitectureModule[];
+    const config = parseStackConfig(
+      { smsFileDrop: { enabled: true, ...smsFileDropArchitecture.minimalConfig }, connectChannel: { enabled: true, ...connectChannelArchitecture.minimalConfig } },
+      modules,
+    );
+    const built = await build(() => createStack(config, modules));
+    expect((built.inputs("sms-file-drop-splitter-function").environment as { variables: Record<string, string> }).variables.VOICE_DIALER_QUEUE_URL).to.equal(
+      `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/connect-channel-calls-queue-0000000`,
+    );
+    expect(built.callerStatements("sms-file-drop-splitter").find((s) => s.Sid === "QueueCalls")?.Resource).to.equal(`arn:aws:sqs:us-east-1:${ACCOUNT}:connect-channel-calls-queue-0000000`);
+    expect(runPolicies(toPolicyResources(built.resources))).to.deep.equal([]);
+  });
+
   it("builds with #8 from the stack config, passes every policy, and skips promotional rows #8 recorded as opted out", async () => {
     // Listed after #9 on purpose: #9's `uses` orders #8's build first.
     const modules = [smsFileDropArchitecture, selfManagedOptOutsArchitecture] as unknown as ArchitectureModule[];
@@ -477,7 +532,138 @@ describe("SmsFileDrop", () => {
     );
     // A table named in the config is used instead, and #8's is not asked for.
     const named = SMS_FILE_DROP.settings.parse({ ...smsFileDropArchitecture.minimalConfig, preferenceTableName: "sms-preferences" });
-    expect(smsFileDropArchitecture.uses!(named)).to.deep.equal([]);
-    expect(smsFileDropArchitecture.uses!(SMS_FILE_DROP.settings.parse(smsFileDropArchitecture.minimalConfig))).to.deep.equal([SMS_PREFERENCE_TABLE]);
+    // (The contributed send steps and #13's dialer queue are used either way: send-steps.ts.)
+    expect(smsFileDropArchitecture.uses!(named)).to.deep.equal([...SEND_STEP_CAPABILITIES, VOICE_DIALER_QUEUE]);
+    expect(smsFileDropArchitecture.uses!(SMS_FILE_DROP.settings.parse(smsFileDropArchitecture.minimalConfig))).to.deep.equal([
+      SMS_PREFERENCE_TABLE,
+      ...SEND_STEP_CAPABILITIES,
+      VOICE_DIALER_QUEUE,
+    ]);
+  });
+
+  describe("delivery outcomes", () => {
+    const DELIVERY_QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:drop-delivery-queue-queue-0000000`;
+    const DELIVERY_TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:digital-user-engagement-test-drop-delivery-events`;
+
+    it("adds one SNS event destination for the SMS outcome types to the configuration set it creates, and sends through that set", async () => {
+      const built = await build(make());
+      expect(built.inputs("drop-configuration-set")).to.deep.equal({ name: "digital-user-engagement-test-drop-sends" });
+      expect(built.inputs("drop-delivery-destination")).to.deep.equal({
+        configurationSetName: "digital-user-engagement-test-drop-sends",
+        enabled: true,
+        eventDestinationName: "digital-user-engagement-test-drop-delivery",
+        matchingEventTypes: [
+          "TEXT_DELIVERED",
+          "TEXT_SUCCESSFUL",
+          "TEXT_BLOCKED",
+          "TEXT_INVALID",
+          "TEXT_TTL_EXPIRED",
+          "TEXT_INVALID_MESSAGE",
+          "TEXT_CARRIER_BLOCKED",
+          "TEXT_SPAM",
+          "TEXT_PROTECT_BLOCKED",
+          "TEXT_UNKNOWN",
+          "TEXT_UNREACHABLE",
+          "TEXT_CARRIER_UNREACHABLE",
+        ],
+        snsDestination: { topicArn: DELIVERY_TOPIC_ARN },
+      });
+      expect(built.ofType("aws:pinpoint/smsvoicev2EventDestination:Smsvoicev2EventDestination")).to.have.length(1);
+      expect(built.one("drop-delivery-destination").dependencies).to.include.members([
+        "aws:sns/topicPolicy:TopicPolicy::drop-delivery-events-policy",
+        "aws:sns/topicSubscription:TopicSubscription::drop-delivery-subscription",
+      ]);
+      const send = built.callerStatements("drop-sender").find((st) => st.Sid === "SendMessages");
+      expect(send?.Resource).to.deep.equal([LONG_CODE_ARN, `${SMS}:pool/${POOL_ID}`, `arn:aws:pinpoint:us-east-1:${ACCOUNT}:smsvoicev2ConfigurationSet/digital-user-engagement-test-drop-sends`]);
+    });
+
+    it("lets only End User Messaging SMS publish into the encrypted topic, for this configuration set, and delivers raw to an encrypted queue with a DLQ", async () => {
+      const built = await build(make());
+      const publish = built.statements("drop-delivery-events-policy").find((st) => st.Effect === "Allow");
+      expect(publish).to.deep.equal({
+        Sid: "AllowSMSVOICEPublish",
+        Effect: "Allow",
+        Principal: { Service: "sms-voice.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: DELIVERY_TOPIC_ARN,
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnLike: { "aws:SourceArn": [`arn:aws:pinpoint:us-east-1:${ACCOUNT}:smsvoicev2ConfigurationSet/digital-user-engagement-test-drop-sends`] },
+        },
+      });
+      expect(built.inputs("drop-delivery-events-topic")).to.include({ kmsMasterKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/drop-delivery-events-key` });
+      expect(built.inputs("drop-delivery-subscription")).to.deep.equal({ topic: DELIVERY_TOPIC_ARN, protocol: "sqs", endpoint: DELIVERY_QUEUE_ARN, rawMessageDelivery: true });
+      const queue = built.inputs("drop-delivery-queue-queue");
+      expect(queue).to.include({ kmsMasterKeyId: `arn:aws:kms:us-east-1:${ACCOUNT}:key/drop-delivery-events-key`, visibilityTimeoutSeconds: 180 });
+      expect(JSON.parse(queue.redrivePolicy as string)).to.deep.equal({ deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:drop-delivery-queue-dlq-0000000`, maxReceiveCount: 5 });
+      expect(built.inputs("drop-delivery-event-source")).to.deep.include({ batchSize: 10, functionResponseTypes: ["ReportBatchItemFailures"], scalingConfig: { maximumConcurrency: 2 } });
+    });
+
+    it("lets the consumer update only outcome rows, and the preference table only when recording permanent failures", async () => {
+      const withPreferences = await build(make({ preferenceTableName: "sms-preferences" }));
+      expect(withPreferences.callerStatements("drop-delivery")).to.deep.equal([
+        { Sid: "ConsumeQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: DELIVERY_QUEUE_ARN },
+        { Sid: "DecryptQueue", Effect: "Allow", Action: "kms:Decrypt", Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/drop-delivery-events-key` },
+        { Sid: "RecordDeliveryOutcomes", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
+        { Sid: "RecordPermanentFailures", Effect: "Allow", Action: "dynamodb:UpdateItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences` },
+      ]);
+      expect((withPreferences.inputs("drop-delivery-function").environment as { variables: Record<string, string> }).variables).to.include({
+        OUTCOME_TABLE_NAME: "drop-outcomes-0000000",
+        PREFERENCE_TABLE_NAME: "sms-preferences",
+        RECORD_PERMANENT_FAILURES: "true",
+      });
+      const off = await build(make({ preferenceTableName: "sms-preferences", recordPermanentFailures: false, skipPermanentFailures: false }));
+      expect(off.callerStatements("drop-delivery").map((st) => st.Sid)).to.deep.equal(["ConsumeQueue", "DecryptQueue", "RecordDeliveryOutcomes"]);
+      expect((off.inputs("drop-delivery-function").environment as { variables: Record<string, string> }).variables).to.include({ PREFERENCE_TABLE_NAME: "", RECORD_PERMANENT_FAILURES: "false" });
+      expect((off.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables).to.include({ SKIP_PERMANENT_FAILURES: "false" });
+    });
+
+    it("runs the reporter every 10 minutes with exactly its permissions, and its deadline (never below 72 hours)", async () => {
+      const built = await build(make({ deliveryReportDeadlineHours: 96 }));
+      expect(built.inputs("drop-report-schedule")).to.deep.equal({ description: "Looks at the SMS file drop's open delivery reports", scheduleExpression: "rate(10 minutes)" });
+      expect(built.inputs("drop-report-schedule-permission")).to.include({ principal: "events.amazonaws.com", action: "lambda:InvokeFunction" });
+      expect(built.callerStatements("drop-reporter")).to.deep.equal([
+        { Sid: "OpenReports", Effect: "Allow", Action: ["dynamodb:Scan", "dynamodb:UpdateItem"], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-checkpoints-0000000` },
+        { Sid: "ReadRowOutcomes", Effect: "Allow", Action: "dynamodb:BatchGetItem", Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/drop-outcomes-0000000` },
+        { Sid: "WriteDeliveryReports", Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/reports/*` },
+        { Sid: "PublishReports", Effect: "Allow", Action: "sns:Publish", Resource: EVENTS_TOPIC_ARN },
+        { Sid: "EncryptReports", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/drop-events-key` },
+      ]);
+      expect((built.inputs("drop-reporter-function").environment as { variables: Record<string, string> }).variables).to.include({ REPORT_DEADLINE_HOURS: "96", REPORT_PREFIX: "reports/" });
+      expect(built.inputs("drop-reporter-async")).to.deep.include({ maximumRetryAttempts: 0 });
+      expect(thrownMessage(resolve({ ...BASE, deliveryReportDeadlineHours: 48 }))).to.equal(
+        "SmsFileDrop: invalid arguments:\n  - deliveryReportDeadlineHours: must be at least 72: carriers' final events can take 72 hours",
+      );
+    });
+
+    it("provides its configuration set (name and ARN) to other architectures, and nothing on the pinpoint target", async () => {
+      expect(smsFileDropArchitecture.provides).to.include(SMS_CONFIGURATION_SET);
+      const provided: Record<string, unknown> = {};
+      const capture = (settings: Record<string, unknown>) => () => {
+        const config = { enabled: true, logRetentionInDays: 30, ...SMS_FILE_DROP.settings.parse({ ...smsFileDropArchitecture.minimalConfig, ...settings }) };
+        const result = smsFileDropArchitecture.build(config as never, { capabilities: new Capabilities(), platform: {}, alarmActions: [], defaults: {} } as never);
+        const value = result.provided?.find((p) => p.capability === SMS_CONFIGURATION_SET)?.value as { configurationSetName: pulumi.Output<string>; configurationSetArn: pulumi.Output<string> } | undefined;
+        provided[String(settings.target ?? "end-user-messaging")] = value;
+        value?.configurationSetName.apply((n) => (provided.name = n));
+        value?.configurationSetArn.apply((a) => (provided.arn = a));
+        return result.component;
+      };
+      await build(capture({}));
+      expect(provided).to.include({ name: "digital-user-engagement-test-sms-file-drop-sends" });
+      expect(provided.arn).to.match(/smsvoicev2ConfigurationSet\/digital-user-engagement-test-sms-file-drop-sends$/);
+      await build(capture({ target: "pinpoint", pinpointApplicationId: "abc123" }));
+      expect(provided.pinpoint).to.equal(undefined);
+    });
+
+    it("adds its destination to an existing configuration set instead of creating one, and has no delivery pipeline on the pinpoint target", async () => {
+      const existing = await build(make({ configurationSetName: "marketing" }));
+      expect(existing.has("drop-configuration-set")).to.equal(false);
+      expect(existing.inputs("drop-delivery-destination")).to.include({ configurationSetName: "marketing" });
+      expect(JSON.stringify(existing.statements("drop-delivery-events-policy"))).to.include(`${SMS}:configuration-set/marketing`);
+      const pinpoint = await build(make({ target: "pinpoint", pinpointApplicationId: "abc123" }));
+      expect(pinpoint.ofType("aws:pinpoint/smsvoicev2EventDestination:Smsvoicev2EventDestination")).to.deep.equal([]);
+      expect(pinpoint.has("drop-delivery")).to.equal(false);
+      expect(pinpoint.has("drop-reporter")).to.equal(false);
+    });
   });
 });

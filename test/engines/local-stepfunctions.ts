@@ -32,8 +32,11 @@ export async function loadLocalStepFunctions(): Promise<typeof LocalStepFunction
   return import("aws-local-stepfunctions");
 }
 
-/** asl-validator's verdict on a definition: the error messages, empty when it is valid ASL. */
+/**
+ * asl-validator's verdict on a definition: the error messages, empty when it is valid ASL. It is given
+ * a copy, because asl-validator 4 writes into the definition it checks (a QueryLanguage per state).
+ */
 export function aslProblems(definition: unknown): string[] {
-  const { isValid, errorsText } = aslValidator(definition);
+  const { isValid, errorsText } = aslValidator(structuredClone(definition));
   return isValid ? [] : [errorsText("\n")];
 }

@@ -227,6 +227,18 @@ describe("self-managed opt-outs handler", () => {
     );
   });
 
+  it("clears a permanent delivery failure #9 recorded on the number when it re-subscribes (START)", async () => {
+    tables.put("sms-preferences", { phoneNumber: CUSTOMER, permanentFailureAt: Date.parse("2026-03-01T00:00:00Z"), permanentFailureType: "TEXT_BLOCKED", permanentFailureMessageId: "m-1" });
+    await build()(snsEvent("START", { inboundMessageId: "in-start" }));
+    const write = documents.commandCalls(UpdateCommand).find((c) => c.args[0].input.TableName === "sms-preferences")!.args[0].input;
+    expect(write.UpdateExpression).to.equal(
+      "SET #status = :status, updatedAt = :updatedAt, lastInboundMessageId = :inboundMessageId, #source = :source, keyword = :keyword, lastEventAt = :eventAt REMOVE confirmationOwedSince, confirmationOwedFor, permanentFailureAt, permanentFailureType, permanentFailureMessageId",
+    );
+    const item = tables.get("sms-preferences", CUSTOMER)!;
+    expect(item).to.include({ status: "OPTED_IN" });
+    expect(item).not.to.have.any.keys("permanentFailureAt", "permanentFailureType", "permanentFailureMessageId");
+  });
+
   it("treats START for a number that is not on the list as already opted in", async () => {
     smsV2.on(DeleteOptedOutNumberCommand).rejects(
       new ResourceNotFoundException({ message: "not found", $metadata: {}, ResourceType: "opted-out-number", ResourceId: CUSTOMER }),

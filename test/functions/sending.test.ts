@@ -96,7 +96,8 @@ describe("sending: SEND_STEPS", () => {
 
 describe("sending: the step registry", () => {
   it("fails at cold start on a step nobody registered", () => {
-    expect(() => sendStepsFromEnv({ SEND_STEPS: '[{"name":"archive"}]' }, "sms")).to.throw('SEND_STEPS[0]: unknown send step "archive" (registered: none)');
+    expect(() => sendStepsFromEnv({ SEND_STEPS: '[{"name":"archive"}]' }, "sms", [])).to.throw('SEND_STEPS[0]: unknown send step "archive" (registered: none)');
+    expect(() => sendStepsFromEnv({ SEND_STEPS: '[{"name":"not-registered"}]' }, "sms")).to.throw('SEND_STEPS[0]: unknown send step "not-registered" (registered: ');
     expect(() => sendStepsFromEnv({ SEND_STEPS: '[{"name":"record"},{"name":"archive"}]' }, "sms", TEST_FACTORIES)).to.throw(
       'SEND_STEPS[1]: unknown send step "archive" (registered: record, skip)',
     );

@@ -19,12 +19,12 @@ function layout(header = SEED_HEADER, map = {}): HeaderLayout {
 describe("SMS file drop: header mapping", () => {
   it("maps the seed header by name, in any order and case", () => {
     const l = layout(["ID_2", " Message ", "short_code", "sms_number", "message_type", "id_1", "external_campaign_id"]);
-    expect(l.index).to.deep.equal({ sms_number: 3, message: 1, external_campaign_id: 6, short_code: 2, message_type: 4, id_1: 5, id_2: 0 });
+    expect(l.index).to.deep.equal({ sms_number: 3, message: 1, external_campaign_id: 6, short_code: 2, message_type: 4, id_1: 5, id_2: 0, channel: undefined });
   });
 
   it("applies a column map and leaves unmapped columns at their canonical names", () => {
     const l = layout(["phone", "text", "short_code", "message_type"], { sms_number: "phone", message: "text" });
-    expect(l.index).to.deep.equal({ sms_number: 0, message: 1, external_campaign_id: undefined, short_code: 2, message_type: 3, id_1: undefined, id_2: undefined });
+    expect(l.index).to.deep.equal({ sms_number: 0, message: 1, external_campaign_id: undefined, short_code: 2, message_type: 3, id_1: undefined, id_2: undefined, channel: undefined });
     expect(l.label.sms_number).to.equal("phone");
   });
 
@@ -47,6 +47,7 @@ describe("SMS file drop: row validation", () => {
     expect(validateRow(seedRow, layout(), RULES)).to.deep.equal({
       ok: true,
       row: {
+        channel: "SMS",
         destination: "+12065550100",
         body: "Here is a long message, with a comma",
         originationIdentity: "+12065550199",
@@ -57,6 +58,45 @@ describe("SMS file drop: row validation", () => {
         encoding: "GSM-7",
         segments: 1,
       },
+    });
+  });
+
+  describe("the channel column", () => {
+    const header = [...SEED_HEADER, "channel"];
+    const VOICE_RULES = { ...RULES, voiceEnabled: true };
+
+    it("accepts a VOICE row without short_code or message_type: a call, not an SMS", () => {
+      expect(validateRow(["+12065550100", "Your parcel arrives today.", "spring", "", "", "order-1", "", "voice"], layout(header), VOICE_RULES)).to.deep.equal({
+        ok: true,
+        row: {
+          channel: "VOICE",
+          destination: "+12065550100",
+          body: "Your parcel arrives today.",
+          originationIdentity: "",
+          messageType: "TRANSACTIONAL",
+          externalCampaignId: "spring",
+          id1: "order-1",
+          id2: "",
+          encoding: "GSM-7",
+          segments: 0,
+        },
+      });
+    });
+
+    it("reads a blank channel as SMS and rejects an unknown one", () => {
+      expect(validateRow([...seedRow, " "], layout(header), VOICE_RULES)).to.have.nested.property("row.channel", "SMS");
+      expect(validateRow([...seedRow, "fax"], layout(header), VOICE_RULES)).to.deep.equal({ ok: false, errors: [{ column: "channel", reason: "must be SMS or VOICE" }] });
+    });
+
+    it("rejects VOICE rows when no dialer queue is configured, and a message a call cannot speak", () => {
+      expect(validateRow(["+12065550100", "hi", "", "", "", "", "", "VOICE"], layout(header), RULES)).to.deep.equal({
+        ok: false,
+        errors: [{ column: "channel", reason: "VOICE needs the voice dialer (enable connectChannel)" }],
+      });
+      expect(validateRow(["+12065550100", "a".repeat(3001), "", "", "", "", "", "VOICE"], layout(header), VOICE_RULES)).to.deep.equal({
+        ok: false,
+        errors: [{ column: "message", reason: "is 3001 characters (a call speaks at most 3000)" }],
+      });
     });
   });
 

@@ -9,12 +9,13 @@ import {
   type SendTextMessageCommandInput,
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
 import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
-import { SendSafeRetryStrategy } from "../../functions/shared/runtime/aws-clients";
-import { TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
+import { AdaptiveLimiter } from "../../functions/shared/rate/adaptive-limiter";
+import { LimiterRetryStrategy } from "../../functions/shared/rate/sdk";
+import { MAX_THROTTLE_RETRIES } from "../../functions/sms-file-drop/send-record";
 import { fakeContext, FakeDocumentTables, fixtureJson, freezeNow, silentObservability, withEnv } from "./sms-test-helpers";
 
 const ENV = {
@@ -87,6 +88,11 @@ describe("SMS file drop sender", () => {
   });
 
   afterEach(() => unfreeze());
+  // The mocks stub the clients' prototypes: restore them, or later files' clients (a send step's
+  // DynamoDB reads in another architecture's test) talk to these stubs.
+  after(() => {
+    for (const m of [smsV2, pinpoint, documents, sqs]) m.restore();
+  });
 
   function build(overrides: Record<string, string> = {}) {
     const config = loadSenderConfig({ ...ENV, ...overrides });
@@ -94,7 +100,10 @@ describe("SMS file drop sender", () => {
     metricNames = observability.metricNames;
     sleeps = [];
     let simulated = NOW;
-    const buckets = new TokenBucketRegistry(config.identityRates, {
+    // The production limiter, on a simulated clock (its sleeps advance it at once).
+    const buckets = new AdaptiveLimiter({
+      namespace: "sms",
+      ceilings: config.identityRates,
       clock: () => simulated,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -181,12 +190,13 @@ describe("SMS file drop sender", () => {
     expect(outcome(1)).not.to.have.property("claimToken");
   });
 
-  it("on a throttle mid-batch fails that record and the later records of its group, and keeps sending other groups", async () => {
-    const a1 = queued(1);
-    const b1 = queued(2, { originationIdentity: POOL });
-    const a2 = queued(3);
-    const a3 = queued(4);
-    const b2 = queued(5, { originationIdentity: POOL });
+  it("when a record is still throttled after its in-invocation retries, fails it and the later records of its group, and keeps sending other groups", async () => {
+    // Group a is the 20 MPS pool, so its 21 lowered-rate retries fit the invocation's send deadline.
+    const a1 = queued(1, { originationIdentity: POOL });
+    const b1 = queued(2);
+    const a2 = queued(3, { originationIdentity: POOL });
+    const a3 = queued(4, { originationIdentity: POOL });
+    const b2 = queued(5);
     smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: a2.destination }).rejects(
       new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }),
     );
@@ -194,10 +204,10 @@ describe("SMS file drop sender", () => {
 
     expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-3" }, { itemIdentifier: "msg-4" }] });
     expect(sentTo()).to.deep.equal([
-      [a1.destination, LONG_CODE],
-      [b1.destination, POOL],
-      [a2.destination, LONG_CODE],
-      [b2.destination, POOL],
+      [a1.destination, POOL],
+      [b1.destination, LONG_CODE],
+      ...Array.from({ length: MAX_THROTTLE_RETRIES + 1 }, () => [a2.destination, POOL] as [string, string]),
+      [b2.destination, LONG_CODE],
     ]);
     expect(outcome(3)).to.include({ status: "RETRYING", errorName: "ThrottlingException" });
     expect(outcome(4)).to.equal(undefined);
@@ -205,12 +215,32 @@ describe("SMS file drop sender", () => {
     expect(metricNames).to.include("SmsThrottled");
   });
 
-  it("sends a throttled record on redelivery once the API accepts it", async () => {
-    smsV2.on(SendTextMessageCommand).rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } })).resolves({ MessageId: "later" });
+  it("waits out a throttle inside the invocation at the lowered rate and sends the record, instead of returning it to SQS", async () => {
+    smsV2
+      .on(SendTextMessageCommand)
+      .rejectsOnce(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }))
+      .resolves({ MessageId: "later" });
     const invoke = build();
-    expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
     expect(await invoke(sqsEvent([queued(1)]))).to.deep.equal({ batchItemFailures: [] });
-    expect(outcome(1)).to.include({ status: "SENT", messageId: "later", attempts: 2 });
+    expect(outcome(1)).to.include({ status: "SENT", messageId: "later", attempts: 1 });
+    // 1 MPS lowered to 0.9: the retry waits one interval at the new rate (1111 ms), not a visibility timeout.
+    expect(sleeps).to.deep.equal([1112]);
+    expect(metricNames).to.include("SmsThrottled");
+  });
+
+  it("hands a record back to SQS, unsent, when the rate wait would pass the invocation's send deadline", async () => {
+    const config = loadSenderConfig(ENV);
+    const observability = silentObservability();
+    // The long code's next slot is 4 s away (a 4-part message just went at 1 MPS); the invocation
+    // has 4 s left, so its send deadline (a quarter of that earlier) comes first.
+    const buckets = new AdaptiveLimiter({ namespace: "sms", ceilings: config.identityRates, clock: () => Date.now(), sleep: async () => undefined });
+    await buckets.acquire(LONG_CODE, 4);
+    const handler = mod.createSenderHandler(config, { ...mod.createSenderPorts(config), buckets, newClaimToken: () => "claim-1" }, observability);
+    const response = await handler(sqsEvent([queued(1), queued(2, { originationIdentity: POOL })]), fakeContext(4_000));
+    expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "msg-1" }] });
+    expect(sentTo()).to.deep.equal([[queued(2).destination, POOL]]);
+    expect(outcome(1)).to.include({ status: "RETRYING", errorName: "RateWaitExceeded" });
+    expect(observability.metricNames).to.include("RateWaitExceeded");
   });
 
   it("records a non-retryable error and does not retry it", async () => {
@@ -291,11 +321,11 @@ describe("SMS file drop sender", () => {
     expect(sentTo()).to.have.length(1);
   });
 
-  it("builds the SMS clients with the send-safe retry strategy (no automatic retry of ambiguous errors)", async () => {
+  it("builds the SMS clients with the limiter's retry strategy (send-safe, and throttles surfaced to the limiter)", async () => {
     for (const overrides of [{}, { TARGET: "pinpoint", PINPOINT_APPLICATION_ID: "abc123" }]) {
       const ports = mod.createSenderPorts(loadSenderConfig({ ...ENV, ...overrides }));
       const client = (ports.sms as unknown as { client: { config: { retryStrategy: () => Promise<unknown> } } }).client;
-      expect(await client.config.retryStrategy()).to.be.instanceOf(SendSafeRetryStrategy);
+      expect(await client.config.retryStrategy()).to.be.instanceOf(LimiterRetryStrategy);
     }
   });
 
@@ -306,15 +336,45 @@ describe("SMS file drop sender", () => {
     expect(response).to.deep.equal({ batchItemFailures: [] });
     expect(outcome(1)).to.include({ status: "SKIPPED_OPTED_OUT", errorName: "PreferenceOptedOut" });
     expect(sentTo()).to.deep.equal([[optedOut, LONG_CODE]]);
-    expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences").map((c) => c.args[0].input)).to.deep.equal([
+    const read = {
+      TableName: "sms-preferences",
+      Key: { phoneNumber: optedOut },
+      ConsistentRead: true,
+      ProjectionExpression: "phoneNumber, #status, lastEventAt, lastInboundMessageId, permanentFailureAt, permanentFailureType",
+      ExpressionAttributeNames: { "#status": "status" },
+    };
+    const preferenceReads = () => documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences").map((c) => c.args[0].input);
+    // The PROMOTIONAL row reads afresh; the TRANSACTIONAL ones are read once for the whole batch, for
+    // a recorded permanent delivery failure (SKIP_PERMANENT_FAILURES, default on).
+    expect(preferenceReads()).to.deep.equal([read]);
+    expect(documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input)).to.deep.equal([
       {
-        TableName: "sms-preferences",
-        Key: { phoneNumber: optedOut },
-        ConsistentRead: true,
-        ProjectionExpression: "phoneNumber, #status, lastEventAt, lastInboundMessageId",
-        ExpressionAttributeNames: { "#status": "status" },
+        RequestItems: {
+          "sms-preferences": {
+            Keys: [{ phoneNumber: optedOut }],
+            ConsistentRead: true,
+            ProjectionExpression: "phoneNumber, #status, lastEventAt, lastInboundMessageId, permanentFailureAt, permanentFailureType",
+            ExpressionAttributeNames: { "#status": "status" },
+          },
+        },
       },
     ]);
+    // With the check off, only PROMOTIONAL rows read the table, as before.
+    documents.resetHistory();
+    await build({ SKIP_PERMANENT_FAILURES: "false" })(sqsEvent([queued(3, { destination: optedOut, messageType: "PROMOTIONAL" }), queued(4, { destination: optedOut })]));
+    expect(preferenceReads()).to.deep.equal([read]);
+    expect(documents.commandCalls(BatchGetCommand)).to.have.length(0);
+  });
+
+  it("skips a row to a number recorded as failing permanently, read once per batch, and sends the others", async () => {
+    tables.put("sms-preferences", { phoneNumber: queued(2).destination, permanentFailureAt: NOW - 1_000, permanentFailureType: "TEXT_INVALID" });
+    const response = await build()(sqsEvent([queued(1), queued(2), queued(3)]));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(outcome(2)).to.include({ status: "SKIPPED_PERMANENT_FAILURE", errorName: "PermanentDeliveryFailure" });
+    expect(sentTo().map(([d]) => d)).to.deep.equal([queued(1).destination, queued(3).destination]);
+    expect(documents.commandCalls(BatchGetCommand)).to.have.length(1);
+    expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences")).to.have.length(0);
+    expect(metricNames).to.include("SkippedPermanentFailure");
   });
 
   it("records a send the opt-out list refuses as opted out, without retrying", async () => {
@@ -358,13 +418,14 @@ describe("SMS file drop sender", () => {
     const dlq = "https://sqs.us-east-1.amazonaws.com/123456789012/sms-dlq.fifo";
     sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1" });
     smsV2.on(SendTextMessageCommand, { DestinationPhoneNumber: queued(1).destination }).rejects(new ThrottlingException({ message: "Rate exceeded", $metadata: { httpStatusCode: 429 } }));
-    const response = await build({ DEAD_LETTER_QUEUE_URL: dlq, MAX_ATTEMPTS: "1" })(sqsEvent([queued(1), queued(2)]));
+    const onPool = (row: number) => queued(row, { originationIdentity: POOL });
+    const response = await build({ DEAD_LETTER_QUEUE_URL: dlq, MAX_ATTEMPTS: "1" })(sqsEvent([onPool(1), onPool(2)]));
     expect(response).to.deep.equal({ batchItemFailures: [] });
     expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).to.deep.equal([
       {
         QueueUrl: dlq,
-        MessageBody: JSON.stringify(queued(1)),
-        MessageGroupId: LONG_CODE,
+        MessageBody: JSON.stringify(onPool(1)),
+        MessageGroupId: POOL,
         MessageDeduplicationId: "msg-1",
         MessageAttributes: { reason: { DataType: "String", StringValue: "MaxAttemptsExceeded" } },
       },
@@ -401,7 +462,8 @@ describe("SMS file drop sender", () => {
   });
 
   it("uses Pinpoint SendMessages with one address and maps the per-address result on the pinpoint target", async () => {
-    const rows = [queued(1), queued(2), queued(3), queued(4, { originationIdentity: POOL })];
+    // The always-throttled row is on the 20 MPS pool, so its lowered-rate retries fit the send deadline.
+    const rows = [queued(1), queued(2), queued(3, { originationIdentity: POOL }), queued(4)];
     const status = ["SUCCESSFUL", "PERMANENT_FAILURE", "THROTTLED", "OPT_OUT"];
     pinpoint.on(SendMessagesCommand).callsFake((input: { MessageRequest: { Addresses: Record<string, unknown> } }) => {
       const address = Object.keys(input.MessageRequest.Addresses)[0]!;

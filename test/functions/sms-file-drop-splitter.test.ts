@@ -52,9 +52,13 @@ function rows(n: number, identity = (i: number) => (i % 2 === 0 ? "pool-01234567
 describe("SMS file drop splitter", () => {
   let mod: Module;
   const s3 = mockClient(S3Client);
+  after(() => s3.restore());
   const sqs = mockClient(SQSClient);
+  after(() => sqs.restore());
   const sns = mockClient(SNSClient);
+  after(() => sns.restore());
   const documents = mockClient(DynamoDBDocumentClient);
+  after(() => documents.restore());
   let tables: FakeDocumentTables;
   let unfreeze: () => void;
   let metricNames: string[];
@@ -343,6 +347,30 @@ describe("SMS file drop splitter", () => {
     await build()(fixtureJson("s3-object-created-eventbridge.json"));
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).to.deep.equal({ Bucket: "existing-bucket", Key: "files/March campaign.csv", IfMatch: `"${ETAG}"` });
     expect(sentEntries()).to.have.length(2);
+  });
+
+  it("sends VOICE rows to the dialer queue as dial requests and the other rows to the SMS queue, from the same file", async () => {
+    const dialer = "https://sqs.us-east-1.amazonaws.com/123456789012/connect-channel-calls-queue";
+    s3.on(GetObjectCommand).resolves({
+      Body: body("sms_number,message,external_campaign_id,short_code,message_type,id_1,id_2,channel\n+12065550100,Text me,,+12065550199,TRANSACTIONAL,,,\n+12065550101,Call me,spring,,,order-1,,VOICE\n"),
+    });
+    await build({ VOICE_DIALER_QUEUE_URL: dialer })(classicEvent());
+    const byQueue = sqs.commandCalls(SendMessageBatchCommand).map((c) => [c.args[0].input.QueueUrl, c.args[0].input.Entries]);
+    expect(byQueue.map(([url]) => url)).to.have.members([ENV.QUEUE_URL, dialer]);
+    const calls = byQueue.find(([url]) => url === dialer)![1] as SendMessageBatchRequestEntry[];
+    expect(calls.map((e) => ({ Id: e.Id, MessageGroupId: e.MessageGroupId, MessageDeduplicationId: e.MessageDeduplicationId }))).to.deep.equal([
+      { Id: "row-2", MessageGroupId: undefined, MessageDeduplicationId: undefined },
+    ]);
+    expect(JSON.parse(calls[0]!.MessageBody!)).to.deep.equal({
+      version: 1,
+      campaignKey: "campaign:spring",
+      recipientKey: "+12065550101",
+      destination: "+12065550101",
+      message: "Call me",
+      attributes: { external_campaign_id: "spring", id_1: "order-1" },
+      source: { kind: "sms-file-drop", ref: `s3://${BUCKET}/${KEY}#2` },
+    });
+    expect(summary()).to.include({ rowsQueued: 2, rowsInvalid: 0 });
   });
 
   it("maps renamed columns through COLUMN_MAP", async () => {

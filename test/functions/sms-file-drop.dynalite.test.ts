@@ -17,6 +17,7 @@ import { DynamoDbCheckpointStore, DynamoDbOutcomeStore, type ClaimRequest, type 
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
 import { redriveMaxReceiveCount } from "../../functions/sms-file-drop/contract";
 import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { MAX_THROTTLE_RETRIES } from "../../functions/sms-file-drop/send-record";
 import { startDynalite, type DynaliteEngine } from "../engines/dynalite";
 import { fakeContext, silentObservability, withEnv } from "./sms-test-helpers";
 
@@ -271,7 +272,8 @@ describe("SMS file drop on DynamoDB (dynalite)", () => {
       const attempts = (destination: string) => sends().filter((d) => d === destination).length;
       expect(movedBySqs, "moved to the DLQ by SQS, untried").to.deep.equal([]);
       expect(deadLettered).to.deep.equal([{ messageId: "msg-1", reason: "MaxAttemptsExceeded" }]);
-      expect(attempts(messages[0]!.destination)).to.equal(5);
+      // 5 attempts (claims), each sending once and retrying the throttle MAX_THROTTLE_RETRIES times in the invocation.
+      expect(attempts(messages[0]!.destination)).to.equal(5 * (MAX_THROTTLE_RETRIES + 1));
       expect(messages.slice(1).map((m) => attempts(m.destination))).to.deep.equal(Array(9).fill(1));
       expect(metricNames).to.include("MovedToDeadLetterQueue");
       // The DLQ'd row can be redriven: it is RETRYING with a fresh attempt count.

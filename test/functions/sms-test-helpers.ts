@@ -16,7 +16,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 
@@ -187,6 +187,17 @@ export class FakeDocumentTables {
       const item = this.table(input.TableName).get(this.keyOf(input.TableName, input.Key));
       return { Item: item === undefined ? undefined : structuredClone(item) };
     });
+    mock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Item[] }> }) => ({
+      Responses: Object.fromEntries(
+        Object.entries(input.RequestItems).map(([tableName, { Keys }]) => [
+          tableName,
+          Keys.map((key) => this.table(tableName).get(this.keyOf(tableName, key)))
+            .filter((item): item is Item => item !== undefined)
+            .map((item) => structuredClone(item)),
+        ]),
+      ),
+      UnprocessedKeys: {},
+    }));
     mock.on(UpdateCommand).callsFake(
       (input: {
         TableName: string;

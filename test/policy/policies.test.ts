@@ -56,12 +56,12 @@ describe("policy: encryption-at-rest", () => {
 
 describe("policy: encryption-at-rest fails closed", () => {
   it("fails on a resource type it neither checks nor declares as holding no data, naming the type", () => {
-    expect(encryptionAtRest.validate([resource("aws:glue/catalogTable:CatalogTable", "events")])).to.deep.equal([
+    expect(encryptionAtRest.validate([resource("aws:efs/fileSystem:FileSystem", "events")])).to.deep.equal([
       {
         policy: "encryption-at-rest",
-        resource: "aws:glue/catalogTable:CatalogTable::events",
+        resource: "aws:efs/fileSystem:FileSystem::events",
         message:
-          "resource type aws:glue/catalogTable:CatalogTable is neither checked for encryption nor declared as holding no data (policy/policies.ts)",
+          "resource type aws:efs/fileSystem:FileSystem is neither checked for encryption nor declared as holding no data (policy/policies.ts)",
       },
     ]);
   });
@@ -80,7 +80,8 @@ describe("policy: encryption-at-rest fails closed", () => {
 
   it("gives a reason for every declared type", () => {
     for (const [type, reason] of Object.entries(DECLARED_WITHOUT_DATA_AT_REST)) {
-      expect(type, type).to.match(/^aws:[a-z0-9]+\/[A-Za-z0-9]+:[A-Za-z0-9]+$/);
+      // Provider types, and dynamic resources registered under a module and type of their own.
+      expect(type, type).to.match(/^(aws:[a-z0-9]+\/[A-Za-z0-9]+|pulumi-nodejs:dynamic\/[a-z0-9]+):[A-Za-z0-9]+$/);
       expect(reason.length, type).to.be.greaterThan(5);
     }
   });
@@ -102,6 +103,16 @@ describe("policy: queue-feeding-function-has-dlq", () => {
   it("accepts a queue with a dead-letter target, and ignores queues nothing reads", () => {
     const redrive = JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:1:dlq", maxReceiveCount: 5 });
     expect(queuesFeedingFunctionsHaveDeadLetterQueues.validate([resource(QUEUE, "q", { redrivePolicy: redrive }), mapping, resource(QUEUE, "dlq")])).to.deep.equal([]);
+  });
+
+  it("does not mistake a stream mapping's on-failure queue for a queue feeding the function", () => {
+    const fromStream = resource(
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "kinesis-esm",
+      { eventSourceArn: "arn:aws:kinesis:us-east-1:1:stream/events", destinationConfig: { onFailure: { destinationArn: "arn:aws:sqs:us-east-1:1:failures" } } },
+      [`${QUEUE}::failures`],
+    );
+    expect(queuesFeedingFunctionsHaveDeadLetterQueues.validate([resource(QUEUE, "failures", {}), fromStream])).to.deep.equal([]);
   });
 });
 

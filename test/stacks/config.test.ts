@@ -94,6 +94,15 @@ describe("stack config", () => {
     ]);
   });
 
+  it("lets destinations of other kinds share #1's configuration set (#5's event lake, #7's segmentation)", () => {
+    const config = parseStackConfig({
+      sesEventProcessing: { enabled: true, existingConfigurationSetName: "newsletters" },
+      eventDatabase: { enabled: true, sesConfigurationSetName: "newsletters" },
+      eventBasedSegmentation: { enabled: true, existingConfigurationSetName: "newsletters" },
+    });
+    expect(Object.keys(config.architectures).filter((k) => config.architectures[k]?.enabled)).to.have.members(["sesEventProcessing", "eventDatabase", "eventBasedSegmentation"]);
+  });
+
   it("accepts #1 and #4 on different configuration sets, or with one of them disabled or on the legacy source", () => {
     for (const raw of [
       { sesEventProcessing: { enabled: true, existingConfigurationSetName: "a" }, pinpointEventProcessing: { enabled: true, configurationSetName: "b" } },

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { REPO_ROOT, bundleHandler } from "../../components/shared/bundle";
 import { PROCESSOR } from "../../functions/ses-event-processing/contract";
-import { SENDER, SPLITTER } from "../../functions/sms-file-drop/contract";
+import { DELIVERY, REPORTER, SENDER, SPLITTER } from "../../functions/sms-file-drop/contract";
 
 /**
  * The library used from another program: `npm pack` (its prepack compiles the components to lib/),
@@ -134,8 +134,9 @@ describe("the package, used from another program", () => {
       "due:shared:BundledFunction",
       "aws:lambda/function:Function",
     ]);
-    // The processor, the splitter and the sender, bundled from the package exactly as from the repository.
+    // #1's processor and #9's splitter, sender, delivery-event consumer and reporter, bundled from the
+    // package exactly as from the repository.
     expect(result.bundles.every((b) => b.bytes > 0)).to.equal(true);
-    expect(result.bundles.map((b) => b.sha256).sort()).to.deep.equal([PROCESSOR, SPLITTER, SENDER].map((c) => bundleHandler(c.entry).sha256).sort());
+    expect(result.bundles.map((b) => b.sha256).sort()).to.deep.equal([PROCESSOR, SPLITTER, SENDER, DELIVERY, REPORTER].map((c) => bundleHandler(c.entry).sha256).sort());
   });
 });

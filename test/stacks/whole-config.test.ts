@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
+import { SEND_STEP_DECLARATIONS } from "../../components/shared/sending";
 import { StackConfigError } from "../../stacks/config";
 import { planStack } from "../../stacks/plan/plan";
 
@@ -48,10 +49,11 @@ describe("whole-config validation", () => {
         "    existingPhoneNumberId: phone-0123456789abcdef0123456789abcdef",
         "    sending:",
         "      steps:",
-        "        - name: archive",
+        "        - name: not-registered",
       ].join("\n"),
     );
-    expect(issues).to.deep.equal(['digital-user-engagement:selfManagedOptOuts.sending: steps[0]: unknown send step "archive" (registered: none)']);
+    const registeredSteps = Object.keys(SEND_STEP_DECLARATIONS).join(", ");
+    expect(issues).to.deep.equal([`digital-user-engagement:selfManagedOptOuts.sending: steps[0]: unknown send step "not-registered" (registered: ${registeredSteps})`]);
     expect(registered).to.equal(0);
   });
 });

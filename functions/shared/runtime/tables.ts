@@ -28,3 +28,26 @@ export const SMS_FILE_CHECKPOINT_TABLE: TableSchema = Object.freeze({ partitionK
 
 /** #9 sender: one item per row with its send outcome (also the send's idempotency guard). */
 export const SMS_OUTCOME_TABLE: TableSchema = Object.freeze({ partitionKey: "rowId", ttlAttribute: "expiration" });
+
+/** Shared adaptive limiter (functions/shared/rate): one item per `<namespace>#<key>` with its learned rate. */
+export const RATE_LIMIT_TABLE: TableSchema = Object.freeze({ partitionKey: "limiterKey", ttlAttribute: "expiration" });
+
+/** #11: one item per recipient (endpoint id, user id, phone number or email address) with its offer attributes. */
+export const OFFER_TABLE: TableSchema = Object.freeze({ partitionKey: "recipientId" });
+
+/** #12 (optional index): one item per `<key>#<channel>#<locale>` naming the S3 object (and version) of that template. */
+export const TEMPLATE_INDEX_TABLE: TableSchema = Object.freeze({ partitionKey: "templateId" });
+
+/** #13 dialer: one item per call (dialId = the call's ClientToken) with its outcome (also the dial's idempotency guard). */
+export const CONNECT_DIAL_OUTCOME_TABLE: TableSchema = Object.freeze({ partitionKey: "dialId", ttlAttribute: "expiration" });
+
+/** A table whose items also carry a sort key (type S), for reading one partition in key order. */
+export interface SortedTableSchema extends TableSchema {
+  readonly sortKey: string;
+}
+
+/**
+ * #10: one item per (segment, member), partition `<segment>#<shard>`, sort key the member id, so a
+ * segment's previous members are read back in order (the diff merges them with the sorted query result).
+ */
+export const SEGMENT_MEMBERS_TABLE: SortedTableSchema = Object.freeze({ partitionKey: "segmentShard", sortKey: "memberId" });

@@ -4,6 +4,7 @@
  * factory and `sendStepsFromEnv` then accept it.
  */
 import type { SmsSendOutcome, SmsSendRequest } from "../sms/sms-send";
+import type { VoiceSendOutcome, VoiceSendRequest } from "../voice/voice-send";
 import type { SendSkipped, SendStep, Sender } from "./steps";
 
 /** One email, as SES v2 SendEmail sends it with Simple content (UTF-8). */
@@ -27,6 +28,8 @@ export type EmailSender = Sender<EmailSendRequest, EmailSendOutcome>;
 export interface ChannelTypes {
   email: { request: EmailSendRequest; outcome: EmailSendOutcome };
   sms: { request: SmsSendRequest; outcome: SmsSendOutcome };
+  /** #13's dialer: one outbound call (Amazon Connect StartOutboundVoiceContact). */
+  voice: { request: VoiceSendRequest; outcome: VoiceSendOutcome };
 }
 
 export type SendChannel = keyof ChannelTypes;

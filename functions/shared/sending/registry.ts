@@ -5,6 +5,9 @@
  */
 import type { ChannelStep, SendChannel } from "./channels";
 import { SEND_STEPS_ENV, sendStepConfigsFromEnv } from "./contract";
+import { ARCHIVE_STEP_FACTORY } from "./archive-step";
+import { PERSONALIZE_STEP_FACTORY } from "./personalize-step";
+import { TEMPLATE_STEP_FACTORY } from "./template-step";
 
 /** Builds a registered step for the channels it supports, validating its settings (throw on a bad one). */
 export interface SendStepFactory {
@@ -13,7 +16,14 @@ export interface SendStepFactory {
 }
 
 /** Every step a deployment can name in SEND_STEPS. None yet: #6, #11/#12 and #13 add theirs. */
-export const SEND_STEP_FACTORIES: readonly SendStepFactory[] = [];
+export const SEND_STEP_FACTORIES: readonly SendStepFactory[] = [
+  // #6: one archive object per message sent (functions/shared/sending/archive-step.ts).
+  ARCHIVE_STEP_FACTORY,
+  // #11: renders the message with the recipient's offer (functions/shared/sending/personalize-step.ts).
+  PERSONALIZE_STEP_FACTORY,
+  // #12: replaces the content with an external template (functions/shared/sending/template-step.ts).
+  TEMPLATE_STEP_FACTORY,
+];
 
 /**
  * The steps SEND_STEPS configures for `channel`, in order. Unset or "" is none. A malformed value,

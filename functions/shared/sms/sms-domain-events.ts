@@ -57,7 +57,25 @@ export interface SmsFileProcessedEvent {
   fileError?: string;
 }
 
-export type SmsDomainEvent = SmsPreferenceChangedEvent | SmsInboundNeedsReviewEvent | SmsFileProcessedEvent;
+/**
+ * Published by the file drop's reporter when every queued row of a file has a final delivery
+ * outcome (status FINAL), or when the file's report deadline passes first (DEADLINE_PASSED).
+ */
+export interface SmsFileDeliveryReportEvent {
+  eventType: "sms.file.delivery-report";
+  /** bucket/key/etag: the file version (one report per version). */
+  eventId: string;
+  status: "FINAL" | "DEADLINE_PASSED";
+  bucket: string;
+  key: string;
+  etag: string;
+  /** Key of the JSON report in the same bucket. */
+  reportKey: string;
+  counts: Record<string, number>;
+  reasons: Record<string, number>;
+}
+
+export type SmsDomainEvent = SmsPreferenceChangedEvent | SmsInboundNeedsReviewEvent | SmsFileProcessedEvent | SmsFileDeliveryReportEvent;
 
 export interface EventPublisher {
   publish(event: SmsDomainEvent): Promise<void>;

@@ -77,6 +77,16 @@ export class TokenBucket {
     return wait;
   }
 
+  /** Milliseconds until a request could go (without taking anything). */
+  peekWait(): number {
+    const now = this.clock();
+    return Math.max(0, Math.max(this.tat, now) - (this.burst - 1) * this.intervalMs - now);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
   /**
    * Called after the downstream API throttled us anyway (another sender shares the identity, or
    * the quota is lower than configured): empties the bucket and blocks it for `pauseMs`.
@@ -87,7 +97,11 @@ export class TokenBucket {
   }
 }
 
-/** One bucket per key (origination identity), created on first use at the key's configured rate. */
+/**
+ * One bucket per key (origination identity), created on first use at the key's configured rate.
+ * A fixed-rate limiter with the same surface as the adaptive one (functions/shared/rate), for
+ * callers that know their rate exactly.
+ */
 export class TokenBucketRegistry {
   private readonly buckets = new Map<string, TokenBucket>();
 
@@ -106,5 +120,18 @@ export class TokenBucketRegistry {
       this.buckets.set(key, bucket);
     }
     return bucket;
+  }
+
+  /** Waits for `units` tokens of `key`, unless the wait would end after `deadline` (epoch ms). */
+  async acquire(key: string, units = 1, options: { deadline?: number } = {}): Promise<{ granted: true; waitedMs: number } | { granted: false; retryAfterMs: number }> {
+    const bucket = this.forKey(key);
+    const wait = bucket.peekWait();
+    if (options.deadline !== undefined && bucket.now() + wait > options.deadline) return { granted: false, retryAfterMs: wait };
+    return { granted: true, waitedMs: await bucket.take(units) };
+  }
+
+  /** The API throttled `key` anyway: pause its bucket for one second (one MPS window). */
+  async onThrottle(key: string): Promise<void> {
+    this.forKey(key).penalize(1000);
   }
 }

@@ -1,0 +1,2 @@
+export * from "./event-database";
+export * as eventDatabaseViews from "./views";

@@ -1,0 +1,2 @@
+export * from "./send-time-attributes";
+export * from "./external-templates";

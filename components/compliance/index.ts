@@ -1,0 +1,2 @@
+export * from "./archiving-options";
+export * from "./message-archiver";

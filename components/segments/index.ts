@@ -1,0 +1,2 @@
+export * from "./event-based-segmentation";
+export * from "./advanced-segmentation";
