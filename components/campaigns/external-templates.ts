@@ -8,9 +8,11 @@ import { TEMPLATE_INDEX_TABLE } from "../../functions/shared/runtime/tables";
 import { MAX_TEMPLATE_BYTES_LIMIT, TEMPLATE_STEP_NAME } from "../../functions/shared/sending/template-step";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs } from "../kit/contract";
 import {
+  architectureDashboard,
   arnBuilder,
   BundledFunction,
   createTable,
+  dashboardFunction,
   existingOrCreate,
   functionPlatform,
   SecureBucket,
@@ -131,6 +133,8 @@ export class ExternalTemplates extends pulumi.ComponentResource {
   public readonly application: aws.pinpoint.App | undefined;
   public readonly applicationId: pulumi.Output<string> | undefined;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The hook's dashboard (pinpoint target; the send step runs in other architectures' senders). */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: ExternalTemplatesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("due:campaigns:ExternalTemplates", name, {}, opts);
@@ -185,6 +189,7 @@ export class ExternalTemplates extends pulumi.ComponentResource {
       this.application = wiring.application;
       this.applicationId = wiring.applicationId;
       this.alarms = wiring.fn.alarms;
+      this.dashboard = architectureDashboard(name, args, { functions: [dashboardFunction(wiring.fn, HOOK)] }, this);
       dataFlow(bucketNode, this.function, "templates (GetObject)");
       dataFlow(this.indexTable, this.function, "index items");
     }
@@ -195,6 +200,7 @@ export class ExternalTemplates extends pulumi.ComponentResource {
       function: this.function,
       application: this.application,
       alarms: this.alarms,
+      dashboard: this.dashboard,
     });
   }
 

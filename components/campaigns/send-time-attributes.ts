@@ -7,7 +7,7 @@ import { MISSING_OFFER_POLICIES } from "../../functions/shared/campaigns/offers"
 import { OFFER_TABLE } from "../../functions/shared/runtime/tables";
 import { PERSONALIZE_STEP_NAME } from "../../functions/shared/sending/personalize-step";
 import { defineContract, environmentFor, passThrough, resolveSettings, type ContractArgs } from "../kit/contract";
-import { arnBuilder, BundledFunction, createTable, existingOrCreate, functionPlatform, type ArnBuilder, type PlatformArgs } from "../shared";
+import { architectureDashboard, arnBuilder, BundledFunction, createTable, dashboardFunction, existingOrCreate, functionPlatform, type ArnBuilder, type PlatformArgs } from "../shared";
 import { dataFlow, external } from "../shared/flow";
 import { pinpointHookWiring, PINPOINT_HOOK_SETTINGS, type HookWiring } from "./pinpoint-hook";
 
@@ -90,6 +90,8 @@ export class SendTimeAttributes extends pulumi.ComponentResource {
   public readonly application: aws.pinpoint.App | undefined;
   public readonly applicationId: pulumi.Output<string> | undefined;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The hook's dashboard (pinpoint target; the send step runs in other architectures' senders). */
+  public readonly dashboard: aws.cloudwatch.Dashboard | undefined;
 
   constructor(name: string, args: SendTimeAttributesArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("due:campaigns:SendTimeAttributes", name, {}, opts);
@@ -130,6 +132,7 @@ export class SendTimeAttributes extends pulumi.ComponentResource {
       this.application = wiring.application;
       this.applicationId = wiring.applicationId;
       this.alarms = wiring.fn.alarms;
+      this.dashboard = architectureDashboard(name, args, { functions: [dashboardFunction(wiring.fn, HOOK)] }, this);
       dataFlow(offerNode, this.function, "offers (BatchGetItem)");
     }
     this.registerOutputs({
@@ -138,6 +141,7 @@ export class SendTimeAttributes extends pulumi.ComponentResource {
       function: this.function,
       application: this.application,
       alarms: this.alarms,
+      dashboard: this.dashboard,
     });
   }
 

@@ -86,6 +86,10 @@ function aloneConfig(key: string, settings: Record<string, unknown>): Record<str
 
 const CASES = [
   ...ARCHITECTURES.map((m) => ({ title: m.title, key: m.key, settings: m.minimalConfig })),
+  ...["sendTimeAttributes", "externalTemplates"].map((key) => {
+    const module = ARCHITECTURES.find((m) => m.key === key)!;
+    return { title: `${module.title}, target "pinpoint" (the CampaignHook)`, key, settings: { ...module.minimalConfig, target: "pinpoint" } };
+  }),
   {
     title: '#4 Pinpoint Event Processing, target "pinpoint"',
     key: "pinpointEventProcessing",

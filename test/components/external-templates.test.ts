@@ -31,6 +31,7 @@ describe("ExternalTemplates", () => {
       "due:shared:BundledFunction::et-hook",
       "aws:lambda/permission:Permission::et-invoke-from-project",
       "aws:lambda/permission:Permission::et-invoke-from-campaigns",
+      "aws:cloudwatch/dashboard:Dashboard::et-dashboard",
     ]);
     const statements = built.callerStatements("et-hook");
     expect(statements).to.deep.equal([

@@ -39,6 +39,7 @@ describe("SendTimeAttributes", () => {
       "due:shared:BundledFunction::sta-hook",
       "aws:lambda/permission:Permission::sta-invoke-from-project",
       "aws:lambda/permission:Permission::sta-invoke-from-campaigns",
+      "aws:cloudwatch/dashboard:Dashboard::sta-dashboard",
     ]);
     const common = { action: "lambda:InvokeFunction", function: "sta-hook-function-0000000", principal: "pinpoint.us-east-1.amazonaws.com", sourceAccount: ACCOUNT };
     expect(built.inputs("sta-invoke-from-project")).to.deep.equal({ ...common, sourceArn: `arn:aws:mobiletargeting:us-east-1:${ACCOUNT}:apps/${APP}` });
