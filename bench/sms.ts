@@ -7,7 +7,8 @@
  *    generated on the fly as a stream (never held in memory), with a fake queue that accepts every
  *    batch. Reports rows/second, the sampled high-water marks of RSS and heap for two file sizes
  *    (memory must not grow with the file), and the splitter's AWS requests per 10,000 rows ÷ the
- *    floor (SendMessageBatch at 10 rows per call).
+ *    floor (SendMessageBatch at 10 rows per call), plus, separately, the permanent-failure check's
+ *    reads (one BatchGetItem per 100 TRANSACTIONAL numbers; a preference table, as with #8).
  * 2. Sender with the adaptive limiter: the real sender handler (Powertools
  *    SqsFifoPartialProcessorAsync with skipGroupOnError, the outcome-table claim, the shared
  *    adaptive limiter with its learned rate in a shared store, in-invocation throttle waits) driven
@@ -20,7 +21,9 @@
  *    scenario, achieved ÷ real limit after convergence and the convergence time, throttled calls ÷
  *    messages sent, and lost / duplicated rows (both must be 0).
  * 3. Requests per 10,000 rows for the whole pipeline (splitter + one outcome claim and one finish
- *    per sent row + the limiter's reads and writes) ÷ its floor.
+ *    per sent row + the limiter's reads and writes) ÷ its floor, without and with the
+ *    permanent-failure check (the splitter's reads + the sender's: the sender's messages carry the
+ *    splitter's mark, as the splitter run above sets it on every TRANSACTIONAL row it checked).
  * 4. Sender under faults: about 30 % of SMS calls throttled, timed out before or after acceptance,
  *    or 5xx; about 10 % of outcome writes failing. The API's own log of accepted messages is the
  *    ground truth: every row must end delivered once, UNKNOWN (recorded, counted separately: the
@@ -129,6 +132,8 @@ interface SplitterResult {
   /** AWS requests per 10,000 queued rows, and the floor (SendMessageBatch at 10 rows per call). */
   requestsPer10k: number;
   floorPer10k: number;
+  /** The permanent-failure check's BatchGetItem calls per 10,000 queued rows (not in requestsPer10k). */
+  preferencePer10k: number;
 }
 
 async function benchSplitter(rows: number): Promise<SplitterResult> {
@@ -137,8 +142,10 @@ async function benchSplitter(rows: number): Promise<SplitterResult> {
     CHECKPOINT_TABLE_NAME: "bench",
     EVENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:bench",
     ORIGINATION_IDENTITIES: JSON.stringify(IDENTITIES),
+    PREFERENCE_TABLE_NAME: "bench-preferences",
   });
   const queue = new AcceptingQueue();
+  const preferences = new MemoryPreferences();
   const checkpoints = new MemoryCheckpoints();
   let summary: SmsFileProcessedEvent | undefined;
   let objectRequests = 0;
@@ -173,6 +180,7 @@ async function benchSplitter(rows: number): Promise<SplitterResult> {
     },
     ...silent(),
     remainingMs: () => 900_000,
+    preferences,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   clearInterval(sampler);
@@ -187,13 +195,15 @@ async function benchSplitter(rows: number): Promise<SplitterResult> {
     peakRss,
     requestsPer10k: (requests * 10_000) / queued,
     floorPer10k: 1_000,
+    preferencePer10k: (preferences.requests * 10_000) / queued,
   };
   console.log(
     `splitter  ${String(rows).padStart(9)} rows  ${seconds.toFixed(1).padStart(6)} s  ${Math.round(rows / seconds)
       .toLocaleString("en-US")
       .padStart(7)} rows/s  peak RSS ${mb(peakRss)} (start ${mb(baseline.rss)})  peak heap ${mb(peakHeap)} (start ${mb(baseline.heapUsed)})  ` +
       `queued ${queued} invalid ${summary?.rowsInvalid}; requests: SendMessageBatch ${queue.calls}, checkpoint reads ${checkpoints.reads} writes ${checkpoints.writes}, S3 ${objectRequests}, SNS ${publishes} ` +
-      `= ${result.requestsPer10k.toFixed(1)} per 10,000 rows (floor ${result.floorPer10k}): ${(result.requestsPer10k / result.floorPer10k).toFixed(4)}× the floor`,
+      `= ${result.requestsPer10k.toFixed(1)} per 10,000 rows (floor ${result.floorPer10k}): ${(result.requestsPer10k / result.floorPer10k).toFixed(4)}× the floor; ` +
+      `permanent-failure check: ${preferences.requests} BatchGetItem (${result.preferencePer10k.toFixed(1)} per 10,000 rows)`,
   );
   return result;
 }
@@ -433,6 +443,8 @@ async function benchSender(scenario: SenderScenario): Promise<SenderResult> {
         encoding: "GSM-7",
         segments: twoParts ? 2 : 1,
       });
+      // Checked by the splitter just before (no recorded failure): the sender needs no read for it.
+      message.permanentFailureCheckedAt = time.now;
       list.push({ id: `msg-${row}`, group: identity, message, visibleAt: 0, receives: 0 });
     }
     groups.set(identity, list);
@@ -687,12 +699,14 @@ async function main(): Promise<void> {
       `floor ${pipelineFloor} (SendMessageBatch at 10 rows + one claim and one finish per row): ${(pipelinePer10k / pipelineFloor).toFixed(4)}× the floor; ` +
       `splitter alone ${(splitter.requestsPer10k / splitter.floorPer10k).toFixed(4)}× its floor`,
   );
-  const withCheck = (pipelinePer10k + preferencePer10k) / pipelineFloor;
+  const withCheck = (pipelinePer10k + splitter.preferencePer10k + preferencePer10k) / pipelineFloor;
   console.log(
-    `          with a preference table and skipPermanentFailures (the default with #8): + ${preferencePer10k.toFixed(1)} preference reads (one BatchGetItem per batch) = ` +
-      `${withCheck.toFixed(4)}× the floor${withCheck > 1.05 ? " — above 1.05: the skip costs one read per batch of 10; skipPermanentFailures: false removes it" : ""}`,
+    `          with a preference table and skipPermanentFailures (the default with #8): + ${splitter.preferencePer10k.toFixed(1)} splitter reads (one BatchGetItem per 100 TRANSACTIONAL numbers) ` +
+      `+ ${preferencePer10k.toFixed(1)} sender reads (rows the splitter checked need none) = ${withCheck.toFixed(4)}× the floor; ` +
+      `splitter alone with the check ${((splitter.requestsPer10k + splitter.preferencePer10k) / splitter.floorPer10k).toFixed(4)}× its floor`,
   );
   if (pipelinePer10k / pipelineFloor > 1.05) failed.push(`pipeline requests ${(pipelinePer10k / pipelineFloor).toFixed(4)}× the floor > 1.05`);
+  if (withCheck > 1.05) failed.push(`pipeline requests with the permanent-failure check ${withCheck.toFixed(4)}× the floor > 1.05`);
 
   const faults = await benchSender({
     name: "faults in ~30 % of SMS calls (throttles, timeouts before/after acceptance, 5xx) and ~10 % of outcome writes",

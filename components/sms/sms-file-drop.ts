@@ -119,7 +119,9 @@ const SHARED = {
   skipPermanentFailures: z
     .boolean()
     .default(true)
-    .describe("Skip rows to numbers the preference table records as permanently failing (TEXT_INVALID, TEXT_BLOCKED delivery events); needs a preference table."),
+    .describe(
+      "Skip rows to numbers the preference table records as permanently failing (TEXT_INVALID, TEXT_BLOCKED delivery events); needs a preference table. The splitter checks TRANSACTIONAL rows (one BatchGetItem per 100 numbers); the sender reads only the rest.",
+    ),
   // At most 100, so that with batches of up to 10 the backstop redrive stays within SQS's 1000.
   maxReceiveCount: z
     .int()
@@ -341,6 +343,9 @@ export class SmsFileDrop extends pulumi.ComponentResource {
       alarmActions: args.alarmActions,
     };
 
+    // The splitter checks TRANSACTIONAL rows' numbers for permanent failures, 100 per read, so the
+    // sender needs no read of its own for them (split-file.ts).
+    const checkPermanentFailures = settings.skipPermanentFailures && settings.preferenceTableName !== undefined;
     const splitter = new BundledFunction(
       `${name}-splitter`,
       {
@@ -360,6 +365,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           REPORT_PREFIX: reportPrefix,
           COLUMN_MAP: JSON.stringify(settings.columnMap),
           VOICE_DIALER_QUEUE_URL: settings.voiceDialerQueueUrl ?? "",
+          PREFERENCE_TABLE_NAME: checkPermanentFailures ? settings.preferenceTableName! : "",
         }),
         policyStatements: splitterStatements({
           bucketArn,
@@ -370,6 +376,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
           checkpointTableArn: this.checkpointTable.arn,
           eventsTopicArn: this.eventsTopicArn,
           eventsKeyArn,
+          preferenceTableArn: checkPermanentFailures ? arn("dynamodb", pulumi.interpolate`table/${settings.preferenceTableName}`) : undefined,
         }).concat(
           settings.voiceDialerQueueArn === undefined || settings.voiceDialerKmsKeyArn === undefined
             ? []
@@ -439,6 +446,7 @@ export class SmsFileDrop extends pulumi.ComponentResource {
     dataFlow(this.splitter, this.queue, "messages");
     dataFlow(this.splitter, settings.existingEventsTopicArn === undefined ? named("aws:sns/topic:Topic", `${name}-events-topic`) : external("SNS events topic (existing)"), "file events");
     dataFlow(this.splitter, this.failureQueue, "failed invocations");
+    dataFlow(checkPermanentFailures ? external("DynamoDB preference table (#8)") : undefined, this.splitter, "permanent failures");
     dataFlow(this.queue, this.sender, "batches");
     dataFlow(settings.preferenceTableName === undefined ? undefined : external("DynamoDB preference table (#8)"), this.sender, "opt-outs");
     dataFlow(this.sender, this.outcomeTable, "rows");
@@ -777,6 +785,8 @@ export function splitterStatements(resources: {
   checkpointTableArn: pulumi.Input<string>;
   eventsTopicArn: pulumi.Input<string>;
   eventsKeyArn?: pulumi.Input<string>;
+  /** Only when the splitter checks permanent failures (skipPermanentFailures with a preference table). */
+  preferenceTableArn?: pulumi.Input<string>;
 }): PolicyStatement[] {
   const statements: PolicyStatement[] = [
     {
@@ -808,6 +818,9 @@ export function splitterStatements(resources: {
     { Sid: "Checkpoints", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"], Resource: resources.checkpointTableArn },
     { Sid: "PublishSummaries", Effect: "Allow", Action: "sns:Publish", Resource: resources.eventsTopicArn },
   ];
+  if (resources.preferenceTableArn !== undefined) {
+    statements.push({ Sid: "CheckPermanentFailures", Effect: "Allow", Action: "dynamodb:BatchGetItem", Resource: resources.preferenceTableArn });
+  }
   if (resources.eventsKeyArn !== undefined) {
     statements.push({ Sid: "EncryptSummaries", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: resources.eventsKeyArn });
   }

@@ -12,6 +12,7 @@
  * | MAX_SEGMENTS            | Maximum message parts per row (1–30)                           | 10 |
  * | ENQUEUE_CONCURRENCY     | SendMessageBatch calls in flight (1–50; 1 = strict file order)  | 8 |
  * | REPORT_PREFIX           | Key prefix of the error reports (`<REPORT_PREFIX><key>.errors.csv`); must not overlap the trigger prefix | reports/ |
+ * | PREFERENCE_TABLE_NAME   | Check TRANSACTIONAL rows' numbers for recorded permanent failures here (one BatchGetItem per 100 numbers) and mark the checked rows, so the sender needs no read for them | none (the sender reads) |
  *
  * Sender (sender.ts):
  * | Variable                | Meaning                                                         | Default |
@@ -87,6 +88,7 @@ const SplitterEnvSchema = z.object({
     .default(DEFAULT_REPORT_PREFIX),
   // #13's dialer queue; "" when #13 is not composed (VOICE rows are then rejected).
   [SPLITTER.VOICE_DIALER_QUEUE_URL]: z.string().trim().regex(/^https:\/\/\S+$/, "must be the https URL of the dialer queue").optional(),
+  [SPLITTER.PREFERENCE_TABLE_NAME]: z.string().trim().min(3).max(255).optional(),
 });
 
 export interface SplitterConfig {
@@ -107,6 +109,8 @@ export interface SplitterConfig {
   /** Checkpoint by time and progress (enqueue.ts): whichever comes first. */
   checkpointIntervalMs: number;
   checkpointEveryBatches: number;
+  /** Where the splitter checks TRANSACTIONAL rows' numbers for permanent failures; undefined = no check. */
+  preferenceTableName?: string;
 }
 
 export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
@@ -127,6 +131,7 @@ export function loadSplitterConfig(env: NodeJS.ProcessEnv): SplitterConfig {
     voiceQueueUrl: e.VOICE_DIALER_QUEUE_URL,
     checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
     checkpointEveryBatches: CHECKPOINT_EVERY_BATCHES,
+    preferenceTableName: e.PREFERENCE_TABLE_NAME,
   };
 }
 

@@ -27,7 +27,19 @@ const NAMESPACE = "DigitalUserEngagement/SmsFileDrop";
 
 export const SPLITTER = defineFunctionContract({
   entry: "functions/sms-file-drop/splitter.ts",
-  env: ["QUEUE_URL", "CHECKPOINT_TABLE_NAME", "EVENTS_TOPIC_ARN", "ORIGINATION_IDENTITIES", "COLUMN_MAP", "MAX_SEGMENTS", "ENQUEUE_CONCURRENCY", "REPORT_PREFIX", "VOICE_DIALER_QUEUE_URL"],
+  // PREFERENCE_TABLE_NAME is "" unless the sender skips permanent failures (the splitter checks them).
+  env: [
+    "QUEUE_URL",
+    "CHECKPOINT_TABLE_NAME",
+    "EVENTS_TOPIC_ARN",
+    "ORIGINATION_IDENTITIES",
+    "COLUMN_MAP",
+    "MAX_SEGMENTS",
+    "ENQUEUE_CONCURRENCY",
+    "REPORT_PREFIX",
+    "VOICE_DIALER_QUEUE_URL",
+    "PREFERENCE_TABLE_NAME",
+  ],
   namespace: NAMESPACE,
   metrics: ["FileFailed", "FileSkipped", "FileNotUtf8", "SplitterTimeBudgetExceeded", "RowsEnqueued", "RowsInvalid", "FileRejected", "FileCompleted"],
 });

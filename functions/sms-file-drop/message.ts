@@ -4,7 +4,8 @@
  *
  * Body (JSON):
  *   { destination, body, originationIdentity, messageType,
- *     context: { external_campaign_id, id_1, id_2, sourceBucket, sourceKey, row }, rowId }
+ *     context: { external_campaign_id, id_1, id_2, sourceBucket, sourceKey, row }, rowId,
+ *     permanentFailureCheckedAt? }
  * MessageGroupId          = originationIdentity (one in-flight batch per identity, in order)
  * MessageDeduplicationId  = rowId = sha256 of [bucket, key, etag, row]
  *
@@ -32,8 +33,28 @@ export const QueuedSmsSchema = z.strictObject({
     row: z.number().int().positive(),
   }),
   rowId: z.string().regex(/^[0-9a-f]{64}$/, "rowId must be a sha256 hex digest"),
+  /**
+   * Epoch ms at which the splitter found no permanent delivery failure recorded for the
+   * destination (one BatchGetItem per 100 numbers): the sender then needs no preference read for
+   * a TRANSACTIONAL row while the check is fresh. Absent: not checked, or a failure was found (the
+   * sender reads the number itself and records the skip as before).
+   */
+  permanentFailureCheckedAt: z.number().int().nonnegative().optional(),
 });
 export type QueuedSms = z.infer<typeof QueuedSmsSchema>;
+
+/**
+ * How long the sender trusts the splitter's permanent-failure check. A failure recorded after the
+ * check (a delivery event of an earlier send) is honoured by rows sent later than this; until
+ * then the row is sent as if the event had not yet arrived.
+ */
+export const PERMANENT_FAILURE_CHECK_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** True when the splitter's check covers this row at `now`: a TRANSACTIONAL row checked recently. */
+export function checkedBySplitter(message: QueuedSms, now: number): boolean {
+  const at = message.permanentFailureCheckedAt;
+  return message.messageType === "TRANSACTIONAL" && at !== undefined && now - at <= PERMANENT_FAILURE_CHECK_MAX_AGE_MS;
+}
 
 export interface FileVersion {
   bucket: string;

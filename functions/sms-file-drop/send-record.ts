@@ -15,7 +15,8 @@
  *               SKIPPED_OPTED_OUT (the preference-table-only mode of the opt-out architecture).
  *               With SKIP_PERMANENT_FAILURES, any row to a number whose item records a permanent
  *               delivery failure (TEXT_INVALID, TEXT_BLOCKED; delivery-events.ts) is
- *               SKIPPED_PERMANENT_FAILURE.
+ *               SKIPPED_PERMANENT_FAILURE. A TRANSACTIONAL row the splitter checked recently
+ *               (permanentFailureCheckedAt, message.ts) needs no read: the splitter found none.
  * 4. rate       the identity's adaptive limiter (functions/shared/rate), charged with the
  *               message's part count (MPS counts parts). A wait that would pass the invocation's
  *               send deadline is not started: the row goes back to SQS (RETRYING).
@@ -53,7 +54,7 @@ import { realSleep, type Sleep } from "../shared/sms/token-bucket";
 import type { FinishRequest, OutcomeStore } from "./adapters";
 import type { SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";
-import { sendContextFor, type QueuedSms } from "./message";
+import { checkedBySplitter, sendContextFor, type QueuedSms } from "./message";
 
 /** Throttled sends of one message retried inside the invocation before it goes back to SQS. */
 export const MAX_THROTTLE_RETRIES = 20;
@@ -186,7 +187,8 @@ export async function sendQueuedMessage(
   let sent: SmsSendOutcome | undefined;
   let rateWaitExceeded = false;
   try {
-    if (deps.preferences !== undefined && (message.messageType === "PROMOTIONAL" || config.skipPermanentFailures === true)) {
+    const checked = checkedBySplitter(message, Date.now());
+    if (deps.preferences !== undefined && (message.messageType === "PROMOTIONAL" || (config.skipPermanentFailures === true && !checked))) {
       const prefetched = message.messageType === "PROMOTIONAL" ? undefined : deps.prefetchedPreferences?.get(message.destination);
       const preference = prefetched === undefined ? await deps.preferences.get(message.destination) : (prefetched ?? undefined);
       optedOut = message.messageType === "PROMOTIONAL" && preference?.status === "OPTED_OUT";

@@ -55,7 +55,7 @@ import { limiterClientConfig } from "../shared/rate/sdk";
 import { DynamoDbOutcomeStore, SqsDeadLetterSink, type DeadLetterSink } from "./adapters";
 import { loadSenderConfig, type SenderConfig } from "./config";
 import { SENDER_METRICS } from "./contract";
-import { parseQueuedMessage, type QueuedSms } from "./message";
+import { checkedBySplitter, parseQueuedMessage, type QueuedSms } from "./message";
 import { RetryableSendError, sendQueuedMessage, type SendDeps } from "./send-record";
 
 /** Added to the invocation's deadline to form a claim's lease (clock skew between containers). */
@@ -107,8 +107,9 @@ export function createSenderPorts(config: SenderConfig): SenderPorts {
 }
 
 /**
- * One BatchGetItem for the TRANSACTIONAL rows' numbers of the batch, for the permanent-failure
- * check (instead of a GetItem per row). A failure falls back to per-row reads.
+ * One BatchGetItem for the TRANSACTIONAL rows' numbers of the batch that the splitter has not
+ * checked recently (checkedBySplitter), for the permanent-failure check (instead of a GetItem per
+ * row). None when every such row was checked. A failure falls back to per-row reads.
  */
 async function prefetchPreferences(
   records: ReadonlyArray<{ body: string }>,
@@ -121,7 +122,7 @@ async function prefetchPreferences(
   for (const record of records) {
     try {
       const message = parseQueuedMessage(record.body);
-      if (message.messageType === "TRANSACTIONAL") numbers.add(message.destination);
+      if (message.messageType === "TRANSACTIONAL" && !checkedBySplitter(message, Date.now())) numbers.add(message.destination);
     } catch {
       // Malformed: the record handler moves it to the DLQ.
     }

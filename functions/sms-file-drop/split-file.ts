@@ -17,6 +17,11 @@
  *    report and totals cover the whole file) and enqueues only rows after the checkpoint: at most
  *    one checkpoint interval of rows goes to the queue again, which SQS's deduplication (same
  *    MessageDeduplicationId within 5 minutes) and the sender's outcome claim make harmless.
+ * 4b. With a preference table (SplitDeps.preferences), rows are held back in file order until 100
+ *    distinct TRANSACTIONAL numbers are pending (DynamoDB's BatchGetItem maximum), checked with one
+ *    read, and queued; a row whose number has no recorded permanent failure carries
+ *    permanentFailureCheckedAt, so the sender needs no read of its own for it (message.ts). A failed
+ *    check queues the rows unmarked: the sender then reads, as without the check.
  * 5. When the whole file has been read: write the error report (if any), publish the
  *    sms.file.processed summary, then mark the checkpoint COMPLETE. In that order, a failure in
  *    between is retried; the summary is at-least-once (eventId = bucket/key/etag).
@@ -33,11 +38,12 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, type Metrics } from "@aws-lambda-powertools/metrics";
 import { parse } from "csv-parse";
 import type { EventPublisher, SmsFileProcessedEvent } from "../shared/sms/sms-domain-events";
+import type { PreferenceStore } from "../shared/sms/sms-preferences";
 import type { Clock, Sleep } from "../shared/sms/token-bucket";
 import type { Checkpoint, CheckpointStore, ObjectStore } from "./adapters";
 import type { SplitterConfig } from "./config";
 import { SPLITTER_METRICS } from "./contract";
-import { Enqueuer, type QueuePort } from "./enqueue";
+import { Enqueuer, type QueueEntry, type QueuePort } from "./enqueue";
 import { ErrorReport, errorReportKeyFor } from "./error-report";
 import { fileIdFor, rowIdFor, type FileVersion, type QueuedSms } from "./message";
 import { isBlankRecord, resolveHeader, validateRow, type HeaderLayout, type RowRules, type ValidRow } from "./rows";
@@ -49,6 +55,10 @@ import { voiceEntryForRow } from "../shared/voice/router";
 export const TIME_BUDGET_MARGIN_MS = 30_000;
 /** A record longer than this (e.g. a runaway unclosed quote) is a CSV error, not a memory problem. */
 export const MAX_RECORD_CHARACTERS = 100_000;
+/** Numbers per permanent-failure check: DynamoDB's BatchGetItem maximum. */
+export const PREFERENCE_CHECK_NUMBERS = 100;
+/** Rows held back for one check at most (a stretch of PROMOTIONAL or VOICE rows never fills one). */
+export const PREFERENCE_CHECK_MAX_HELD_ROWS = 1_000;
 
 export interface SplitDeps {
   objects: ObjectStore;
@@ -61,8 +71,10 @@ export interface SplitDeps {
   remainingMs: () => number;
   sleep?: Sleep;
   random?: () => number;
-  /** For the checkpoint interval (enqueue.ts). Default: Date.now. */
+  /** For the checkpoint interval (enqueue.ts) and the permanent-failure check's time. Default: Date.now. */
   clock?: Clock;
+  /** The preference table, when the splitter checks TRANSACTIONAL rows for permanent failures. */
+  preferences?: Required<Pick<PreferenceStore, "getMany">>;
 }
 
 export type SplitResult =
@@ -146,6 +158,65 @@ export function queuedMessageFor(file: FileVersion, row: number, valid: ValidRow
   };
 }
 
+function smsEntry(message: QueuedSms): QueueEntry {
+  return { id: `row-${message.context.row}`, body: JSON.stringify(message), groupId: message.originationIdentity, deduplicationId: message.rowId };
+}
+
+type HeldRow = { row: number; entry: QueueEntry } | { row: number; message: QueuedSms };
+
+/**
+ * Holds rows back in file order for the permanent-failure check and queues them after it (or at
+ * once without a preference table). Order is kept, so the enqueuer's watermark never passes a
+ * held row.
+ */
+class PermanentFailureCheck {
+  private held: HeldRow[] = [];
+  private readonly numbers = new Set<string>();
+
+  constructor(
+    private readonly enqueuer: Enqueuer,
+    private readonly deps: Pick<SplitDeps, "preferences" | "clock" | "logger">,
+  ) {}
+
+  async add(item: HeldRow): Promise<void> {
+    if (this.deps.preferences === undefined) return this.queue(item);
+    this.held.push(item);
+    if ("message" in item && item.message.messageType === "TRANSACTIONAL") this.numbers.add(item.message.destination);
+    if (this.numbers.size >= PREFERENCE_CHECK_NUMBERS || this.held.length >= PREFERENCE_CHECK_MAX_HELD_ROWS) await this.release();
+  }
+
+  /** Checks and queues every held row. */
+  async release(): Promise<void> {
+    const held = this.held;
+    const numbers = [...this.numbers];
+    this.held = [];
+    this.numbers.clear();
+    let clean: ReadonlySet<string> = new Set();
+    let checkedAt = 0;
+    if (numbers.length > 0 && this.deps.preferences !== undefined) {
+      checkedAt = (this.deps.clock ?? Date.now)();
+      try {
+        const found = await this.deps.preferences.getMany(numbers);
+        clean = new Set(numbers.filter((n) => found.get(n)?.permanentFailureAt === undefined));
+      } catch (error) {
+        this.deps.logger.warn("Permanent-failure check failed; rows queued unchecked (the sender reads)", { errorName: (error as Error).name });
+      }
+    }
+    for (const item of held) {
+      if (!("message" in item)) {
+        await this.queue(item);
+        continue;
+      }
+      const checked = item.message.messageType === "TRANSACTIONAL" && clean.has(item.message.destination);
+      await this.queue(checked ? { row: item.row, message: { ...item.message, permanentFailureCheckedAt: checkedAt } } : item);
+    }
+  }
+
+  private queue(item: HeldRow): Promise<void> {
+    return this.enqueuer.add(item.row, "message" in item ? smsEntry(item.message) : item.entry);
+  }
+}
+
 export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: SplitDeps): Promise<SplitResult> {
   const { logger, metrics } = deps;
   const where = { bucket: ref.bucket, key: ref.key };
@@ -197,6 +268,7 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     checkpointIntervalMs: config.checkpointIntervalMs,
     checkpointEveryBatches: config.checkpointEveryBatches,
   });
+  const rowsOut = new PermanentFailureCheck(enqueuer, deps);
 
   let layout: HeaderLayout | undefined;
   let rejected = false;
@@ -233,23 +305,17 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
       }
       if (result.row.channel === "VOICE") {
         const valid = result.row;
-        await enqueuer.add(
+        await rowsOut.add({
           row,
-          voiceEntryForRow(
+          entry: voiceEntryForRow(
             { ...file, row, destination: valid.destination, message: valid.body, externalCampaignId: valid.externalCampaignId, id1: valid.id1, id2: valid.id2 },
             { id: `row-${row}`, groupId: "voice", deduplicationId: rowIdFor(file, row) },
           ),
-        );
+        });
         lastRow = row;
         continue;
       }
-      const message = queuedMessageFor(file, row, result.row);
-      await enqueuer.add(row, {
-        id: `row-${row}`,
-        body: JSON.stringify(message),
-        groupId: message.originationIdentity,
-        deduplicationId: message.rowId,
-      });
+      await rowsOut.add({ row, message: queuedMessageFor(file, row, result.row) });
       lastRow = row;
     }
   } catch (error) {
@@ -275,6 +341,12 @@ export async function splitFile(ref: ObjectRef, config: SplitterConfig, deps: Sp
     // and this text also goes out in the file summary event.
     report.addFileError(`CSV syntax error after data row ${row} (${syntaxError.code} at line ${syntaxError.line}). Later rows were not read.`);
     rejected = true;
+  }
+  try {
+    await rowsOut.release();
+  } catch (error) {
+    await enqueuer.flush().catch(() => undefined);
+    throw error;
   }
   await enqueuer.flush();
   if (outOfTime) {

@@ -27,6 +27,7 @@ import { SqsDialQueue } from "../shared/voice/dial-queue";
 import { routeVoiceEntries } from "../shared/voice/router";
 import { createObservability, type Observability } from "../shared/runtime/observability";
 import { SnsEventPublisher } from "../shared/sms/sms-domain-events";
+import { DynamoDbPreferenceStore } from "../shared/sms/sms-preferences";
 import { DynamoDbCheckpointStore, S3ObjectStore, SqsFifoQueue } from "./adapters";
 import { loadSplitterConfig, type SplitterConfig } from "./config";
 import { SPLITTER_METRICS } from "./contract";
@@ -46,6 +47,8 @@ export function createSplitterPorts(config: SplitterConfig): SplitterPorts {
     ),
     checkpoints: new DynamoDbCheckpointStore(documents, config.checkpointTableName, config.checkpointTtlSeconds),
     events: new SnsEventPublisher(new SNSClient({ ...sdkClientConfig() }), config.eventsTopicArn),
+    // The permanent-failure check (split-file.ts): one BatchGetItem per 100 TRANSACTIONAL numbers.
+    preferences: config.preferenceTableName === undefined ? undefined : new DynamoDbPreferenceStore(documents, config.preferenceTableName),
   };
 }
 

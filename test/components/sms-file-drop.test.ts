@@ -196,6 +196,22 @@ describe("SmsFileDrop", () => {
     expect(allowedActions(statements).filter((a) => a.includes("*"))).to.deep.equal([]);
   });
 
+  it("lets the splitter BatchGetItem the preference table only when it checks permanent failures", async () => {
+    const built = await build(make({ preferenceTableName: "sms-preferences" }));
+    const statements = built.callerStatements("drop-splitter");
+    expect(statements.find((s) => s.Sid === "CheckPermanentFailures")).to.deep.equal({
+      Sid: "CheckPermanentFailures",
+      Effect: "Allow",
+      Action: "dynamodb:BatchGetItem",
+      Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/sms-preferences`,
+    });
+    expect(statements.map((s) => s.Sid)).to.deep.equal(["ReadDroppedFiles", "ListDroppedFiles", "WriteErrorReports", "QueueMessages", "Checkpoints", "PublishSummaries", "CheckPermanentFailures", "EncryptSummaries"]);
+    expect((built.inputs("drop-splitter-function").environment as { variables: Record<string, string> }).variables).to.include({ PREFERENCE_TABLE_NAME: "sms-preferences" });
+    const off = await build(make({ preferenceTableName: "sms-preferences", skipPermanentFailures: false }));
+    expect(off.callerStatements("drop-splitter").map((s) => s.Sid)).not.to.include("CheckPermanentFailures");
+    expect((off.inputs("drop-splitter-function").environment as { variables: Record<string, string> }).variables).to.include({ PREFERENCE_TABLE_NAME: "" });
+  });
+
   it("lets the sender consume the queue, record outcomes, read preferences and send only from the allowed identities", async () => {
     const built = await build(make({ preferenceTableName: "sms-preferences", configurationSetName: "file-drop" }));
     const statements = built.callerStatements("drop-sender");
@@ -245,6 +261,8 @@ describe("SmsFileDrop", () => {
       COLUMN_MAP: '{"sms_number":"phone"}',
       // No dialer queue (#13): VOICE rows are rejected into the error report.
       VOICE_DIALER_QUEUE_URL: "",
+      // The permanent-failure check of TRANSACTIONAL rows (skipPermanentFailures, default on).
+      PREFERENCE_TABLE_NAME: "sms-preferences",
       POWERTOOLS_METRICS_NAMESPACE: "DigitalUserEngagement/SmsFileDrop",
     });
     expect((built.inputs("drop-sender-function").environment as { variables: Record<string, string> }).variables).to.deep.equal({

@@ -1,4 +1,5 @@
-import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { Readable } from "node:stream";
+import { BatchGetCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "chai";
 import { SMS_FILE_CHECKPOINT_TABLE, SMS_OUTCOME_TABLE, SMS_PREFERENCE_TABLE } from "../../functions/shared/runtime/tables";
 import {
@@ -17,10 +18,11 @@ import {
   type FileForReport,
   type RowOutcome,
 } from "../../functions/sms-file-drop/adapters";
-import { loadDeliveryConfig, loadReporterConfig } from "../../functions/sms-file-drop/config";
+import { loadDeliveryConfig, loadReporterConfig, loadSplitterConfig } from "../../functions/sms-file-drop/config";
 import { applyDeliveryEvent } from "../../functions/sms-file-drop/delivery";
 import { buildDeliveryReport, categorize, nextCheckAt } from "../../functions/sms-file-drop/delivery-report";
-import { fileIdFor, rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { fileIdFor, parseQueuedMessage, rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { splitFile } from "../../functions/sms-file-drop/split-file";
 import { reportFile } from "../../functions/sms-file-drop/report";
 import { sendQueuedMessage } from "../../functions/sms-file-drop/send-record";
 import { TokenBucketRegistry } from "../../functions/shared/sms/token-bucket";
@@ -249,6 +251,80 @@ describe("SMS file drop delivery outcomes", () => {
       expect(await row(5)).to.include({ status: "SKIPPED_PERMANENT_FAILURE", errorName: "PermanentDeliveryFailure" });
       expect(await send(false, 6)).to.equal("SENT");
       expect(sentTo).to.deep.equal([CUSTOMER]);
+    });
+
+    it("the splitter checks TRANSACTIONAL numbers 100 per BatchGetItem (over 100 rows) and marks only rows without a recorded failure", async () => {
+      await apply(event({ eventType: "TEXT_INVALID" })); // CUSTOMER failed permanently
+      let batchGets = 0;
+      const counting = {
+        send: (command: object) => {
+          if (command instanceof BatchGetCommand) batchGets++;
+          return engine.documents.send(command as GetCommand);
+        },
+      } as unknown as typeof engine.documents;
+      const lines = ["sms_number,message,external_campaign_id,short_code,message_type,id_1,id_2"];
+      // 250 distinct TRANSACTIONAL numbers (row 150 is CUSTOMER's) and every 10th row PROMOTIONAL.
+      for (let i = 1; i <= 275; i++) {
+        const number = i === 150 ? CUSTOMER : `+1206${300 + i}0142`;
+        lines.push(`${number},Message ${i},c-1,+12065550152,${i % 11 === 0 ? "PROMOTIONAL" : "TRANSACTIONAL"},,`);
+      }
+      const bodies: string[] = [];
+      const config = loadSplitterConfig({
+        QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/drop.fifo",
+        CHECKPOINT_TABLE_NAME: checkpoints,
+        EVENTS_TOPIC_ARN: "arn:aws:sns:us-east-1:123456789012:events",
+        ORIGINATION_IDENTITIES: JSON.stringify([{ identity: "+12065550152", mps: 10 }]),
+        PREFERENCE_TABLE_NAME: preferences,
+      });
+      const result = await splitFile({ ...FILE, size: 1 }, config, {
+        objects: { open: async () => ({ status: "open", body: Readable.from([lines.join("\n") + "\n"]) }), putErrorReport: async () => undefined },
+        queue: {
+          sendBatch: async (entries) => {
+            bodies.push(...entries.map((e) => e.body));
+            return [];
+          },
+        },
+        checkpoints: new DynamoDbCheckpointStore(engine.documents, checkpoints, 86_400),
+        events: { publish: async () => undefined },
+        ...silentObservability(),
+        remainingMs: () => 600_000,
+        clock: () => T0,
+        preferences: new DynamoDbPreferenceStore(counting, preferences),
+      });
+      expect(result.status).to.equal("processed");
+      const messages = bodies.map((b) => parseQueuedMessage(b));
+      expect(messages.map((m) => m.context.row)).to.deep.equal(Array.from({ length: 275 }, (_, i) => i + 1));
+      const transactional = messages.filter((m) => m.messageType === "TRANSACTIONAL");
+      expect(transactional).to.have.length(250);
+      expect(batchGets).to.equal(3); // 100 + 100 + 50 numbers
+      expect(messages.filter((m) => m.permanentFailureCheckedAt === T0).map((m) => m.context.row)).to.deep.equal(
+        transactional.filter((m) => m.destination !== CUSTOMER).map((m) => m.context.row),
+      );
+      expect(messages.find((m) => m.context.row === 150)?.permanentFailureCheckedAt).to.equal(undefined);
+
+      // The sender skips CUSTOMER's unmarked row after its own read, recording it as before.
+      const sendOne = (message: QueuedSms) =>
+        sendQueuedMessage(
+          message,
+          { leaseUntil: T0 + 60_000 },
+          { identityRates: new Map([["+12065550152", 10]]), configurationSetName: undefined, sendGuarantee: "at-most-once", maxAttempts: 5, skipPermanentFailures: true },
+          {
+            outcomes: outcomeStore,
+            preferences: preferenceStore,
+            sms: { send: async () => ({ status: "SENT" as const, messageId: "m" }) },
+            buckets: new TokenBucketRegistry(new Map([["+12065550152", 10]]), { clock: () => 0, sleep: async () => undefined }),
+            ...silentObservability(),
+          },
+        );
+      const realNow = Date.now;
+      Date.now = () => T0 + 60_000;
+      try {
+        expect(await sendOne(messages[149]!)).to.equal("SKIPPED_PERMANENT_FAILURE");
+        expect(await sendOne(messages[0]!)).to.equal("SENT");
+      } finally {
+        Date.now = realNow;
+      }
+      expect(await row(150)).to.include({ status: "SKIPPED_PERMANENT_FAILURE", errorName: "PermanentDeliveryFailure" });
     });
 
     it("the consumer handler returns partial batch failures: a malformed record fails alone", async () => {

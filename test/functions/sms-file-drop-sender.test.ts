@@ -12,7 +12,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadSenderConfig } from "../../functions/sms-file-drop/config";
-import { rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
+import { PERMANENT_FAILURE_CHECK_MAX_AGE_MS, rowIdFor, type QueuedSms } from "../../functions/sms-file-drop/message";
 import { AdaptiveLimiter } from "../../functions/shared/rate/adaptive-limiter";
 import { LimiterRetryStrategy } from "../../functions/shared/rate/sdk";
 import { MAX_THROTTLE_RETRIES } from "../../functions/sms-file-drop/send-record";
@@ -375,6 +375,37 @@ describe("SMS file drop sender", () => {
     expect(documents.commandCalls(BatchGetCommand)).to.have.length(1);
     expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences")).to.have.length(0);
     expect(metricNames).to.include("SkippedPermanentFailure");
+  });
+
+  it("a transactional batch needs no preference read when the splitter checked its numbers", async () => {
+    // Checked by the splitter 10 minutes ago (within PERMANENT_FAILURE_CHECK_MAX_AGE_MS).
+    const checked = NOW - 10 * 60_000;
+    const response = await build()(sqsEvent([1, 2, 3].map((row) => queued(row, { permanentFailureCheckedAt: checked }))));
+    expect(response).to.deep.equal({ batchItemFailures: [] });
+    expect(sentTo()).to.have.length(3);
+    expect(documents.commandCalls(BatchGetCommand)).to.have.length(0);
+    expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences")).to.have.length(0);
+
+    // A PROMOTIONAL row still reads afresh (#8's opt-outs); a stale check and an unchecked row are
+    // read once for the batch, and a failure recorded since the (stale) check is honoured.
+    documents.resetHistory();
+    tables.put("sms-preferences", { phoneNumber: queued(5).destination, permanentFailureAt: NOW - 1_000, permanentFailureType: "TEXT_BLOCKED" });
+    await build()(
+      sqsEvent([
+        queued(4, { messageType: "PROMOTIONAL", permanentFailureCheckedAt: checked }),
+        queued(5, { permanentFailureCheckedAt: NOW - PERMANENT_FAILURE_CHECK_MAX_AGE_MS - 1 }),
+        queued(6),
+        queued(7, { permanentFailureCheckedAt: checked }),
+      ]),
+    );
+    expect(documents.commandCalls(GetCommand).filter((c) => c.args[0].input.TableName === "sms-preferences").map((c) => c.args[0].input.Key)).to.deep.equal([
+      { phoneNumber: queued(4).destination },
+    ]);
+    expect(documents.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems!["sms-preferences"]!.Keys)).to.deep.equal([
+      [{ phoneNumber: queued(5).destination }, { phoneNumber: queued(6).destination }],
+    ]);
+    expect(outcome(5)).to.include({ status: "SKIPPED_PERMANENT_FAILURE", errorName: "PermanentDeliveryFailure" });
+    expect(sentTo().slice(3).map(([d]) => d)).to.deep.equal([queued(4).destination, queued(6).destination, queued(7).destination]);
   });
 
   it("records a send the opt-out list refuses as opted out, without retrying", async () => {

@@ -18,6 +18,7 @@ export const CASES: HandlerCase[] = [
       ENQUEUE_CONCURRENCY: "8",
       REPORT_PREFIX: "reports/",
       VOICE_DIALER_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/connect-channel-calls-queue",
+      PREFERENCE_TABLE_NAME: "preferences",
     },
   },
   {
