@@ -388,6 +388,7 @@ export class S3TriggeredImport extends pulumi.ComponentResource {
       args,
       {
         failureQueues: [this.failureQueue],
+        stateMachines: [this.stateMachine],
         functions: [
           dashboardFunction(starter, STARTER),
           dashboardFunction(validator, VALIDATOR),

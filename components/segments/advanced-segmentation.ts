@@ -486,7 +486,7 @@ export class AdvancedSegmentation extends pulumi.ComponentResource {
     this.dashboard = architectureDashboard(
       name,
       args,
-      { failureQueues: [dlq.queue], functions: [dashboardFunction(differ, DIFFER), dashboardFunction(applier, APPLIER)] },
+      { failureQueues: [dlq.queue], stateMachines: [this.stateMachine], functions: [dashboardFunction(differ, DIFFER), dashboardFunction(applier, APPLIER)] },
       this,
     );
     this.registerOutputs({

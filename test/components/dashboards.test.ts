@@ -142,6 +142,22 @@ describe("dashboards", () => {
     }
   });
 
+  it("graphs a state machine's executions (#3, #10): started, succeeded, and failed, timed out or aborted", async () => {
+    for (const [key, dashboardName] of [
+      ["s3TriggeredImport", "s3-triggered-import-dashboard"],
+      ["advancedSegmentation", "advanced-segmentation-dashboard"],
+    ] as const) {
+      const resources = await buildStack(aloneConfig(key, ARCHITECTURES.find((m) => m.key === key)!.minimalConfig), `dash-sfn-${key}`);
+      const body = JSON.parse(resources.find((r) => r.type === DASHBOARD && r.name === dashboardName)!.inputs.dashboardBody as string) as {
+        widgets: { properties: { title: string; metrics: unknown[][] } }[];
+      };
+      const byTitle = Object.fromEntries(body.widgets.map((w) => [w.properties.title, w.properties.metrics.map((m) => `${m[0]}/${m[1]}`)]));
+      expect(byTitle["Executions started"], key).to.deep.equal(["AWS/States/ExecutionsStarted"]);
+      expect(byTitle["Executions succeeded"], key).to.deep.equal(["AWS/States/ExecutionsSucceeded"]);
+      expect(byTitle["Executions failed, timed out or aborted"], key).to.deep.equal(["AWS/States/ExecutionsFailed", "AWS/States/ExecutionsTimedOut", "AWS/States/ExecutionsAborted"]);
+    }
+  });
+
   it("creates none when defaults.dashboards is false, and the overview of every enabled architecture otherwise", async () => {
     const all: Record<string, unknown> = {};
     for (const m of ARCHITECTURES) Object.assign(all, aloneConfig(m.key, m.minimalConfig));
