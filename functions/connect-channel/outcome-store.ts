@@ -14,7 +14,8 @@
  * accepted the call, or a takeover): after the token's validity such a call is recorded UNKNOWN
  * instead of being dialled again.
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { claimedStatus, finishClaim } from "../shared/runtime/claims";
 import { isConditionalCheckFailed } from "../shared/sms/sms-preferences";
 
 export type FinalDialStatus = "STARTED" | "INVALID_DESTINATION" | "REJECTED" | "UNKNOWN";
@@ -113,52 +114,24 @@ export class DynamoDbDialOutcomeStore implements DialOutcomeStore {
       };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { dialId: request.dialId },
-          ConsistentRead: true,
-          ProjectionExpression: "#status",
-          ExpressionAttributeNames: { "#status": "status" },
-        }),
-      );
-      return { claimed: false, status: Item?.status as DialStatus | undefined };
+      return { claimed: false, status: (await claimedStatus(this.client, this.tableName, { dialId: request.dialId })) as DialStatus | undefined };
     }
   }
 
-  async finish(request: DialFinish): Promise<boolean> {
-    const now = this.now();
-    const set = ["#status = :status", "updatedAt = :updatedAt"];
-    const names: Record<string, string> = { "#status": "status" };
-    const values: Record<string, string | number | boolean> = { ":status": request.status, ":updatedAt": new Date(now).toISOString(), ":claimToken": request.claimToken };
-    for (const [attribute, value] of [
-      ["contactId", request.contactId],
-      ["errorName", request.errorName],
-      ["errorMessage", request.errorMessage],
-      ["mayHaveStarted", request.mayHaveStarted === true ? true : undefined],
-    ] as const) {
-      if (value !== undefined) {
-        set.push(`#${attribute} = :${attribute}`);
-        names[`#${attribute}`] = attribute;
-        values[`:${attribute}`] = value;
-      }
-    }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { dialId: request.dialId },
-          UpdateExpression: `SET ${set.join(", ")} REMOVE claimToken, leaseUntil`,
-          ConditionExpression: "claimToken = :claimToken",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  finish(request: DialFinish): Promise<boolean> {
+    return finishClaim(this.client, {
+      tableName: this.tableName,
+      key: { dialId: request.dialId },
+      claimToken: request.claimToken,
+      status: request.status,
+      now: this.now(),
+      attributes: {
+        contactId: request.contactId,
+        errorName: request.errorName,
+        errorMessage: request.errorMessage,
+        mayHaveStarted: request.mayHaveStarted === true ? true : undefined,
+      },
+    });
   }
 }
 

@@ -16,6 +16,7 @@ import {
   type DynamoDBDocumentClient,
   type ScanCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
+import { claimedStatus, finishClaim } from "../shared/runtime/claims";
 import type { DeliveryOutcome } from "../shared/sms/sms-delivery-events";
 import { isConditionalCheckFailed } from "../shared/sms/sms-preferences";
 import type { FailedEntry, QueueEntry, QueuePort } from "./enqueue";
@@ -288,59 +289,25 @@ export class DynamoDbOutcomeStore implements OutcomeStore {
       return { claimed: true, attempts: Number(Attributes?.attempts ?? 0) + 1, takenOver: Attributes?.status === "SENDING" };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { rowId: request.rowId },
-          ConsistentRead: true,
-          ProjectionExpression: "#status",
-          ExpressionAttributeNames: { "#status": "status" },
-        }),
-      );
-      return { claimed: false, status: Item?.status as OutcomeStatus | undefined };
+      return { claimed: false, status: (await claimedStatus(this.client, this.tableName, { rowId: request.rowId })) as OutcomeStatus | undefined };
     }
   }
 
-  async finish(request: FinishRequest): Promise<boolean> {
-    const now = this.now();
-    const set = ["#status = :status", "updatedAt = :updatedAt"];
-    // Every optional attribute goes through a name placeholder: `segments` is a DynamoDB reserved
-    // word, and an unused placeholder is an error, so names are added only with their attribute.
-    const names: Record<string, string> = { "#status": "status" };
-    const values: Record<string, string | number> = {
-      ":status": request.status,
-      ":updatedAt": new Date(now).toISOString(),
-      ":claimToken": request.claimToken,
-    };
-    for (const [attribute, value] of [
-      ["messageId", request.messageId],
-      ["errorName", request.errorName],
-      ["errorMessage", request.errorMessage],
-      ["segments", request.segments],
-      ["attempts", request.resetAttempts === true ? 0 : undefined],
-    ] as const) {
-      if (value !== undefined) {
-        set.push(`#${attribute} = :${attribute}`);
-        names[`#${attribute}`] = attribute;
-        values[`:${attribute}`] = value;
-      }
-    }
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { rowId: request.rowId },
-          UpdateExpression: `SET ${set.join(", ")} REMOVE claimToken, leaseUntil`,
-          ConditionExpression: "claimToken = :claimToken",
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  finish(request: FinishRequest): Promise<boolean> {
+    return finishClaim(this.client, {
+      tableName: this.tableName,
+      key: { rowId: request.rowId },
+      claimToken: request.claimToken,
+      status: request.status,
+      now: this.now(),
+      attributes: {
+        messageId: request.messageId,
+        errorName: request.errorName,
+        errorMessage: request.errorMessage,
+        segments: request.segments,
+        attempts: request.resetAttempts === true ? 0 : undefined,
+      },
+    });
   }
 }
 
